@@ -1,0 +1,239 @@
+"""The command line: thin Typer commands over pipeline.py and queries.py.
+
+Exit codes (also in README):
+    0  success
+    1  an unexpected reviewbot error
+    2  bad input: a path that is missing, not an mbox/maildir, damaged or truncated
+       (everything readable was still imported)
+    3  not found: unknown series or message
+    4  database error: bad URL, unusable file
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from reviewbot import queries
+from reviewbot.config import load_settings
+from reviewbot.db import open_engine
+from reviewbot.errors import ReviewbotError
+from reviewbot.pipeline import import_paths
+from reviewbot.threads import ThreadNode
+
+app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
+series_app = typer.Typer(help="List and show patch series.", no_args_is_help=True)
+app.add_typer(series_app, name="series")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database file or SQLAlchemy URL [env: REVIEWBOT_DB]."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn a ReviewbotError into a message on stderr and its exit code."""
+    try:
+        yield
+    except ReviewbotError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(exc.exit_code) from exc
+
+
+def _engine(db: str | None) -> Engine:
+    return open_engine(load_settings(db=db).database_url)
+
+
+def _with_session(db: str | None, fn: Callable[[Session], T]) -> T:
+    with _errors():
+        engine = _engine(db)
+        with Session(engine) as session:
+            return fn(session)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command("import-mbox")
+def import_mbox(
+    paths: Annotated[list[Path], typer.Argument(help="mbox, .gz, pipermail .txt(.gz) or maildir")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import messages and rebuild threads and series (re-importing is a no-op)."""
+    with _errors():
+        engine = _engine(db)
+        with _progress(as_json) as advance:
+            report = import_paths(engine, paths, progress=advance)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        console.print(
+            f"{report.messages_new} new, {report.messages_duplicate} duplicate, "
+            f"{report.messages_failed} failed messages; {report.series_new} new series, "
+            f"{report.series_updated} updated"
+        )
+    for problem in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {problem}", highlight=False)
+    for problem in report.errors:
+        err.print(f"[red]error:[/red] {problem}", highlight=False)
+    if report.errors:
+        raise typer.Exit(2)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[int], None]]:
+    if quiet or not err.is_terminal:
+        yield lambda _n: None
+        return
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("import", total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+@series_app.command("list")
+def series_list(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    state: Annotated[str | None, typer.Option(help="Only series in this state.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (0: all).")] = 0,
+) -> None:
+    """List series, newest first."""
+    rows = _with_session(db, lambda s: queries.list_series(s, state=state, limit=limit))
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "title", "ver", "patches", "submitter", "date", "state", "links")
+    for r in rows:
+        got = f"{r['patch_count']}/{r['total']}" + (
+            f" missing {r['missing']}" if r["missing"] else ""
+        )
+        links = " ".join(
+            x
+            for x in (
+                f"prev #{r['previous']}" if r["previous"] else "",
+                f"next #{r['superseded_by']}" if r["superseded_by"] else "",
+            )
+            if x
+        )
+        table.add_row(
+            str(r["id"]),
+            r["title"],
+            f"v{r['version']}",
+            got,
+            r["submitter"],
+            (r["date"] or "")[:10],
+            r["state"],
+            links,
+        )
+    console.print(table)
+
+
+@series_app.command("show")
+def series_show(
+    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one series: cover, patches, trailers, state and why."""
+    data = _with_session(db, lambda s: queries.show_series(s, series_id))
+    if as_json:
+        _print_json(data)
+        return
+    console.print(
+        f"[bold]#{data['id']} {data['title']}[/bold] v{data['version']} by {data['submitter']}",
+        highlight=False,
+        markup=True,
+    )
+    console.print(f"state: {data['state']} ({data['state_reason']})", highlight=False)
+    if data["missing"]:
+        console.print(f"missing patches: {data['missing']}", highlight=False)
+    table = Table("#", "subject", "author", "state", "files", "hunks", "trailers", "replies")
+    for p in data["patches"]:
+        trailers = "\n".join(
+            f"{t['name']}: {t['value']}" for t in p["trailers"] if t["source"] != "patch"
+        )
+        table.add_row(
+            str(p["number"]),
+            p["subject"],
+            p["author"],
+            p["state"],
+            str(len(p["files"])),
+            str(len(p["hunks"])),
+            trailers,
+            str(len(p["replies"])),
+        )
+    console.print(table)
+
+
+@app.command("thread")
+def thread(
+    msgid: Annotated[str, typer.Argument(help="Any Message-ID of the thread.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the reply tree containing a message; missing mail shows as placeholders."""
+
+    def load(session: Session) -> tuple[ThreadNode, dict[str, Any]]:
+        root = queries.thread_of(session, msgid)
+        found = queries.messages_by_msgid(session, [n.msgid for _d, n in root.walk()])
+        return root, found
+
+    root, found = _with_session(db, load)
+    if as_json:
+        _print_json(_node_json(root, found))
+        return
+    tree = Tree(_label(root, found))
+    _grow(tree, root, found)
+    console.print(tree)
+
+
+def _node_json(node: ThreadNode, found: dict[str, Any]) -> dict[str, Any]:
+    msg = found.get(node.msgid)
+    return {
+        "msgid": node.msgid,
+        "placeholder": node.is_placeholder,
+        "subject": msg.subject if msg else None,
+        "from": msg.from_email if msg else None,
+        "date": msg.date.isoformat() if msg and msg.date else None,
+        "kind": msg.kind if msg else None,
+        "children": [_node_json(c, found) for c in node.children],
+    }
+
+
+def _label(node: ThreadNode, found: dict[str, Any]) -> str:
+    msg = found.get(node.msgid)
+    if msg is None:
+        return f"[dim]<{node.msgid}> (not in the archive)[/dim]"
+    from rich.markup import escape
+
+    return escape(f"{msg.subject} — {msg.from_name} <{msg.msgid}>")
+
+
+def _grow(tree: Tree, node: ThreadNode, found: dict[str, Any]) -> None:
+    for child in node.children:
+        _grow(tree.add(_label(child, found)), child, found)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,45 @@
+"""Settings: where the database and the data directory are.
+
+Precedence: command-line flag, then environment variable, then default.
+
+    REVIEWBOT_DB        database: a file path (SQLite) or any SQLAlchemy URL
+    REVIEWBOT_DATA_DIR  caches and the default database (~/.local/share/reviewbot)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration for one run."""
+
+    database_url: str
+    data_dir: Path
+
+
+def default_data_dir() -> Path:
+    """$REVIEWBOT_DATA_DIR, else $XDG_DATA_HOME/reviewbot, else ~/.local/share/reviewbot."""
+    if env := os.environ.get("REVIEWBOT_DATA_DIR"):
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "reviewbot"
+
+
+def database_url(value: str | None, data_dir: Path) -> str:
+    """Turn --db / REVIEWBOT_DB (a path or a URL) into an SQLAlchemy URL."""
+    value = value or os.environ.get("REVIEWBOT_DB")
+    if not value:
+        return f"sqlite:///{data_dir / 'reviewbot.db'}"
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def load_settings(db: str | None = None, data_dir: str | None = None) -> Settings:
+    """Settings from flags (when given) and the environment."""
+    directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    return Settings(database_url=database_url(db, directory), data_dir=directory)

@@ -1,0 +1,53 @@
+"""reviewbot's errors, one tree so the CLI and the web layer can map them.
+
+ReviewbotError                 anything reviewbot reports on purpose (exit code 1)
+├── InputError                 bad input named by path or URL (exit code 2)
+│   ├── SourceNotFound         a path that does not exist
+│   ├── UnsupportedSource      a directory that is not a maildir, an unknown format
+│   └── CorruptSource          a truncated gzip, an unreadable mbox
+├── MessageParseError          one message could not be parsed (stored, flagged)
+├── NotFound                   an unknown series, patch or message (exit code 3)
+└── DatabaseError              the database URL or file is unusable (exit code 4)
+"""
+
+from __future__ import annotations
+
+
+class ReviewbotError(Exception):
+    """Base of every error reviewbot raises deliberately."""
+
+    exit_code = 1
+
+
+class InputError(ReviewbotError):
+    """Input (a file, directory or URL) that reviewbot cannot read."""
+
+    exit_code = 2
+
+
+class SourceNotFound(InputError):
+    """The path given does not exist."""
+
+
+class UnsupportedSource(InputError):
+    """The path exists but is not a format reviewbot reads."""
+
+
+class CorruptSource(InputError):
+    """The file is in a known format but damaged (truncated gzip, bad bytes)."""
+
+
+class MessageParseError(ReviewbotError):
+    """A single message could not be parsed; it is kept with this reason."""
+
+
+class NotFound(ReviewbotError):
+    """A series, patch or message that is not in the database."""
+
+    exit_code = 3
+
+
+class DatabaseError(ReviewbotError):
+    """The database cannot be opened or migrated."""
+
+    exit_code = 4

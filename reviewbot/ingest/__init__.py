@@ -1,0 +1,1 @@
+"""Bytes in, raw messages out: the only modules that read files or the network."""

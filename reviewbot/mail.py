@@ -1,0 +1,231 @@
+"""Message: one e-mail parsed into what reviewbot needs.  (pure)
+
+Parsing uses the `compat32` policy: about six times faster than `policy.default`
+on list archives, and it never raises on malformed headers; the decoding that
+`policy.default` would do is done here, with bad charsets replaced, not fatal.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.message
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bs4 import BeautifulSoup
+
+from reviewbot.errors import MessageParseError
+
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_OBSCURED = re.compile(r"^([^\s@()<>]+) at ([^\s@()<>]+\.[^\s@()<>]+)$")
+_OBSCURED_ANY = re.compile(r"\b([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)\b")
+_PATCH_FILENAME = re.compile(r"\.(patch|diff)$", re.I)
+_PATCH_TYPES = {"text/x-patch", "text/x-diff", "text/x-diff; charset", "application/x-patch"}
+SYNTHETIC_DOMAIN = "reviewbot.invalid"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One parsed e-mail; `raw` is kept byte for byte."""
+
+    msgid: str
+    msgid_synthetic: bool
+    subject: str
+    from_name: str
+    from_email: str
+    date: datetime | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    body: str
+    raw: bytes
+    attachments: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def parent(self) -> str | None:
+        """The message this one answers: In-Reply-To, else the last reference."""
+        if self.in_reply_to:
+            return self.in_reply_to
+        return self.references[-1] if self.references else None
+
+
+def synthetic_msgid(raw: bytes) -> str:
+    """A stable id for a mail without Message-ID: same bytes, same id."""
+    return f"{hashlib.sha256(raw).hexdigest()[:32]}@{SYNTHETIC_DOMAIN}"
+
+
+def parse_message(raw: bytes) -> Message:
+    """Parse raw RFC 5322 bytes; raise MessageParseError if that is impossible."""
+    try:
+        return _parse(raw)
+    except MessageParseError:
+        raise
+    except Exception as exc:  # the email package can fail in many small ways
+        raise MessageParseError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _parse(raw: bytes) -> Message:
+    if not raw.strip():
+        raise MessageParseError("empty message")
+    msg = email.message_from_bytes(raw)
+    if not msg.keys():
+        raise MessageParseError("no headers")
+    warnings: list[str] = []
+    ids = find_msgids(decode_header(msg.get("Message-ID")))
+    msgid = ids[0] if ids else synthetic_msgid(raw)
+    irt = find_msgids(decode_header(msg.get("In-Reply-To")))
+    all_refs = _dedupe(find_msgids(decode_header(msg.get("References"))) + irt[:1])
+    refs = tuple(r for r in all_refs if r != msgid)
+    name, addr = parse_address(decode_header(msg.get("From")))
+    date = parse_date(msg.get("Date"))
+    if msg.get("Date") and date is None:
+        warnings.append(f"unparseable Date: {msg.get('Date')!r}")
+    body, attachments = extract_body(msg, warnings)
+    return Message(
+        msgid=msgid,
+        msgid_synthetic=not ids,
+        subject=decode_header(msg.get("Subject")),
+        from_name=name,
+        from_email=addr,
+        date=date,
+        in_reply_to=irt[0] if irt and irt[0] != msgid else None,
+        references=refs,
+        body=body,
+        raw=raw,
+        attachments=tuple(attachments),
+        warnings=tuple(warnings),
+    )
+
+
+def find_msgids(value: str) -> list[str]:
+    """Every <message-id> in a header value, without the angle brackets."""
+    return [m for m in _MSGID.findall(value or "") if "@" in m or "." in m]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def decode_header(value: object) -> str:
+    """Decode an RFC 2047 header into text; unknown charsets are replaced."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    text = str(value)
+    if "=?" not in text:
+        return " ".join(text.split())
+    parts = []
+    for chunk, charset in email.header.decode_header(text):
+        if isinstance(chunk, bytes):
+            parts.append(_decode_bytes(chunk, charset))
+        else:
+            parts.append(chunk)
+    return " ".join("".join(parts).split())
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(charset or "ascii", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def parse_address(value: str) -> tuple[str, str]:
+    """(name, lower-cased address); pipermail's "user at host" is restored."""
+    name, addr = email.utils.parseaddr(value)
+    if "@" not in addr:
+        # pipermail: "user at host (Name)" parses as name="", addr="user"
+        m = re.match(r"^\s*(\S+) at (\S+?)\s*(?:\((.*)\))?\s*$", value)
+        if m:
+            addr = f"{m.group(1)}@{m.group(2)}"
+            name = m.group(3) or name
+    name = name.strip().strip('"')
+    addr = _deobscure(addr.strip())
+    return name or addr, addr.lower()
+
+
+def _deobscure(addr: str) -> str:
+    m = _OBSCURED.match(addr)
+    return f"{m.group(1)}@{m.group(2)}" if m else addr
+
+
+def deobscure_text(text: str) -> str:
+    """Restore "user at example.org" to "user@example.org" inside free text."""
+    return _OBSCURED_ANY.sub(r"\1@\2", text)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """A Date header as an aware UTC datetime, or None if it cannot be read."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def extract_body(msg: email.message.Message, warnings: list[str]) -> tuple[str, list[str]]:
+    """The readable text of a mail: text parts and patch attachments, in order.
+
+    HTML is used only when a mail has no text part; binary attachments are
+    listed by name, not decoded.
+    """
+    texts: list[str] = []
+    htmls: list[str] = []
+    skipped: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        filename = decode_header(part.get_filename()) if part.get_filename() else ""
+        if _is_text_part(part, ctype, filename):
+            texts.append(_part_text(part, warnings))
+        elif ctype == "text/html" and not filename:
+            htmls.append(html_to_text(_part_text(part, warnings)))
+        else:
+            skipped.append(filename or ctype)
+    if not texts and htmls:
+        texts = htmls
+    return "\n".join(t.rstrip("\n") + "\n" for t in texts if t), skipped
+
+
+def _is_text_part(part: email.message.Message, ctype: str, filename: str) -> bool:
+    if ctype in _PATCH_TYPES or _PATCH_FILENAME.search(filename):
+        return True
+    if ctype != "text/plain":
+        return False
+    disposition = (part.get("Content-Disposition") or "").lower()
+    # a text attachment is still text a reviewer reads (patches often are)
+    return "attachment" not in disposition or not filename or filename.endswith(".txt")
+
+
+def _part_text(part: email.message.Message, warnings: list[str]) -> str:
+    payload = part.get_payload(decode=True)
+    if payload is None:
+        payload = str(part.get_payload()).encode("utf-8", "replace")
+    assert isinstance(payload, bytes)
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        text = payload.decode(charset, errors="replace")
+    except LookupError:
+        warnings.append(f"unknown charset {charset!r}: decoded as UTF-8, bad bytes replaced")
+        text = payload.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def html_to_text(html: str) -> str:
+    """Text of an HTML-only mail, with line breaks kept."""
+    return BeautifulSoup(html, "html.parser").get_text("\n")

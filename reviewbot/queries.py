@@ -1,0 +1,241 @@
+"""Read-side views of the database for the CLI (and later the web UI and API).
+
+Queries use the tables' Core columns, as store.py does: plain, typed, and the
+same SQL on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlmodel import Session
+
+from reviewbot.errors import NotFound
+from reviewbot.models import Hunk, Message, MessageRef, Patch, PatchFile, Series, Trailer
+from reviewbot.threads import ThreadItem, ThreadNode, build_threads
+
+SERIES: Table = Series.__table__  # type: ignore[attr-defined]
+PATCH: Table = Patch.__table__  # type: ignore[attr-defined]
+MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
+REF: Table = MessageRef.__table__  # type: ignore[attr-defined]
+FILE: Table = PatchFile.__table__  # type: ignore[attr-defined]
+HUNK: Table = Hunk.__table__  # type: ignore[attr-defined]
+TRAILER: Table = Trailer.__table__  # type: ignore[attr-defined]
+
+
+def _person(name: str, email: str) -> str:
+    return f"{name} <{email}>" if name and name != email else email
+
+
+def _rows(session: Session, stmt: Any) -> list[Any]:
+    return list(session.connection().execute(stmt).all())
+
+
+def list_series(
+    session: Session, *, state: str | None = None, limit: int = 0
+) -> list[dict[str, Any]]:
+    """Every series, newest first, as `series list --json` prints them."""
+    counts = (
+        select(PATCH.c.series_id, func.count().label("n")).group_by(PATCH.c.series_id).subquery()
+    )
+    stmt = (
+        select(SERIES, counts.c.n, MESSAGE.c.msgid.label("cover_msgid"))
+        .outerjoin(counts, counts.c.series_id == SERIES.c.id)
+        .outerjoin(MESSAGE, MESSAGE.c.id == SERIES.c.cover_id)
+        .order_by(SERIES.c.date.desc(), SERIES.c.id.desc())
+    )
+    if state:
+        stmt = stmt.where(SERIES.c.state == state)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [_series_summary(r, r.n or 0, r.cover_msgid) for r in _rows(session, stmt)]
+
+
+def _series_summary(row: Any, patch_count: int, cover_msgid: str | None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "version": row.version,
+        "total": row.total,
+        "submitter": _person(row.submitter_name, row.submitter_email),
+        "date": row.date.isoformat() if row.date else None,
+        "state": row.state,
+        "cover_msgid": cover_msgid,
+        "patch_count": patch_count,
+        "missing": json.loads(row.missing or "[]"),
+        "previous": row.previous_id,
+        "superseded_by": row.superseded_by_id,
+    }
+
+
+def show_series(session: Session, series_id: int) -> dict[str, Any]:
+    """One series with its patches, trailers, files, hunks and replies."""
+    found = _rows(session, select(SERIES).where(SERIES.c.id == series_id))
+    if not found:
+        raise NotFound(f"no series with id {series_id}")
+    row = found[0]
+    patches = _rows(
+        session,
+        select(PATCH, MESSAGE.c.msgid)
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
+        .where(PATCH.c.series_id == series_id)
+        .order_by(PATCH.c.number, PATCH.c.id),
+    )
+    cover = _rows(session, select(MESSAGE.c.msgid).where(MESSAGE.c.id == row.cover_id))
+    summary = _series_summary(row, len(patches), cover[0].msgid if cover else None)
+    trailers = _trailers(session, series_id)
+    replies = _replies(session, series_id)
+    summary.update(
+        state_reason=row.state_reason,
+        version_label=row.version_label,
+        base_commit=row.base_commit,
+        replies=replies.get(None, []),
+        trailers=trailers.get(None, []),
+        patches=[_patch(session, p, trailers, replies) for p in patches],
+    )
+    return summary
+
+
+def _trailers(session: Session, series_id: int) -> dict[int | None, list[dict[str, Any]]]:
+    rows = _rows(
+        session,
+        select(TRAILER, MESSAGE.c.msgid)
+        .join(MESSAGE, MESSAGE.c.id == TRAILER.c.message_id)
+        .where(TRAILER.c.series_id == series_id)
+        .order_by(TRAILER.c.id),
+    )
+    out: dict[int | None, list[dict[str, Any]]] = {}
+    for t in rows:
+        out.setdefault(t.patch_id, []).append(
+            {
+                "name": t.name,
+                "value": t.value,
+                "source": t.source,
+                "msgid": t.msgid,
+                "mismatch": t.mismatch,
+            }
+        )
+    return out
+
+
+def _replies(session: Session, series_id: int) -> dict[int | None, list[str]]:
+    rows = _rows(
+        session,
+        select(MESSAGE.c.patch_id, MESSAGE.c.msgid)
+        .where(MESSAGE.c.series_id == series_id, MESSAGE.c.kind.in_(("reply", "other")))
+        .order_by(MESSAGE.c.date, MESSAGE.c.id),
+    )
+    out: dict[int | None, list[str]] = {}
+    for r in rows:
+        out.setdefault(r.patch_id, []).append(r.msgid)
+    return out
+
+
+def _patch(
+    session: Session,
+    p: Any,
+    trailers: dict[int | None, list[dict[str, Any]]],
+    replies: dict[int | None, list[str]],
+) -> dict[str, Any]:
+    files = _rows(session, select(FILE).where(FILE.c.patch_id == p.id).order_by(FILE.c.position))
+    paths = {f.id: (f.old_path if f.change == "removed" else f.new_path) for f in files}
+    hunks = _rows(session, select(HUNK).where(HUNK.c.patch_id == p.id).order_by(HUNK.c.id))
+    return {
+        "id": p.id,
+        "number": p.number,
+        "subject": p.subject,
+        "title": p.title,
+        "msgid": p.msgid,
+        "author": _person(p.author_name, p.author_email),
+        "state": p.state,
+        "state_reason": p.state_reason,
+        "trailers": trailers.get(p.id, [])
+        + [dict(t, source="cover-reply") for t in trailers.get(None, [])],
+        "files": [
+            {
+                "path": paths[f.id],
+                "old_path": f.old_path,
+                "change": f.change,
+                "added": f.added,
+                "removed": f.removed,
+            }
+            for f in files
+        ],
+        "hunks": [
+            {
+                "file": paths[h.file_id],
+                "header": h.header,
+                "section": h.section,
+                "old_start": h.old_start,
+                "old_len": h.old_len,
+                "new_start": h.new_start,
+                "new_len": h.new_len,
+            }
+            for h in hunks
+        ],
+        "diff_error": p.diff_error,
+        "replies": replies.get(p.id, []),
+    }
+
+
+def thread_of(session: Session, msgid: str) -> ThreadNode:
+    """The reply tree that contains `msgid`, with placeholders for missing mail."""
+    msgid = msgid.strip().strip("<>")
+    if not _rows(session, select(MESSAGE.c.id).where(MESSAGE.c.msgid == msgid)):
+        raise NotFound(f"no message <{msgid}>")
+    items = _thread_items(session, msgid)
+    for root in build_threads(items.values()):
+        if any(node.msgid == msgid for _d, node in root.walk()):
+            return root
+    raise NotFound(f"<{msgid}> is not in any thread")
+
+
+def _thread_items(session: Session, start: str) -> dict[str, ThreadItem]:
+    """Everything connected to `start` by references, gathered breadth-first."""
+    items: dict[str, ThreadItem] = {}
+    frontier = {start}
+    known_missing: set[str] = set()
+    while frontier:
+        rows = _rows(
+            session,
+            select(MESSAGE.c.id, MESSAGE.c.msgid, MESSAGE.c.subject, MESSAGE.c.date).where(
+                MESSAGE.c.msgid.in_(frontier)
+            ),
+        )
+        refs = _refs(session, [r.id for r in rows])
+        nxt: set[str] = set()
+        for r in rows:
+            items[r.msgid] = ThreadItem(r.msgid, tuple(refs.get(r.id, ())), r.subject, r.date)
+            nxt.update(refs.get(r.id, ()))
+        known_missing |= frontier - {r.msgid for r in rows}
+        children = _rows(
+            session,
+            select(MESSAGE.c.msgid)
+            .join(REF, REF.c.message_id == MESSAGE.c.id)
+            .where(REF.c.ref_msgid.in_(frontier | nxt)),
+        )
+        nxt.update(c.msgid for c in children)
+        frontier = nxt - items.keys() - known_missing
+    return items
+
+
+def _refs(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    rows = _rows(
+        session,
+        select(REF.c.message_id, REF.c.ref_msgid)
+        .where(REF.c.message_id.in_(ids))
+        .order_by(REF.c.message_id, REF.c.position),
+    )
+    for r in rows:
+        out.setdefault(r.message_id, []).append(r.ref_msgid)
+    return out
+
+
+def messages_by_msgid(session: Session, msgids: list[str]) -> dict[str, Any]:
+    """Message rows (without raw bytes) by Message-ID."""
+    cols = [c for c in MESSAGE.c if c.name != "raw"]
+    rows = _rows(session, select(*cols).where(MESSAGE.c.msgid.in_(msgids)))
+    return {r.msgid: r for r in rows}

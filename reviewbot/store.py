@@ -1,0 +1,302 @@
+"""save_* / load_*: the one place that writes SQL.
+
+Bulk paths use SQLAlchemy Core on the session's connection: the ORM's unit of
+work costs more per row than parsing the mail does. Every function takes the
+session as a keyword argument so a caller controls the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlmodel import Session
+
+from reviewbot.models import Hunk, Message, MessageRef, Patch, PatchFile, Series, Trailer
+
+_CHUNK = 500  # stays under SQLite's bound-parameter limit in IN (...) lists
+
+
+def _t(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def existing_msgids(*, session: Session, msgids: Sequence[str]) -> set[str]:
+    """Which of these Message-IDs are already stored."""
+    found: set[str] = set()
+    table = _t(Message)
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(select(table.c.msgid).where(table.c.msgid.in_(chunk)))
+        found.update(r[0] for r in rows)
+    return found
+
+
+def save_messages(*, session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert message rows; return Message-ID -> row id."""
+    if not rows:
+        return {}
+    table = _t(Message)
+    stmt = insert(table).returning(table.c.id, table.c.msgid, sort_by_parameter_order=True)
+    result = session.connection().execute(stmt, list(rows))
+    return {msgid: mid for mid, msgid in result}
+
+
+def save_refs(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert (message_id, ref_msgid, position) rows."""
+    if rows:
+        session.connection().execute(insert(_t(MessageRef)), list(rows))
+
+
+def save_series(*, session: Session, row: dict[str, Any]) -> int:
+    """Insert a new series; return its id."""
+    table = _t(Series)
+    result = session.connection().execute(insert(table).returning(table.c.id), [row])
+    return int(result.scalar_one())
+
+
+def update_series(*, session: Session, series_id: int, values: dict[str, Any]) -> None:
+    """Set columns of one series."""
+    table = _t(Series)
+    session.connection().execute(update(table).where(table.c.id == series_id).values(**values))
+
+
+def mark_dirty(*, session: Session, series_ids: Iterable[int]) -> None:
+    """Flag series whose derived fields (replies, trailers, state) need rebuilding."""
+    ids = sorted(set(series_ids))
+    table = _t(Series)
+    for chunk in _chunks(ids):
+        session.connection().execute(update(table).where(table.c.id.in_(chunk)).values(dirty=True))
+
+
+def load_dirty_series(*, session: Session, limit: int) -> list[int]:
+    """Ids of series waiting to be rebuilt."""
+    table = _t(Series)
+    rows = session.connection().execute(
+        select(table.c.id).where(table.c.dirty.is_(True)).order_by(table.c.id).limit(limit)
+    )
+    return [r[0] for r in rows]
+
+
+def save_patch(
+    *,
+    session: Session,
+    row: dict[str, Any],
+    files: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]],
+) -> int:
+    """Insert a patch with its files and hunks; return the patch id."""
+    conn = session.connection()
+    patch_id = int(conn.execute(insert(_t(Patch)).returning(_t(Patch).c.id), [row]).scalar_one())
+    hunks: list[dict[str, Any]] = []
+    for file_row, hunk_rows in files:
+        ftable = _t(PatchFile)
+        file_id = conn.execute(
+            insert(ftable).returning(ftable.c.id), [{**file_row, "patch_id": patch_id}]
+        ).scalar_one()
+        hunks.extend({**h, "patch_id": patch_id, "file_id": file_id} for h in hunk_rows)
+    if hunks:
+        conn.execute(insert(_t(Hunk)), hunks)
+    return patch_id
+
+
+def set_message_series(*, session: Session, pairs: Sequence[tuple[int, int, str]]) -> None:
+    """Set (message id -> series id, kind) for placed covers and patches."""
+    if not pairs:
+        return
+    table = _t(Message)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("mid"))
+        .values(series_id=bindparam("sid"), kind=bindparam("k"))
+    )
+    session.connection().execute(stmt, [{"mid": m, "sid": s, "k": k} for m, s, k in pairs])
+
+
+def find_placed(*, session: Session, msgids: Sequence[str]) -> dict[str, tuple[int, int, str]]:
+    """For stored covers/patches among msgids: msgid -> (message id, series id, kind)."""
+    table = _t(Message)
+    found: dict[str, tuple[int, int, str]] = {}
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(
+            select(table.c.msgid, table.c.id, table.c.series_id, table.c.kind).where(
+                table.c.msgid.in_(chunk),
+                table.c.series_id.is_not(None),
+                table.c.kind.in_(("cover", "patch")),
+            )
+        )
+        found.update({r[0]: (r[1], r[2], r[3]) for r in rows})
+    return found
+
+
+def load_slots(
+    *, session: Session, submitter: str, version: int, total: int, since: datetime | None
+) -> list[dict[str, Any]]:
+    """Series of one submitter/version/total active since `since`, with their numbers."""
+    s, p = _t(Series), _t(Patch)
+    cond = and_(s.c.submitter_email == submitter, s.c.version == version, s.c.total == total)
+    if since is not None:
+        cond = and_(cond, or_(s.c.last_date >= since, s.c.last_date.is_(None)))
+    rows = (
+        session.connection()
+        .execute(select(s.c.id, s.c.last_date, s.c.cover_id).where(cond).order_by(s.c.id))
+        .all()
+    )
+    out = []
+    for sid, last_date, cover_id in rows:
+        numbers = session.connection().execute(select(p.c.number).where(p.c.series_id == sid))
+        out.append(
+            {
+                "id": sid,
+                "last_date": last_date,
+                "has_cover": cover_id is not None,
+                "numbers": {n[0] for n in numbers},
+            }
+        )
+    return out
+
+
+def load_messages_by_ref(*, session: Session, msgids: Sequence[str]) -> list[Any]:
+    """Messages that name any of msgids in References/In-Reply-To."""
+    r = _t(MessageRef)
+    ids: set[int] = set()
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(
+            select(r.c.message_id).where(r.c.ref_msgid.in_(chunk)).distinct()
+        )
+        ids.update(x[0] for x in rows)
+    return load_messages(session=session, ids=sorted(ids))
+
+
+def load_messages(*, session: Session, ids: Sequence[int]) -> list[Any]:
+    """Message rows (without raw bytes) by id, with their ordered references."""
+    m, r = _t(Message), _t(MessageRef)
+    cols = [c for c in m.c if c.name != "raw"]
+    out: list[Any] = []
+    refs: dict[int, list[str]] = {}
+    for chunk in _chunks(list(ids)):
+        out.extend(session.connection().execute(select(*cols).where(m.c.id.in_(chunk))).all())
+        for mid, ref in session.connection().execute(
+            select(r.c.message_id, r.c.ref_msgid)
+            .where(r.c.message_id.in_(chunk))
+            .order_by(r.c.message_id, r.c.position)
+        ):
+            refs.setdefault(mid, []).append(ref)
+    return [(row, tuple(refs.get(row.id, ()))) for row in out]
+
+
+def load_series_rows(*, session: Session, ids: Sequence[int]) -> list[Any]:
+    """Series rows by id."""
+    s = _t(Series)
+    out: list[Any] = []
+    for chunk in _chunks(list(ids)):
+        out.extend(session.connection().execute(select(s).where(s.c.id.in_(chunk))).all())
+    return out
+
+
+def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
+    """Patch rows (with their Message-ID and date) of these series."""
+    p, m = _t(Patch), _t(Message)
+    out: list[Any] = []
+    for chunk in _chunks(list(series_ids)):
+        stmt = (
+            select(p, m.c.msgid, m.c.date, m.c.from_email.label("sender"))
+            .join(m, m.c.id == p.c.message_id)
+            .where(p.c.series_id.in_(chunk))
+            .order_by(p.c.series_id, p.c.number, p.c.id)
+        )
+        out.extend(session.connection().execute(stmt).all())
+    return out
+
+
+def load_version_group(*, session: Session, pairs: Iterable[tuple[str, str]]) -> list[Any]:
+    """Every series sharing (submitter, normalised title) with the given pairs."""
+    s = _t(Series)
+    out: dict[int, Any] = {}
+    for submitter, title in set(pairs):
+        rows = session.connection().execute(
+            select(s).where(s.c.submitter_email == submitter, s.c.norm_title == title)
+        )
+        out.update({row.id: row for row in rows})
+    return list(out.values())
+
+
+def replace_reply_trailers(
+    *, session: Session, series_ids: Sequence[int], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Replace the trailers collected from replies for these series."""
+    t = _t(Trailer)
+    for chunk in _chunks(list(series_ids)):
+        session.connection().execute(
+            delete(t).where(t.c.series_id.in_(chunk), t.c.source == "reply")
+        )
+    if rows:
+        session.connection().execute(insert(t), list(rows))
+
+
+def save_trailers(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert trailer rows."""
+    if rows:
+        session.connection().execute(insert(_t(Trailer)), list(rows))
+
+
+def update_patch_states(*, session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Set (patch id, state, reason)."""
+    if not rows:
+        return
+    p = _t(Patch)
+    stmt = (
+        update(p)
+        .where(p.c.id == bindparam("pid"))
+        .values(state=bindparam("st"), state_reason=bindparam("why"))
+    )
+    session.connection().execute(stmt, [{"pid": i, "st": s, "why": w} for i, s, w in rows])
+
+
+def set_message_kind(*, session: Session, message_id: int, kind: str, series_id: int) -> None:
+    """Re-label a message (a thread root recognised as a cover letter)."""
+    m = _t(Message)
+    session.connection().execute(
+        update(m).where(m.c.id == message_id).values(kind=kind, series_id=series_id)
+    )
+
+
+def count_rows(*, session: Session, model: Any) -> int:
+    """Number of rows in a table."""
+    return int(
+        session.connection().execute(select(func.count()).select_from(_t(model))).scalar_one()
+    )
+
+
+def encode_list(values: Iterable[int]) -> str:
+    """Store a short list of ints as JSON text."""
+    return json.dumps(sorted(values))
+
+
+def message_ids(*, session: Session, msgids: Sequence[str]) -> list[int]:
+    """Row ids of the stored messages among msgids."""
+    table = _t(Message)
+    out: list[int] = []
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(select(table.c.id).where(table.c.msgid.in_(chunk)))
+        out.extend(r[0] for r in rows)
+    return out
+
+
+def set_reply_targets(*, session: Session, rows: Sequence[tuple[int, int, int | None]]) -> None:
+    """Record (reply id -> series id, patch id or None for the cover letter)."""
+    if not rows:
+        return
+    table = _t(Message)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("mid"))
+        .values(series_id=bindparam("sid"), patch_id=bindparam("pid"))
+    )
+    session.connection().execute(stmt, [{"mid": m, "sid": s, "pid": p} for m, s, p in rows])

@@ -103,7 +103,7 @@ def _parse(raw: bytes) -> Message:
 
 def find_msgids(value: str) -> list[str]:
     """Every <message-id> in a header value, without the angle brackets."""
-    return [m for m in _MSGID.findall(value or "") if "@" in m or "." in m]
+    return _MSGID.findall(value or "")
 
 
 def _dedupe(items: list[str]) -> list[str]:

@@ -1,0 +1,250 @@
+"""The real libvir-list material: what truth.json says a correct reader finds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from reviewbot import queries
+from reviewbot.pipeline import ImportReport
+from tests.conftest import LIST
+
+TRUTH = json.loads((LIST / "truth.json").read_text())
+MONTHS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
+MBOX = LIST / "backports-2023.mbox"
+
+
+def bare(msgid: str) -> str:
+    return msgid.strip("<>")
+
+
+def by_version(session: Session) -> dict[int, dict[str, Any]]:
+    rows = queries.list_series(session)
+    return {r["version"]: queries.show_series(session, r["id"]) for r in rows}
+
+
+@pytest.fixture(params=["pipermail-text", "mbox"])
+def imported(
+    request: pytest.FixtureRequest, run_import: Callable[..., ImportReport]
+) -> ImportReport:
+    paths = MONTHS if request.param == "pipermail-text" else (MBOX,)
+    return run_import(*paths)
+
+
+def test_two_series_ten_patches_no_gaps(imported: ImportReport, session: Session) -> None:
+    assert imported.messages_new == 29
+    assert imported.series_new == 2
+    series = by_version(session)
+    assert sorted(series) == [1, 2]
+    for truth in TRUTH["series"]:
+        got = series[truth["version"]]
+        assert got["title"] == "qemu: backport fixes for 9.0.0"
+        assert got["cover_msgid"] == bare(truth["cover"])
+        assert got["total"] == truth["total"] == 10
+        assert got["missing"] == []
+        assert [p["msgid"] for p in got["patches"]] == [bare(m) for m in truth["patches"]]
+        assert [p["title"] for p in got["patches"]] == truth["subjects"]
+
+
+def test_versions_linked_and_states(imported: ImportReport, session: Session) -> None:
+    series = by_version(session)
+    v1, v2 = series[1], series[2]
+    assert v1["superseded_by"] == v2["id"] and v2["previous"] == v1["id"]
+    assert v1["state"] == TRUTH["states"]["v1"] == "superseded"
+    assert v2["state"] == TRUTH["states"]["v2"] == "accepted"
+    assert "Pushed now" in v2["state_reason"]
+    assert {p["state"] for p in v2["patches"]} == {"accepted"}
+    assert {p["state"] for p in v1["patches"]} == {"superseded"}
+
+
+def test_trailers_from_replies_match_truth(imported: ImportReport, session: Session) -> None:
+    series = by_version(session)
+    for label, expected in TRUTH["trailers"].items():
+        got = series[int(label[1:])]
+        cover_level = [f"{t['name']}: {t['value']}" for t in got["trailers"]]
+        assert cover_level == expected["all"]
+        for patch in got["patches"]:
+            from_reply = [
+                f"{t['name']}: {t['value']}" for t in patch["trailers"] if t["source"] == "reply"
+            ]
+            assert from_reply == expected.get(f"<{patch['msgid']}>", [])
+            everyone = [t["value"] for t in patch["trailers"] if t["source"] == "cover-reply"]
+            assert everyone == [e.split(": ", 1)[1] for e in expected["all"]]
+
+
+def test_patch_own_trailers_and_inbody_author(imported: ImportReport, session: Session) -> None:
+    patch = by_version(session)[1]["patches"][0]
+    assert patch["author"] == "Michal Privoznik <mprivozn@redhat.com>"
+    own = [f"{t['name']}: {t['value']}" for t in patch["trailers"] if t["source"] == "patch"]
+    assert "Signed-off-by: Michal Privoznik <mprivozn@redhat.com>" in own
+    assert "Fixes: a2ae3d299cf9c5ada8aa42ec4271748eb479dc27" in own
+
+
+def test_reply_placement(imported: ImportReport, session: Session) -> None:
+    series = by_version(session)
+    v1 = {p["number"]: p["replies"] for p in series[1]["patches"]}
+    assert v1[8] == ["r011-ada@example.org", "r012-lin@example.org"]
+    assert v1[5] == ["r013-ada@example.org"]
+    assert v1[3] == ["r015-ada@example.org"]
+    assert series[1]["replies"] == ["r014-lin@example.org"]
+    assert series[2]["replies"] == ["r027-ada@example.org", "r028-lin@example.org"]
+    assert all(not p["replies"] for p in series[2]["patches"])
+
+
+def test_diffs_parsed_with_function_context(imported: ImportReport, session: Session) -> None:
+    patch8 = by_version(session)[1]["patches"][7]
+    assert [f["path"] for f in patch8["files"]] == ["src/conf/virstorageobj.c"]
+    hunk = patch8["hunks"][0]
+    assert hunk["section"] == "virStoragePoolObjListSearchCb(const void *payload,"
+    assert (hunk["old_start"], hunk["old_len"], hunk["new_start"], hunk["new_len"]) == (
+        454,
+        11,
+        454,
+        16,
+    )
+    assert all(p["diff_error"] is None for p in by_version(session)[1]["patches"])
+
+
+def test_base_commit_recorded(imported: ImportReport, session: Session) -> None:
+    assert by_version(session)[1]["base_commit"] == "ee5db0088bbb17ef65ead540b915cf6cb75300f9"
+
+
+def test_mbox_after_archive_adds_no_duplicates(
+    run_import: Callable[..., ImportReport], engine: Engine
+) -> None:
+    first = run_import(*MONTHS)
+    second = run_import(MBOX)
+    third = run_import(*MONTHS, MBOX)
+    assert first.messages_new == 29
+    assert (second.messages_new, second.messages_duplicate) == (0, 29)
+    assert (third.messages_new, third.messages_duplicate) == (0, 58)
+    assert (second.series_new, third.series_new) == (0, 0)
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from message")).scalar_one() == 29
+        assert conn.execute(text("select count(*) from series")).scalar_one() == 2
+        assert conn.execute(text("select count(*) from patch")).scalar_one() == 20
+
+
+def test_raw_bytes_kept(run_import: Callable[..., ImportReport], engine: Engine) -> None:
+    run_import(MBOX)
+    with engine.connect() as conn:
+        raw = conn.execute(
+            text("select raw from message where msgid = 'r012-lin@example.org'")
+        ).scalar_one()
+    assert raw.startswith(b"From: Lin Maintainer <lin@example.org>")
+    assert b"Good point, I'll mention the reference too in v2." in raw
+
+
+def test_october_2016_thread_has_placeholder(
+    run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    report = run_import(LIST / "2016-October.txt.gz")
+    assert (report.messages_new, report.messages_failed, report.errors) == (1, 0, [])
+    root = queries.thread_of(session, "<invented-seed-0001@virtuozzo.com>")
+    assert root.msgid == "invented-parent-0001@virtuozzo.com"
+    assert root.is_placeholder
+    assert [c.msgid for c in root.children] == ["invented-seed-0001@virtuozzo.com"]
+    # a quoted review answer with a patch subject is a reply, not a patch
+    assert queries.list_series(session) == []
+
+
+def test_same_result_in_any_import_order(
+    run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    run_import(MONTHS[1], MONTHS[0])
+    series = by_version(session)
+    assert series[1]["state"] == "superseded" and series[2]["state"] == "accepted"
+    assert series[1]["superseded_by"] == series[2]["id"]
+
+
+def test_pipermail_addresses_restored(
+    run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    run_import(*MONTHS)
+    row = queries.messages_by_msgid(session, ["r011-ada@example.org"])["r011-ada@example.org"]
+    assert (row.from_name, row.from_email) == ("Ada Reviewer", "ada@example.org")
+
+
+def test_cli_json_contract(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "cli.db"
+    cmd = [sys.executable, "-m", "reviewbot"]
+    out = subprocess.run(
+        [*cmd, "import-mbox", "--db", str(db), "--json", *map(str, MONTHS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(out.stdout)
+    assert {
+        k: report[k]
+        for k in (
+            "messages_new",
+            "messages_duplicate",
+            "messages_failed",
+            "series_new",
+            "series_updated",
+        )
+    } == {
+        "messages_new": 29,
+        "messages_duplicate": 0,
+        "messages_failed": 0,
+        "series_new": 2,
+        "series_updated": 0,
+    }
+    listed = json.loads(
+        subprocess.run(
+            [*cmd, "series", "list", "--db", str(db), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert [set(r) for r in listed] == [
+        {
+            "id",
+            "title",
+            "version",
+            "total",
+            "submitter",
+            "date",
+            "state",
+            "cover_msgid",
+            "patch_count",
+            "missing",
+            "previous",
+            "superseded_by",
+        }
+    ] * 2
+    shown = json.loads(
+        subprocess.run(
+            [*cmd, "series", "show", str(listed[0]["id"]), "--db", str(db), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert {
+        "id",
+        "number",
+        "subject",
+        "msgid",
+        "author",
+        "state",
+        "trailers",
+        "files",
+        "hunks",
+        "replies",
+    } <= set(shown["patches"][0])
+    missing = subprocess.run(
+        [*cmd, "series", "show", "999", "--db", str(db)], capture_output=True, text=True
+    )
+    assert missing.returncode == 3 and "no series with id 999" in missing.stderr

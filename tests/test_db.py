@@ -1,0 +1,70 @@
+"""Storage: migrations, WAL, upgrade of an older database, configuration."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from reviewbot.config import database_url, load_settings
+from reviewbot.db import alembic_config, open_engine
+from reviewbot.errors import DatabaseError
+from tests.conftest import LIST
+
+
+def test_fresh_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    tables = set(inspect(engine).get_table_names())
+    assert {
+        "message",
+        "messageref",
+        "series",
+        "patch",
+        "patchfile",
+        "hunk",
+        "trailer",
+        "alembic_version",
+    } <= tables
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def test_empty_old_database_upgrades_itself(tmp_path: Path) -> None:
+    """A database stamped at no revision (an older reviewbot) is brought to head."""
+    path = tmp_path / "old.db"
+    engine = open_engine(f"sqlite:///{path}", migrate=False)
+    command.stamp(alembic_config(engine), "base")
+    engine.dispose()
+    engine = open_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one()
+    assert "series" in inspect(engine).get_table_names()
+
+
+def test_reopening_keeps_data(tmp_path: Path) -> None:
+    from reviewbot.pipeline import import_paths
+
+    url = f"sqlite:///{tmp_path / 'y.db'}"
+    import_paths(open_engine(url), [LIST / "2023-July.txt.gz"])
+    with sqlite3.connect(tmp_path / "y.db") as conn:
+        assert conn.execute("select count(*) from message").fetchone()[0] == 16
+
+
+def test_database_url_from_path_url_and_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert database_url(str(tmp_path / "a.db"), tmp_path) == f"sqlite:///{tmp_path / 'a.db'}"
+    assert database_url("postgresql+psycopg://u@h/db", tmp_path) == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("REVIEWBOT_DB", str(tmp_path / "env.db"))
+    assert load_settings().database_url.endswith("env.db")
+    monkeypatch.delenv("REVIEWBOT_DB")
+    monkeypatch.setenv("REVIEWBOT_DATA_DIR", str(tmp_path / "dd"))
+    assert load_settings().database_url == f"sqlite:///{tmp_path / 'dd' / 'reviewbot.db'}"
+
+
+def test_bad_database_url_is_a_clear_error() -> None:
+    with pytest.raises(DatabaseError, match="bad database URL"):
+        open_engine("nosuchdialect://x/y")

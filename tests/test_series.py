@@ -1,0 +1,236 @@
+"""Series assembly end to end on small synthetic mboxes (real SQLite, real import)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from reviewbot import queries
+from reviewbot.pipeline import ImportReport
+from tests.conftest import diff_body, mail, write_mbox
+
+BOB = "Bob Builder <bob@example.org>"
+
+
+def day(hour: int, minute: int = 0, d: int = 18) -> str:
+    return f"Tue, {d} Jul 2023 {hour:02d}:{minute:02d}:00 +0000"
+
+
+def series(session: Session) -> list[dict[str, Any]]:
+    return [queries.show_series(session, r["id"]) for r in reversed(queries.list_series(session))]
+
+
+def test_out_of_order_arrival_one_series(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("p2", "[PATCH 2/3] b", diff_body(line=20), date=day(9, 2), reply_to="c0"),
+        mail("p3", "[PATCH 3/3] c", diff_body(line=30), date=day(9, 3), reply_to="c0"),
+        mail("p1", "[PATCH 1/3] a", diff_body(line=10), date=day(9, 1), reply_to="c0"),
+        mail("c0", "[PATCH 0/3] the cover", "cover text\n", date=day(9, 0)),
+    ]
+    report = run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    assert report.series_new == 1
+    (s,) = series(session)
+    assert s["cover_msgid"] == "c0" and s["title"] == "the cover"
+    assert [p["msgid"] for p in s["patches"]] == ["p1", "p2", "p3"] and s["missing"] == []
+
+
+def test_no_cover_grouped_by_author_version_total(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("a1", "[PATCH 1/2] first", diff_body(), date=day(9, 1)),
+        mail("b1", "[PATCH 1/2] other", diff_body(), sender=BOB, date=day(9, 1)),
+        mail("a2", "[PATCH 2/2] second", diff_body(), date=day(9, 2)),
+        mail("b2", "[PATCH 2/2] other two", diff_body(), sender=BOB, date=day(9, 3)),
+        # same author, version and total but a day later: a new series
+        mail("a3", "[PATCH 1/2] again", diff_body(), date=day(9, 1, d=20)),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    got = sorted([p["msgid"] for p in s["patches"]] for s in series(session))
+    assert got == [["a1", "a2"], ["a3"], ["b1", "b2"]]
+    lonely = next(s for s in series(session) if s["patches"][0]["msgid"] == "a3")
+    assert lonely["missing"] == [2] and lonely["cover_msgid"] is None and lonely["title"] == "again"
+
+
+def test_gaps_recorded(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [mail("c", "[PATCH v3 0/4] four", date=day(8))] + [
+        mail(f"p{n}", f"[PATCH v3 {n}/4] part {n}", diff_body(), date=day(8, n), reply_to="c")
+        for n in (1, 2, 4)
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    (s,) = series(session)
+    assert (s["version"], s["missing"], s["patch_count"]) == (3, [3], 3)
+
+
+def test_single_patches_of_one_author_stay_apart(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("x", "[PATCH] one thing", diff_body(), date=day(9)),
+        mail("y", "[PATCH] another thing", diff_body(), date=day(10)),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    assert sorted(s["title"] for s in series(session)) == ["another thing", "one thing"]
+
+
+def test_version_linked_by_title(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("v1", "[PATCH] qemu: fix the thing", diff_body(), date=day(9)),
+        mail("v2", "[PATCH v2] qemu: Fix the thing", diff_body(), date=day(9, d=20)),
+        mail("v3", "[PATCH v3] qemu: fix the thing", diff_body(), date=day(9, d=22)),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    v1, v2, v3 = sorted(series(session), key=lambda s: s["version"])
+    assert (v1["superseded_by"], v2["previous"], v2["superseded_by"], v3["previous"]) == (
+        v2["id"],
+        v1["id"],
+        v3["id"],
+        v2["id"],
+    )
+    assert (v1["state"], v2["state"], v3["state"]) == ("superseded", "superseded", "new")
+
+
+def test_v2_in_reply_to_v1_with_new_title(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("old", "[PATCH] conf: old wording", diff_body(), date=day(9)),
+        mail(
+            "new", "[PATCH v2] conf: better wording", diff_body(), date=day(9, d=21), reply_to="old"
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    v1, v2 = sorted(series(session), key=lambda s: s["version"])
+    assert v1["superseded_by"] == v2["id"] and v1["state"] == "superseded"
+
+
+def test_supersedes_line(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("first", "[PATCH] util: a", diff_body(), date=day(9)),
+        mail(
+            "second",
+            "[PATCH] util: completely different",
+            "Supersedes: <first>\n\n" + diff_body(),
+            date=day(9, d=22),
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    a, b = sorted(series(session), key=lambda s: s["date"])
+    assert a["superseded_by"] == b["id"] and b["previous"] == a["id"]
+
+
+def test_thread_root_by_author_is_the_cover(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("root", "virsh: a few fixes", "Here are some fixes.\n", date=day(9)),
+        mail("f1", "[PATCH 1/2] virsh: one", diff_body(), date=day(9, 1), reply_to="root"),
+        mail("f2", "[PATCH 2/2] virsh: two", diff_body(), date=day(9, 2), reply_to="root"),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    (s,) = series(session)
+    assert s["cover_msgid"] == "root" and s["title"] == "virsh: a few fixes"
+
+
+def test_reply_trailers_cover_and_mismatch(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("c", "[PATCH 0/2] two", date=day(9)),
+        mail("p1", "[PATCH 1/2] a", diff_body(), date=day(9, 1), reply_to="c"),
+        mail("p2", "[PATCH 2/2] b", diff_body(), date=day(9, 2), reply_to="c"),
+        mail(
+            "r1",
+            "Re: [PATCH 0/2] two",
+            "Reviewed-by: Bob Builder <bob@example.org>\n",
+            sender=BOB,
+            date=day(10),
+            reply_to="c",
+        ),
+        mail(
+            "r2",
+            "Re: [PATCH 2/2] b",
+            "> Reviewed-by: Quoted Person <q@example.org>\n\n"
+            "Tested-by: Carol <carol@example.org>\n",
+            sender=BOB,
+            date=day(11),
+            refs=("c", "p2"),
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    (s,) = series(session)
+    assert [t["value"] for t in s["trailers"]] == ["Bob Builder <bob@example.org>"]
+    p2 = s["patches"][1]
+    reply = [t for t in p2["trailers"] if t["source"] == "reply"]
+    assert [(t["name"], t["mismatch"]) for t in reply] == [("Tested-by", True)]
+    assert all("Quoted" not in t["value"] for t in p2["trailers"])
+    assert [t["source"] for t in s["patches"][0]["trailers"]] == ["patch", "cover-reply"]
+
+
+def test_states_from_review(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("c", "[PATCH 0/3] three", date=day(9)),
+        *[
+            mail(f"p{n}", f"[PATCH {n}/3] x{n}", diff_body(), date=day(9, n), reply_to="c")
+            for n in (1, 2, 3)
+        ],
+        mail(
+            "r1",
+            "Re: [PATCH 1/3] x1",
+            "> old line\n\nNACK, this breaks migration.\n",
+            sender=BOB,
+            date=day(10),
+            refs=("c", "p1"),
+        ),
+        mail(
+            "r2",
+            "Re: [PATCH 2/3] x2",
+            "> +new line\n\nWhy not use g_autofree here?\n",
+            sender=BOB,
+            date=day(10),
+            refs=("c", "p2"),
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    (s,) = series(session)
+    states = [p["state"] for p in s["patches"]]
+    assert states == ["changes-requested", "under-review", "new"]
+    assert s["state"] == "changes-requested"
+    assert "NACK" in s["patches"][0]["state_reason"]
+
+
+def test_later_reply_updates_existing_series(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    run_import(write_mbox(tmp_path / "a.mbox", [mail("p", "[PATCH] z", diff_body(), date=day(9))]))
+    assert series(session)[0]["state"] == "new"
+    report = run_import(
+        write_mbox(
+            tmp_path / "b.mbox",
+            [
+                mail(
+                    "r",
+                    "Re: [PATCH] z",
+                    "Pushed, thanks.\n",
+                    sender=BOB,
+                    date=day(12),
+                    reply_to="p",
+                )
+            ],
+        )
+    )
+    assert (report.series_new, report.series_updated) == (0, 1)
+    assert series(session)[0]["state"] == "accepted"

@@ -76,6 +76,9 @@ class Assembler:
         self.loaded_keys: set[tuple[str, int, int]] = set()
         self.created: set[int] = set()
         self.touched: set[int] = set()
+        # writes are collected while a batch is placed and sent as a few executemany
+        self.pending_patches: list[store.PatchRecord] = []
+        self.pending_series: list[tuple[int, dict[str, Any]]] = []
 
     def place_all(self, items: list[Placement], *, session: Session) -> None:
         """Place a batch, oldest first, so covers and early patches open series."""
@@ -90,6 +93,9 @@ class Assembler:
             (item.message_id, self._place(item, session=session), item.kind.value)
             for item in ordered
         ]
+        store.save_patches(session=session, records=self.pending_patches)
+        store.update_many_series(session=session, updates=self.pending_series)
+        self.pending_patches, self.pending_series = [], []
         store.set_message_series(session=session, pairs=pairs)
         store.mark_dirty(session=session, series_ids={sid for _m, sid, _k in pairs})
         self._prune()
@@ -203,17 +209,12 @@ class Assembler:
         base = find_base_commit(item.message.body)
         if item.kind == Kind.COVER:
             slot.has_cover = True
-            values: dict[str, Any] = {"cover_id": item.message_id, "dirty": True}
-            if base:
-                values["base_commit"] = base
-            store.update_series(session=session, series_id=slot.slot_id, values=values)
-            return
-        slot.numbers.add(number)
-        _save_patch(item, slot.slot_id, number, session=session)
+            self.pending_series.append((slot.slot_id, {"cover_id": item.message_id}))
+        else:
+            slot.numbers.add(number)
+            self.pending_patches.append(_patch_record(item, slot.slot_id, number))
         if base:
-            store.update_series(
-                session=session, series_id=slot.slot_id, values={"base_commit": base}
-            )
+            self.pending_series.append((slot.slot_id, {"base_commit": base}))
 
     def _prune(self) -> None:
         """Forget the oldest open series; the database still has them."""
@@ -229,7 +230,7 @@ class Assembler:
         self.placed = {k: v for k, v in self.placed.items() if v not in drop}
 
 
-def _save_patch(item: Placement, series_id: int, number: int, *, session: Session) -> None:
+def _patch_record(item: Placement, series_id: int, number: int) -> store.PatchRecord:
     msg, body = item.message, item.body
     assert body is not None
     name, addr = msg.from_name, msg.from_email
@@ -278,11 +279,9 @@ def _save_patch(item: Placement, series_id: int, number: int, *, session: Sessio
         )
         for i, f in enumerate(body.files)
     ]
-    patch_id = store.save_patch(session=session, row=row, files=files)
     trailers = [
         {
             "series_id": series_id,
-            "patch_id": patch_id,
             "message_id": item.message_id,
             "name": t.name,
             "value": t.value,
@@ -293,4 +292,4 @@ def _save_patch(item: Placement, series_id: int, number: int, *, session: Sessio
         }
         for t in find_trailers(body.commit_message)
     ]
-    store.save_trailers(session=session, rows=trailers)
+    return store.PatchRecord(row, files, trailers)

@@ -4,6 +4,8 @@ versions and state.
 Import marks a series dirty whenever a message touches it; `rebuild_dirty`
 recomputes those series from the database, so the result does not depend on
 the order mail arrived in, and an interrupted import is completed by a re-run.
+Work is done a chunk of series at a time with a fixed number of statements
+per chunk, not per series.
 """
 
 from __future__ import annotations
@@ -23,19 +25,23 @@ from reviewbot.state import Reply, Verdict, infer_patch_state, infer_series_stat
 from reviewbot.subject import parse_subject
 from reviewbot.trailers import find_trailers
 
-_CHUNK = 200
+_CHUNK = 500
 
 
 @dataclass
 class _Work:
-    """One series being rebuilt."""
+    """One series being rebuilt; `row` is a mutable copy of its database row."""
 
-    row: Any
+    row: dict[str, Any]
     patches: list[Any] = field(default_factory=list)
-    cover: tuple[Any, tuple[str, ...]] | None = None
+    cover: Any | None = None
     first_refs: tuple[str, ...] = ()
     first_body: str = ""
     replies: dict[int | None, list[Any]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def id(self) -> int:
+        return int(self.row["id"])
 
 
 def rebuild_dirty(*, session: Session) -> int:
@@ -50,124 +56,140 @@ def rebuild_dirty(*, session: Session) -> int:
 def rebuild(series_ids: Sequence[int], *, session: Session) -> None:
     """Recompute the derived fields of these series and clear their dirty flag."""
     work = _load(series_ids, session=session)
-    for item in work.values():
-        _find_cover(item, session=session)
-        _save_structure(item, session=session)
+    _find_covers(work, session=session)
+    store.update_many_series(
+        session=session, updates=[(w.id, _structure(w)) for w in work.values()]
+    )
     _link(work, session=session)
     _collect_replies(work, session=session)
-    rows = store.load_series_rows(session=session, ids=list(work))
-    superseded = {r.id: r.superseded_by_id for r in rows}
-    for item in work.values():
-        _judge(item, superseded.get(item.row.id), session=session)
+    _judge(work, session=session)
 
 
 def _load(series_ids: Sequence[int], *, session: Session) -> dict[int, _Work]:
-    work = {row.id: _Work(row) for row in store.load_series_rows(session=session, ids=series_ids)}
+    rows = store.load_series_rows(session=session, ids=series_ids)
+    work = {row.id: _Work(dict(row._mapping)) for row in rows}
     for patch in store.load_patches(session=session, series_ids=list(work)):
         work[patch.series_id].patches.append(patch)
-    covers = [w.row.cover_id for w in work.values() if w.row.cover_id]
-    by_id = {row.id: (row, refs) for row, refs in store.load_messages(session=session, ids=covers)}
+    covers = [w.row["cover_id"] for w in work.values() if w.row["cover_id"]]
     firsts = [w.patches[0].message_id for w in work.values() if w.patches]
-    first_msgs = {
-        row.id: (row, refs) for row, refs in store.load_messages(session=session, ids=firsts)
+    loaded = {
+        row.id: (row, refs)
+        for row, refs in store.load_messages(session=session, ids=covers + firsts)
     }
     for w in work.values():
-        if w.row.cover_id in by_id:
-            w.cover = by_id[w.row.cover_id]
-        first = w.cover or (first_msgs.get(w.patches[0].message_id) if w.patches else None)
+        cover = loaded.get(w.row["cover_id"])
+        w.cover = cover[0] if cover else None
+        first = cover or (loaded.get(w.patches[0].message_id) if w.patches else None)
         if first:
             w.first_refs, w.first_body = first[1], first[0].body
     return work
 
 
-def _find_cover(item: _Work, *, session: Session) -> None:
+def _find_covers(work: dict[int, _Work], *, session: Session) -> None:
     """No 0/N mail: a thread root written by the submitter serves as the cover."""
-    if item.cover or not item.first_refs:
+    wanted = {w.first_refs[0]: w for w in work.values() if not w.cover and w.first_refs}
+    if not wanted:
         return
-    root = item.first_refs[0]
-    found = store.load_messages(session=session, ids=_ids_of(root, session=session))
-    for row, refs in found:
-        if row.from_email == item.row.submitter_email and row.kind == "other" and not refs:
-            store.set_message_kind(
-                session=session, message_id=row.id, kind="cover", series_id=item.row.id
-            )
-            store.update_series(session=session, series_id=item.row.id, values={"cover_id": row.id})
-            item.cover = (row, refs)
+    ids = store.message_ids(session=session, msgids=list(wanted))
+    for row, refs in store.load_messages(session=session, ids=ids):
+        w = wanted[row.msgid]
+        if row.from_email == w.row["submitter_email"] and row.kind == "other" and not refs:
+            store.set_message_kind(session=session, message_id=row.id, kind="cover", series_id=w.id)
+            w.row["cover_id"] = row.id
+            w.cover = row
 
 
-def _ids_of(msgid: str, *, session: Session) -> list[int]:
-    return store.message_ids(session=session, msgids=[msgid])
-
-
-def _save_structure(item: _Work, *, session: Session) -> None:
-    row = item.row
-    patch_titles = [(p.number, p.title) for p in item.patches]
-    title = parse_subject(item.cover[0].subject).title if item.cover else ""
-    title = title or (min(patch_titles)[1] if patch_titles else row.title)
-    dates = [p.date for p in item.patches if p.date] + (
-        [item.cover[0].date] if item.cover and item.cover[0].date else []
-    )
+def _structure(w: _Work) -> dict[str, Any]:
+    """Title, gaps and dates from the cover and patches actually received."""
+    patch_titles = [(p.number, p.title) for p in w.patches]
+    title = parse_subject(w.cover.subject).title if w.cover else ""
+    title = title or (min(patch_titles)[1] if patch_titles else w.row["title"])
+    dates = [p.date for p in w.patches if p.date]
+    if w.cover is not None and w.cover.date:
+        dates.append(w.cover.date)
     values = {
         "title": title,
         "norm_title": make_norm_title(title),
-        "missing": json.dumps(missing_numbers(row.total, (p.number for p in item.patches))),
-        "date": min(dates) if dates else row.date,
-        "last_date": max(dates) if dates else row.last_date,
+        "missing": json.dumps(missing_numbers(w.row["total"], (p.number for p in w.patches))),
+        "date": min(dates) if dates else w.row["date"],
+        "last_date": max(dates) if dates else w.row["last_date"],
+        "cover_id": w.row["cover_id"],
     }
-    store.update_series(session=session, series_id=row.id, values=values)
-    item.row = store.load_series_rows(session=session, ids=[row.id])[0]
+    w.row.update(values)
+    return values
 
 
 def _link(work: dict[int, _Work], *, session: Session) -> None:
     """Link versions in every (submitter, title) group this chunk touches."""
-    pairs = {(w.row.submitter_email, w.row.norm_title) for w in work.values()}
-    group = {row.id: row for row in store.load_version_group(session=session, pairs=pairs)}
-    explicit = {sid: _explicit_previous(w, session=session) for sid, w in work.items()}
+    pairs = {(w.row["submitter_email"], w.row["norm_title"]) for w in work.values()}
+    group = {r.id: dict(r._mapping) for r in store.load_version_group(session=session, pairs=pairs)}
+    for w in work.values():
+        group[w.id] = w.row
+    explicit = _explicit_previous(work, session=session)
     for sid, row in group.items():
-        if sid not in explicit and row.previous_id and row.previous_id not in group:
-            explicit[sid] = row.previous_id
-    for prev in explicit.values():
-        if prev is not None and prev not in group:
-            group.update({r.id: r for r in store.load_series_rows(session=session, ids=[prev])})
+        if sid not in explicit and row["previous_id"] and row["previous_id"] not in group:
+            explicit[sid] = row["previous_id"]
+    outside = [p for p in explicit.values() if p not in group]
+    group.update(
+        {r.id: dict(r._mapping) for r in store.load_series_rows(session=session, ids=outside)}
+    )
     candidates = [
         VersionCandidate(
-            r.id, r.submitter_email, r.norm_title, r.version, r.date, explicit.get(r.id)
+            r["id"],
+            r["submitter_email"],
+            r["norm_title"],
+            r["version"],
+            r["date"],
+            explicit.get(r["id"]),
         )
         for r in group.values()
     ]
     previous = link_versions(candidates)
     newer = {old: new for new, old in previous.items()}
+    updates = []
     for sid, row in group.items():
-        values = {"previous_id": previous.get(sid), "superseded_by_id": newer.get(sid)}
-        if (row.previous_id, row.superseded_by_id) != (
-            values["previous_id"],
-            values["superseded_by_id"],
-        ):
-            values["dirty"] = True  # its state depends on the links: judge it again
-            store.update_series(session=session, series_id=sid, values=values)
+        links = {"previous_id": previous.get(sid), "superseded_by_id": newer.get(sid)}
+        if (row["previous_id"], row["superseded_by_id"]) != tuple(links.values()):
+            row.update(links)
+            # its state depends on the links: judge it again (this chunk clears its own)
+            updates.append((sid, {**links, "dirty": True}))
+    store.update_many_series(session=session, updates=updates)
 
 
-def _explicit_previous(item: _Work, *, session: Session) -> int | None:
-    """A series named by Supersedes:, or the older version this one replies to."""
-    wanted = find_supersedes(item.first_body) + list(reversed(item.first_refs))
-    placed = store.find_placed(session=session, msgids=wanted)
-    for msgid in wanted:
-        if msgid in placed and placed[msgid][1] != item.row.id:
-            other = store.load_series_rows(session=session, ids=[placed[msgid][1]])[0]
-            if other.version < item.row.version or msgid in find_supersedes(item.first_body):
-                return int(other.id)
-    return None
+def _explicit_previous(work: dict[int, _Work], *, session: Session) -> dict[int, int]:
+    """Series named by Supersedes:, or the older version a series replies to."""
+    wanted = {
+        w.id: find_supersedes(w.first_body) + list(reversed(w.first_refs)) for w in work.values()
+    }
+    placed = store.find_placed(
+        session=session, msgids=sorted({m for ms in wanted.values() for m in ms})
+    )
+    others = {sid for _mid, sid, _k in placed.values()}
+    versions = {
+        r.id: r.version for r in store.load_series_rows(session=session, ids=sorted(others))
+    }
+    found: dict[int, int] = {}
+    for w in work.values():
+        named = set(find_supersedes(w.first_body))
+        for msgid in wanted[w.id]:
+            other = placed[msgid][1] if msgid in placed else None
+            if other is None or other == w.id:
+                continue
+            if versions.get(other, w.row["version"]) < w.row["version"] or msgid in named:
+                found[w.id] = other
+                break
+    return found
 
 
 def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
     """Place each reply under the nearest patch or cover it answers."""
     targets: dict[str, tuple[int, int | None]] = {}
-    for sid, w in work.items():
-        if w.cover:
-            targets[w.cover[0].msgid] = (sid, None)
+    for w in work.values():
+        if w.cover is not None:
+            targets[w.cover.msgid] = (w.id, None)
         for p in w.patches:
-            targets[p.msgid] = (sid, p.id)
-    trailer_rows = []
+            targets[p.msgid] = (w.id, p.id)
+    trailer_rows: list[dict[str, Any]] = []
     placed: list[tuple[int, int, int | None]] = []
     for row, refs in store.load_messages_by_ref(session=session, msgids=list(targets)):
         if row.kind not in ("reply", "other") or row.parse_error:
@@ -200,23 +222,26 @@ def _reply_trailers(row: Any, series_id: int, patch_id: int | None) -> list[dict
     ]
 
 
-def _judge(item: _Work, superseded_by: int | None, *, session: Session) -> None:
-    newer = f"series #{superseded_by}" if superseded_by else None
-    on_cover = [_reply(r, True) for r in item.replies.get(None, [])]
-    verdicts: list[Verdict] = []
-    updates = []
-    for p in item.patches:
-        own = [_reply(r, False) for r in item.replies.get(p.id, [])]
-        verdict = infer_patch_state(own + on_cover, item.row.submitter_email, newer)
-        verdicts.append(verdict)
-        updates.append((p.id, verdict.state.value, verdict.reason))
-    store.update_patch_states(session=session, rows=updates)
-    series = infer_series_state(verdicts, newer)
-    store.update_series(
-        session=session,
-        series_id=item.row.id,
-        values={"state": series.state.value, "state_reason": series.reason, "dirty": False},
-    )
+def _judge(work: dict[int, _Work], *, session: Session) -> None:
+    """Infer every patch's and series' state; clears the dirty flag."""
+    patch_updates: list[tuple[int, str, str]] = []
+    series_updates: list[tuple[int, dict[str, Any]]] = []
+    for w in work.values():
+        newer_id = w.row["superseded_by_id"]
+        newer = f"series #{newer_id}" if newer_id else None
+        on_cover = [_reply(r, True) for r in w.replies.get(None, [])]
+        verdicts: list[Verdict] = []
+        for p in w.patches:
+            own = [_reply(r, False) for r in w.replies.get(p.id, [])]
+            verdict = infer_patch_state(own + on_cover, w.row["submitter_email"], newer)
+            verdicts.append(verdict)
+            patch_updates.append((p.id, verdict.state.value, verdict.reason))
+        series = infer_series_state(verdicts, newer)
+        series_updates.append(
+            (w.id, {"state": series.state.value, "state_reason": series.reason, "dirty": False})
+        )
+    store.update_patch_states(session=session, rows=patch_updates)
+    store.update_many_series(session=session, updates=series_updates)
 
 
 def _reply(row: Any, on_cover: bool) -> Reply:

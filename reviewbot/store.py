@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -85,25 +86,58 @@ def load_dirty_series(*, session: Session, limit: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-def save_patch(
-    *,
-    session: Session,
-    row: dict[str, Any],
-    files: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]],
-) -> int:
-    """Insert a patch with its files and hunks; return the patch id."""
-    conn = session.connection()
-    patch_id = int(conn.execute(insert(_t(Patch)).returning(_t(Patch).c.id), [row]).scalar_one())
-    hunks: list[dict[str, Any]] = []
-    for file_row, hunk_rows in files:
-        ftable = _t(PatchFile)
-        file_id = conn.execute(
-            insert(ftable).returning(ftable.c.id), [{**file_row, "patch_id": patch_id}]
-        ).scalar_one()
-        hunks.extend({**h, "patch_id": patch_id, "file_id": file_id} for h in hunk_rows)
+@dataclass(frozen=True)
+class PatchRecord:
+    """A patch row with its files (each with its hunks) and its own trailers."""
+
+    row: dict[str, Any]
+    files: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+    trailers: list[dict[str, Any]]
+
+
+def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [r[0] for r in session.connection().execute(stmt, rows)]
+
+
+def save_patches(*, session: Session, records: Sequence[PatchRecord]) -> None:
+    """Insert patches with their files, hunks and trailers, a few statements per batch."""
+    patch_ids = _insert_returning_ids(session, _t(Patch), [r.row for r in records])
+    file_rows: list[dict[str, Any]] = []
+    hunk_groups: list[tuple[int, list[dict[str, Any]]]] = []
+    trailers: list[dict[str, Any]] = []
+    for patch_id, record in zip(patch_ids, records, strict=True):
+        for file_row, hunk_rows in record.files:
+            file_rows.append({**file_row, "patch_id": patch_id})
+            hunk_groups.append((patch_id, hunk_rows))
+        trailers.extend({**t, "patch_id": patch_id} for t in record.trailers)
+    file_ids = _insert_returning_ids(session, _t(PatchFile), file_rows)
+    hunks = [
+        {**h, "patch_id": patch_id, "file_id": file_id}
+        for file_id, (patch_id, hunk_rows) in zip(file_ids, hunk_groups, strict=True)
+        for h in hunk_rows
+    ]
     if hunks:
-        conn.execute(insert(_t(Hunk)), hunks)
-    return patch_id
+        session.connection().execute(insert(_t(Hunk)), hunks)
+    save_trailers(session=session, rows=trailers)
+
+
+def update_many_series(*, session: Session, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Apply (series id, {column: value}) updates, grouped by the columns they set."""
+    table = _t(Series)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for series_id, values in updates:
+        cols = tuple(sorted(values))
+        groups.setdefault(cols, []).append({"_sid": series_id, **values})
+    for cols, rows in groups.items():
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_sid"))
+            .values({c: bindparam(c) for c in cols})
+        )
+        session.connection().execute(stmt, rows)
 
 
 def set_message_series(*, session: Session, pairs: Sequence[tuple[int, int, str]]) -> None:
@@ -216,15 +250,15 @@ def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
 
 
 def load_version_group(*, session: Session, pairs: Iterable[tuple[str, str]]) -> list[Any]:
-    """Every series sharing (submitter, normalised title) with the given pairs."""
+    """Every series sharing (submitter, normalised title) with one of the pairs."""
     s = _t(Series)
-    out: dict[int, Any] = {}
-    for submitter, title in set(pairs):
-        rows = session.connection().execute(
-            select(s).where(s.c.submitter_email == submitter, s.c.norm_title == title)
-        )
-        out.update({row.id: row for row in rows})
-    return list(out.values())
+    wanted = set(pairs)
+    titles = sorted({title for _sub, title in wanted})
+    out: list[Any] = []
+    for chunk in _chunks(titles):
+        rows = session.connection().execute(select(s).where(s.c.norm_title.in_(chunk)))
+        out.extend(r for r in rows if (r.submitter_email, r.norm_title) in wanted)
+    return out
 
 
 def replace_reply_trailers(

@@ -37,7 +37,8 @@ app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_a
 series_app = typer.Typer(help="List and show patch series.", no_args_is_help=True)
 app.add_typer(series_app, name="series")
 console = Console()
-err = Console(stderr=True)
+# soft_wrap: an error naming a long path must stay on one line for grep and logs
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 DbOption = Annotated[

@@ -8,6 +8,7 @@ on list archives, and it never raises on malformed headers; the decoding that
 from __future__ import annotations
 
 import email
+import email.errors
 import email.header
 import email.message
 import email.utils
@@ -23,6 +24,7 @@ from reviewbot.errors import MessageParseError
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _OBSCURED = re.compile(r"^([^\s@()<>]+) at ([^\s@()<>]+\.[^\s@()<>]+)$")
 _OBSCURED_ANY = re.compile(r"\b([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)\b")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PATCH_FILENAME = re.compile(r"\.(patch|diff)$", re.I)
 _PATCH_TYPES = {"text/x-patch", "text/x-diff", "text/x-diff; charset", "application/x-patch"}
 SYNTHETIC_DOMAIN = "reviewbot.invalid"
@@ -80,10 +82,12 @@ def _parse(raw: bytes) -> Message:
     irt = find_msgids(decode_header(msg.get("In-Reply-To")))
     all_refs = _dedupe(find_msgids(decode_header(msg.get("References"))) + irt[:1])
     refs = tuple(r for r in all_refs if r != msgid)
-    name, addr = parse_address(decode_header(msg.get("From")))
-    date = parse_date(msg.get("Date"))
-    if msg.get("Date") and date is None:
-        warnings.append(f"unparseable Date: {msg.get('Date')!r}")
+    # the address is split off before the name is decoded: see parse_address
+    name, addr = parse_address(header_text(msg.get("From")))
+    date_text = decode_header(msg.get("Date"))
+    date = parse_date(date_text)
+    if date_text and date is None:
+        warnings.append(f"unparseable Date: {date_text!r}")
     body, attachments = extract_body(msg, warnings)
     return Message(
         msgid=msgid,
@@ -110,17 +114,48 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def decode_header(value: object) -> str:
-    """Decode an RFC 2047 header into text; unknown charsets are replaced."""
+def header_text(value: object) -> str:
+    """A header value as text, RFC 2047 words left as they are.
+
+    Raw 8-bit bytes in a header (RFC 6532 UTF-8, common in archives) reach us
+    from compat32 as a Header object or as surrogate escapes; str() of such a
+    Header turns every byte into U+FFFD (a UTF-8 "Berrangé" lost its "é"). The
+    bytes are taken back and decoded as UTF-8 (bad bytes replaced) instead.
+    """
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
-        value = str(value)
-    text = str(value)
+        return "".join(
+            _decode_bytes(chunk, "utf-8") if isinstance(chunk, bytes) else chunk
+            for chunk, _charset in email.header.decode_header(value)
+        )
+    return valid_text(str(value))
+
+
+def valid_text(text: str) -> str:
+    """Text SQLite and JSON can store: lone surrogates replaced by U+FFFD.
+
+    Python decoders can emit lone surrogates even with errors="replace" (utf-7
+    "+2AA-" is "\\ud800"), and compat32 leaves raw header bytes as surrogate
+    escapes; one such character made the whole batch's INSERT fail with
+    UnicodeEncodeError.
+    """
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def decode_header(value: object) -> str:
+    """Decode an RFC 2047 header into text; unknown charsets are replaced."""
+    text = header_text(value)
     if "=?" not in text:
         return " ".join(text.split())
+    try:
+        chunks = email.header.decode_header(text)
+    except email.errors.HeaderParseError:
+        # a malformed encoded word (base64 of impossible length): keep the header
+        # as written rather than fail the whole message
+        return " ".join(text.split())
     parts = []
-    for chunk, charset in email.header.decode_header(text):
+    for chunk, charset in chunks:
         if isinstance(chunk, bytes):
             parts.append(_decode_bytes(chunk, charset))
         else:
@@ -130,13 +165,22 @@ def decode_header(value: object) -> str:
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
     try:
-        return data.decode(charset or "ascii", errors="replace")
-    except LookupError:
+        return valid_text(data.decode(charset or "ascii", errors="replace"))
+    except (LookupError, ValueError):
+        # ValueError: codecs such as idna or undefined refuse errors="replace"
+        # (UnicodeError), a charset name with a NUL in it is rejected outright
         return data.decode("utf-8", errors="replace")
 
 
 def parse_address(value: str) -> tuple[str, str]:
-    """(name, lower-cased address); pipermail's "user at host" is restored."""
+    """(name, lower-cased address); pipermail's "user at host" is restored.
+
+    `value` may still hold RFC 2047 words: the address is split off first and
+    only the name is decoded, since an encoded name may hide a comma or angle
+    brackets ("=?utf-8?q?Smith=2C_John?=" is "Smith, John"); decoding first
+    made parseaddr return ("Smith", "smith") and lose the address.
+    """
+    value = " ".join(value.split())
     name, addr = email.utils.parseaddr(value)
     if "@" not in addr:
         # pipermail: "user at host (Name)" parses as name="", addr="user"
@@ -144,7 +188,10 @@ def parse_address(value: str) -> tuple[str, str]:
         if m:
             addr = f"{m.group(1)}@{m.group(2)}"
             name = m.group(3) or name
-    name = name.strip().strip('"')
+        elif "=?" in value:
+            # a mailer that encoded the whole header, address included
+            name, addr = email.utils.parseaddr(decode_header(value))
+    name = decode_header(name).strip().strip('"')
     addr = _deobscure(addr.strip())
     return name or addr, addr.lower()
 
@@ -207,7 +254,9 @@ def _is_text_part(part: email.message.Message, ctype: str, filename: str) -> boo
         return True
     if ctype != "text/plain":
         return False
-    disposition = (part.get("Content-Disposition") or "").lower()
+    # header_text, not `or ""`: raw 8-bit bytes (a UTF-8 filename) make compat32
+    # return a Header object, and Header has no .lower()
+    disposition = header_text(part.get("Content-Disposition")).lower()
     # a text attachment is still text a reviewer reads (patches often are)
     return "attachment" not in disposition or not filename or filename.endswith(".txt")
 
@@ -220,10 +269,14 @@ def _part_text(part: email.message.Message, warnings: list[str]) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         text = payload.decode(charset, errors="replace")
-    except LookupError:
-        warnings.append(f"unknown charset {charset!r}: decoded as UTF-8, bad bytes replaced")
+    except (LookupError, ValueError):
+        # ValueError: codecs such as idna or undefined refuse errors="replace"
+        # (UnicodeError), a NUL in the name is rejected; a mail must not fail on
+        # its declared charset
+        shown = valid_text(charset)
+        warnings.append(f"unknown charset {shown!r}: decoded as UTF-8, bad bytes replaced")
         text = payload.decode("utf-8", errors="replace")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return valid_text(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def html_to_text(html: str) -> str:

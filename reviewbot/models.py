@@ -69,6 +69,8 @@ class Series(SQLModel, table=True):
     missing: str = "[]"
     previous_id: int | None = Field(default=None, foreign_key="series.id")
     superseded_by_id: int | None = Field(default=None, foreign_key="series.id")
+    # the older version this one names (Supersedes:) or was posted in reply to
+    explicit_previous_id: int | None = None
     base_commit: str | None = None
     rfc: bool = False
     dirty: bool = Field(default=True, index=True)

@@ -142,6 +142,12 @@ def _import_batch(
         touched.update(_touch_threads(fresh.values(), session=session))
         for p in fresh.values():
             _account(p, report)
+    # said for every read, not only the first: a re-import of a damaged file is still damaged
+    report.errors.extend(
+        f"{p.mail.source}: truncated, the last message is incomplete"
+        for p in parsed
+        if p.mail.truncated
+    )
 
 
 def _classify(p: _Parsed) -> Kind:
@@ -221,5 +227,3 @@ def _account(p: _Parsed, report: ImportReport) -> None:
         report.warnings.append(f"{p.mail.source} message {p.mail.position}: {p.error}")
     else:
         report.messages_new += 1
-    if p.mail.truncated:
-        report.errors.append(f"{p.mail.source}: truncated, the last message is incomplete")

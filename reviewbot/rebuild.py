@@ -45,9 +45,14 @@ class _Work:
 
 
 def rebuild_dirty(*, session: Session) -> int:
-    """Rebuild every dirty series; return how many rebuilds were done."""
+    """Rebuild every dirty series; return how many rebuilds were done.
+
+    Linking can re-dirty a neighbour once; the budget only guards against a
+    bug turning that into an endless loop (what is left stays dirty).
+    """
     done = 0
-    while ids := store.load_dirty_series(session=session, limit=_CHUNK):
+    budget = 4 * store.count_dirty(session=session) + 1000
+    while done < budget and (ids := store.load_dirty_series(session=session, limit=_CHUNK)):
         rebuild(ids, session=session)
         done += len(ids)
     return done
@@ -121,18 +126,14 @@ def _structure(w: _Work) -> dict[str, Any]:
 
 def _link(work: dict[int, _Work], *, session: Session) -> None:
     """Link versions in every (submitter, title) group this chunk touches."""
-    pairs = {(w.row["submitter_email"], w.row["norm_title"]) for w in work.values()}
-    group = {r.id: dict(r._mapping) for r in store.load_version_group(session=session, pairs=pairs)}
-    for w in work.values():
-        group[w.id] = w.row
     explicit = _explicit_previous(work, session=session)
-    for sid, row in group.items():
-        if sid not in explicit and row["previous_id"] and row["previous_id"] not in group:
-            explicit[sid] = row["previous_id"]
-    outside = [p for p in explicit.values() if p not in group]
-    group.update(
-        {r.id: dict(r._mapping) for r in store.load_series_rows(session=session, ids=outside)}
+    for w in work.values():
+        w.row["explicit_previous_id"] = explicit.get(w.id)
+    store.update_many_series(
+        session=session,
+        updates=[(w.id, {"explicit_previous_id": explicit.get(w.id)}) for w in work.values()],
     )
+    group = _version_closure(work, session=session)
     candidates = [
         VersionCandidate(
             r["id"],
@@ -140,7 +141,7 @@ def _link(work: dict[int, _Work], *, session: Session) -> None:
             r["norm_title"],
             r["version"],
             r["date"],
-            explicit.get(r["id"]),
+            r["explicit_previous_id"],
         )
         for r in group.values()
     ]
@@ -154,6 +155,27 @@ def _link(work: dict[int, _Work], *, session: Session) -> None:
             # its state depends on the links: judge it again (this chunk clears its own)
             updates.append((sid, {**links, "dirty": True}))
     store.update_many_series(session=session, updates=updates)
+
+
+def _version_closure(work: dict[int, _Work], *, session: Session) -> dict[int, dict[str, Any]]:
+    """Every series connected to the chunk by title groups and explicit links.
+
+    Linking must always see the same closed set, or two chunks that see
+    different parts of it would undo each other's links forever.
+    """
+    group: dict[int, dict[str, Any]] = {w.id: w.row for w in work.values()}
+    pending = set(group)
+    while pending:
+        rows = [group[i] for i in pending]
+        pairs = {(r["submitter_email"], r["norm_title"]) for r in rows}
+        found = list(store.load_version_group(session=session, pairs=pairs))
+        ends = {r["explicit_previous_id"] for r in rows if r["explicit_previous_id"]}
+        found += store.load_series_rows(session=session, ids=sorted(ends - group.keys()))
+        found += store.load_explicit_successors(session=session, ids=sorted(pending))
+        new = {r.id: dict(r._mapping) for r in found if r.id not in group}
+        group.update(new)
+        pending = set(new)
+    return group
 
 
 def _explicit_previous(work: dict[int, _Work], *, session: Session) -> dict[int, int]:
@@ -191,7 +213,10 @@ def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
             targets[p.msgid] = (w.id, p.id)
     trailer_rows: list[dict[str, Any]] = []
     placed: list[tuple[int, int, int | None]] = []
+    newer: set[int] = set()
     for row, refs in store.load_messages_by_ref(session=session, msgids=list(targets)):
+        if row.kind in ("cover", "patch") and row.series_id not in work:
+            newer.add(row.series_id)  # a later version posted in reply to this one
         if row.kind not in ("reply", "other") or row.parse_error:
             continue
         hit = next((targets[r] for r in reversed(refs) if r in targets), None)
@@ -201,6 +226,10 @@ def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
         work[sid].replies[patch_id].append(row)
         placed.append((row.id, sid, patch_id))
         trailer_rows.extend(_reply_trailers(row, sid, patch_id))
+    unlinked = store.load_series_rows(session=session, ids=sorted(newer))
+    store.mark_dirty(
+        session=session, series_ids=[r.id for r in unlinked if not r.explicit_previous_id]
+    )
     store.set_reply_targets(session=session, rows=placed)
     store.replace_reply_trailers(session=session, series_ids=list(work), rows=trailer_rows)
 

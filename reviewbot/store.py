@@ -77,6 +77,13 @@ def mark_dirty(*, session: Session, series_ids: Iterable[int]) -> None:
         session.connection().execute(update(table).where(table.c.id.in_(chunk)).values(dirty=True))
 
 
+def count_dirty(*, session: Session) -> int:
+    """How many series wait to be rebuilt."""
+    table = _t(Series)
+    stmt = select(func.count()).select_from(table).where(table.c.dirty.is_(True))
+    return int(session.connection().execute(stmt).scalar_one())
+
+
 def load_dirty_series(*, session: Session, limit: int) -> list[int]:
     """Ids of series waiting to be rebuilt."""
     table = _t(Series)
@@ -258,6 +265,17 @@ def load_version_group(*, session: Session, pairs: Iterable[tuple[str, str]]) ->
     for chunk in _chunks(titles):
         rows = session.connection().execute(select(s).where(s.c.norm_title.in_(chunk)))
         out.extend(r for r in rows if (r.submitter_email, r.norm_title) in wanted)
+    return out
+
+
+def load_explicit_successors(*, session: Session, ids: Sequence[int]) -> list[Any]:
+    """Series that name one of these series as their explicit previous version."""
+    s = _t(Series)
+    out: list[Any] = []
+    for chunk in _chunks(list(ids)):
+        out.extend(
+            session.connection().execute(select(s).where(s.c.explicit_previous_id.in_(chunk)))
+        )
     return out
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from reviewbot import queries
@@ -234,3 +235,72 @@ def test_later_reply_updates_existing_series(
     )
     assert (report.series_new, report.series_updated) == (0, 1)
     assert series(session)[0]["state"] == "accepted"
+
+
+def test_two_lineages_with_one_title_settle(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """v1 -> v2 in January and a fresh v1 -> v2 in March under the same title.
+
+    The March v2 is posted in reply to the March v1; each v2 must follow its own v1.
+    """
+    msgs = [
+        mail("j1", "[PATCH] qemu: improve errors", diff_body(), date=day(9, d=2)),
+        mail("j2", "[PATCH v2] qemu: improve errors", diff_body(), date=day(9, d=4)),
+        mail("m1", "[PATCH] qemu: improve errors", diff_body(), date=day(9, d=20)),
+        mail(
+            "m2", "[PATCH v2] qemu: improve errors", diff_body(), date=day(9, d=22), reply_to="m1"
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    got = {s["patches"][0]["msgid"]: s for s in series(session)}
+    ids = {k: v["id"] for k, v in got.items()}
+    assert got["j2"]["previous"] == ids["j1"] and got["m2"]["previous"] == ids["m1"]
+    assert got["m1"]["previous"] is None
+    assert [got[k]["state"] for k in ("j1", "j2", "m1", "m2")] == [
+        "superseded",
+        "new",
+        "superseded",
+        "new",
+    ]
+
+
+def test_newer_version_imported_first_is_linked_later(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    run_import(
+        write_mbox(
+            tmp_path / "new.mbox",
+            [mail("n", "[PATCH v2] conf: renamed", diff_body(), date=day(9, d=21), reply_to="o")],
+        )
+    )
+    run_import(
+        write_mbox(
+            tmp_path / "old.mbox", [mail("o", "[PATCH] conf: original", diff_body(), date=day(9))]
+        )
+    )
+    old, new = sorted(series(session), key=lambda s: s["version"])
+    assert old["superseded_by"] == new["id"] and old["state"] == "superseded"
+
+
+def test_explicit_link_across_lineages_settles(
+    tmp_path: Path, run_import: Callable[..., ImportReport], engine: Engine, session: Session
+) -> None:
+    """An explicit link into the other lineage: rebuilding ends, links stay consistent."""
+    msgs = [
+        mail("j1", "[PATCH] qemu: improve errors", diff_body(), date=day(9, d=2)),
+        mail("j2", "[PATCH v2] qemu: improve errors", diff_body(), date=day(9, d=4)),
+        mail("m1", "[PATCH] qemu: improve errors", diff_body(), date=day(9, d=20)),
+        mail(
+            "m2", "[PATCH v3] qemu: improve errors", diff_body(), date=day(9, d=22), reply_to="j2"
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    got = {s["patches"][0]["msgid"]: s for s in series(session)}
+    ids = {k: v["id"] for k, v in got.items()}
+    assert got["m2"]["previous"] == ids["j2"] and got["j2"]["previous"] == ids["j1"]
+    for s in got.values():
+        if s["previous"]:
+            assert queries.show_series(session, s["previous"])["superseded_by"] == s["id"]
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from series where dirty")).scalar_one() == 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:27:20.662295
+Create Date: 2026-11-25 17:55:47.377632
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("missing", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("previous_id", sa.Integer(), nullable=True),
         sa.Column("superseded_by_id", sa.Integer(), nullable=True),
+        sa.Column("explicit_previous_id", sa.Integer(), nullable=True),
         sa.Column("base_commit", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("rfc", sa.Boolean(), nullable=False),
         sa.Column("dirty", sa.Boolean(), nullable=False),

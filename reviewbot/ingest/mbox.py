@@ -54,11 +54,16 @@ def read_path(path: Path) -> Iterator[RawMail]:
 
 
 def _open(path: Path) -> BinaryIO:
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
+    # an unreadable file (EACCES, EIO) is bad input like any other: without this
+    # the bare OSError escaped the CLI as a traceback and stopped the other paths
+    try:
+        with open(path, "rb") as probe:
+            magic = probe.read(2)
+        if magic == b"\x1f\x8b":
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        return open(path, "rb")
+    except OSError as exc:
+        raise CorruptSource(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
 def read_mbox_stream(stream: BinaryIO, source: str) -> Iterator[RawMail]:
@@ -129,8 +134,18 @@ def read_maildir(path: Path) -> Iterator[RawMail]:
             f"{path}: a directory that is not a maildir (no cur/ and new/ inside)"
         )
     position = 0
+    unreadable: list[str] = []
     for sub in ("cur", "new"):
         for item in sorted((path / sub).iterdir()):
             if item.is_file() and not item.name.startswith("."):
-                yield RawMail(item.read_bytes().replace(b"\r\n", b"\n"), str(item), position)
+                # one unreadable file must not hide the rest, nor escape as OSError:
+                # read everything else, then report it as damaged input
+                try:
+                    raw = item.read_bytes()
+                except OSError as exc:
+                    unreadable.append(f"{item} ({exc.strerror or exc})")
+                    continue
+                yield RawMail(raw.replace(b"\r\n", b"\n"), str(item), position)
                 position += 1
+    if unreadable:
+        raise CorruptSource(f"{path}: cannot read {', '.join(unreadable)}")

@@ -73,7 +73,7 @@ def fold(name: str, value: str) -> str:
 
 def quote(lines: Iterable[str]) -> list[str]:
     """Quote lines the way mail clients do (``> `` prefix)."""
-    return [("> " + line) if not line.startswith(">") else (">" + line) for line in lines]
+    return [">" + line if not line or line[0] == ">" else "> " + line for line in lines]
 
 
 class MboxWriter:

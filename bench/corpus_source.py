@@ -19,6 +19,8 @@ from pathlib import Path
 CONTEXT = 3
 MIN_GAP = 24  # lines between two change points of one file, so hunks never merge
 _TOP = "libvirt-9.0.0/"
+_COMMENT = ("*", "/*", "//", "#")
+_CALL = re.compile(r"(\w+)\s*\(")
 
 
 def git_blob_id(chunks: list[bytes] | tuple[bytes, ...]) -> str:
@@ -68,18 +70,18 @@ def load_tree(tarball: Path) -> list[SourceFile]:
             if raw and raw[-1] == b"":
                 raw.pop()
             offsets = [0]
-            for line in raw:
-                offsets.append(offsets[-1] + len(line) + 1)
-            lines = [line.decode("utf-8") for line in raw]
+            for chunk in raw:
+                offsets.append(offsets[-1] + len(chunk) + 1)
+            lines = [chunk.decode("utf-8") for chunk in raw]
             funcs, last = [], -1
-            for i, line in enumerate(lines):
+            for i, text in enumerate(lines):
                 funcs.append(last)
-                if funcname_of(line) is not None:
+                if funcname_of(text) is not None:
                     last = i
             anchors = [
                 i
                 for i in range(CONTEXT + 1, len(lines) - CONTEXT - 4)
-                if lines[i][:1] in (" ", "\t") and lines[i].strip()
+                if lines[i][:1] in (" ", "\t") and not lines[i].lstrip().startswith(_COMMENT)
             ]
             path = member.name[len(_TOP) :] if member.name.startswith(_TOP) else member.name
             files.append(
@@ -120,36 +122,41 @@ class FileDiff:
             chunks.append(src.data[src.offsets[pos] :])
             self.new_blob = git_blob_id(chunks)
 
-    def hunk_lines(self, hunk: Hunk, delta: int) -> list[str]:
-        """Render one hunk (header and body); ``delta`` is the line shift before it."""
-        lines = self.source.lines
-        first = max(0, hunk.at - CONTEXT)
-        end = min(len(lines), hunk.at + hunk.removed + CONTEXT)
-        before, after = hunk.at - first, end - hunk.at - hunk.removed
-        old_n = before + hunk.removed + after
-        new_n = before + len(hunk.added) + after
-        func = self.source.funcname(first)
-        header = f"@@ -{_range(first + 1, old_n)} +{_range(first + 1 + delta, new_n)} @@"
-        out = [f"{header} {func}" if func else header]
-        out.extend(" " + line for line in lines[first : hunk.at])
-        out.extend("-" + line for line in lines[hunk.at : hunk.at + hunk.removed])
-        out.extend("+" + line for line in hunk.added)
-        out.extend(" " + line for line in lines[hunk.at + hunk.removed : end])
-        return out
-
-    def render(self) -> list[str]:
-        """The ``diff --git`` section for this file, as git format-patch prints it."""
+    def header(self) -> list[str]:
+        """The four ``diff --git``/``index``/``---``/``+++`` lines."""
         path = self.source.path
-        out = [
+        return [
             f"diff --git a/{path} b/{path}",
             f"index {self.source.blob[:7]}..{self.new_blob[:7]} 100644",
             f"--- a/{path}",
             f"+++ b/{path}",
         ]
-        delta = 0
+
+    def hunk_blocks(self) -> list[list[str]]:
+        """Each hunk rendered as its ``@@`` header followed by its body lines."""
+        lines, blocks, delta = self.source.lines, [], 0
         for hunk in self.hunks:
-            out.extend(self.hunk_lines(hunk, delta))
+            first = max(0, hunk.at - CONTEXT)
+            end = min(len(lines), hunk.at + hunk.removed + CONTEXT)
+            before, after = hunk.at - first, end - hunk.at - hunk.removed
+            old_n = before + hunk.removed + after
+            new_n = before + len(hunk.added) + after
+            func = self.source.funcname(first)
+            head = f"@@ -{_range(first + 1, old_n)} +{_range(first + 1 + delta, new_n)} @@"
+            block = [f"{head} {func}" if func else head]
+            block.extend(" " + line for line in lines[first : hunk.at])
+            block.extend("-" + line for line in lines[hunk.at : hunk.at + hunk.removed])
+            block.extend("+" + line for line in hunk.added)
+            block.extend(" " + line for line in lines[hunk.at + hunk.removed : end])
+            blocks.append(block)
             delta += len(hunk.added) - hunk.removed
+        return blocks
+
+    def render(self) -> list[str]:
+        """The whole section for this file, as git format-patch prints it."""
+        out = self.header()
+        for block in self.hunk_blocks():
+            out.extend(block)
         return out
 
 
@@ -252,7 +259,7 @@ def _new_lines(ind: str, func: str, rng: random.Random) -> list[str]:
         lambda: [
             f"{ind}if ({var} < 0) {{",
             f"{ind}    virReportError(VIR_ERR_INTERNAL_ERROR,",
-            f'{ind}                   _("failed to update \'%s\'"), {var});',
+            f"{ind}                   _(\"failed to update '%s'\"), {var});",
             f"{ind}    goto cleanup;",
             f"{ind}}}",
         ],
@@ -260,20 +267,28 @@ def _new_lines(ind: str, func: str, rng: random.Random) -> list[str]:
     return rng.choice(makers)()
 
 
+def _ends_statement(line: str) -> bool:
+    return line.rstrip().endswith((";", "{", "}"))
+
+
 def make_hunk(src: SourceFile, at: int, rng: random.Random) -> Hunk:
-    """Invent a small realistic change (modify, add or remove lines) at line index ``at``."""
+    """Invent a small change (modify, add or remove lines) at line index ``at``.
+
+    New lines only go after a statement boundary and only whole statements are
+    removed, so most changes still look like C.
+    """
+    lines = src.lines
     kind = rng.choices(("modify", "add", "remove"), weights=(50, 30, 20))[0]
-    func = src.funcname(max(0, at - CONTEXT))
-    name = re.match(r"[^(\s]*\s*\**(\w+)", func)
+    name = _CALL.search(src.funcname(max(0, at - CONTEXT)))
     fname = name.group(1) if name else "vm"
-    if kind == "add":
-        return Hunk(at, 0, _new_lines(_indent(src.lines[at]), fname, rng))
-    count = rng.choice((1, 1, 1, 2))
-    if kind == "remove":
+    if kind == "add" and _ends_statement(lines[at - 1]):
+        return Hunk(at, 0, _new_lines(_indent(lines[at]), fname, rng))
+    count = 2 if rng.random() < 0.25 and lines[at + 1].strip() else 1
+    if kind == "remove" and all(line.rstrip().endswith(";") for line in lines[at : at + count]):
         return Hunk(at, count, [])
-    added = [_mutate(line, rng) for line in src.lines[at : at + count]]
-    if rng.random() < 0.2:
-        added += _new_lines(_indent(src.lines[at]), fname, rng)
+    added = [_mutate(line, rng) for line in lines[at : at + count]]
+    if rng.random() < 0.2 and _ends_statement(lines[at + count - 1]):
+        added += _new_lines(_indent(lines[at + count]), fname, rng)
     return Hunk(at, count, added)
 
 

@@ -119,6 +119,12 @@ _SENTENCES = [
     "Found by running the test suite under valgrind.",
     "This is a preparatory step for the following patches.",
 ]
+_BLURBS = [
+    "While working on {area} I've noticed a few problems which this series fixes.",
+    "This series cleans up {area} before the upcoming feature work.",
+    "Some fixes for {area} found during review of the previous series.",
+    "From a bug report: {area} misbehave when the daemon is restarted. Fix it.",
+]
 _FROM_OPENERS = [
     "From the QEMU documentation it is clear that {fn} must not be called twice.",
     "From now on {fn} reports the error itself.",
@@ -186,10 +192,7 @@ def commit_message(fn: str, path: str, rng: random.Random) -> list[str]:
     """Body of a commit message: wrapped paragraphs separated by blank lines."""
     out: list[str] = []
     for i in range(rng.choice((1, 1, 2, 2, 3))):
-        if i == 0 and rng.random() < 0.04:
-            sentences = [rng.choice(_FROM_OPENERS)]
-        else:
-            sentences = []
+        sentences = [rng.choice(_FROM_OPENERS)] if i == 0 and rng.random() < 0.04 else []
         sentences += rng.sample(_SENTENCES, rng.randint(1, 3))
         commit = f"{rng.getrandbits(48):012x}"
         text = " ".join(sentences).format(fn=fn, file=path, commit=commit)
@@ -197,14 +200,12 @@ def commit_message(fn: str, path: str, rng: random.Random) -> list[str]:
     return out[:-1]
 
 
-def cover_text(title: str, rng: random.Random) -> list[str]:
-    """Free text of a cover letter."""
-    text = " ".join(rng.sample(_SENTENCES, 3)).format(
-        fn="qemuProcessLaunch", file="src/qemu", commit=f"{rng.getrandbits(48):012x}"
-    )
-    return [*wrap(f"This series addresses several problems with {title.split(': ')[-1]}."), ""] + [
-        *wrap(text)
-    ]
+def cover_text(path: str, rng: random.Random) -> list[str]:
+    """Free text of a cover letter for a series mostly about ``path``."""
+    area = _AREAS.get(path, "the QEMU driver")
+    opener = rng.choice(_BLURBS).format(area=area)
+    text = " ".join(rng.sample(_SENTENCES[3:], 2)).format(file=path)
+    return [*wrap(opener), "", *wrap(text)]
 
 
 def review_comment(fn: str, rng: random.Random) -> list[str]:

@@ -181,7 +181,7 @@ def parse_address(value: str) -> tuple[str, str]:
     made parseaddr return ("Smith", "smith") and lose the address.
     """
     value = " ".join(value.split())
-    name, addr = email.utils.parseaddr(value)
+    name, addr = _split_address(value)
     if "@" not in addr:
         # pipermail: "user at host (Name)" parses as name="", addr="user"
         m = re.match(r"^\s*(\S+) at (\S+?)\s*(?:\((.*)\))?\s*$", value)
@@ -194,6 +194,20 @@ def parse_address(value: str) -> tuple[str, str]:
     name = decode_header(name).strip().strip('"')
     addr = _deobscure(addr.strip())
     return name or addr, addr.lower()
+
+
+# The two shapes nearly every list mail has; parseaddr is ~20x slower and is
+# kept for everything else (groups, comments, quoted commas).
+_NAME_ADDR = re.compile(r'^"?([^"<>(),;:@\\]*?)"? ?<([^<>\s@]+@[^<>\s@]+)>$')
+_ADDR_NAME = re.compile(r"^([^<>\s@()]+@[^<>\s@()]+)(?: \(([^()]*)\))?$")
+
+
+def _split_address(value: str) -> tuple[str, str]:
+    if m := _NAME_ADDR.match(value):
+        return m.group(1).strip(), m.group(2)
+    if m := _ADDR_NAME.match(value):
+        return (m.group(2) or "").strip(), m.group(1)
+    return email.utils.parseaddr(value)
 
 
 def _deobscure(addr: str) -> str:

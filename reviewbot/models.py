@@ -28,7 +28,7 @@ class Message(SQLModel, table=True):
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     source: str = ""
     position: int = 0
-    kind: str = Field(default="other", index=True, max_length=16)
+    kind: str = Field(default="other", max_length=16)
     series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
     # for a reply: the patch it answers (None with series_id set: the cover letter);
     # no foreign key, as patch.message_id already points back here
@@ -52,7 +52,10 @@ class MessageRef(SQLModel, table=True):
 class Series(SQLModel, table=True):
     """One version of a patch series (patchwork's Series, b4's revision)."""
 
-    __table_args__ = (Index("ix_series_lookup", "submitter_email", "version", "total"),)
+    __table_args__ = (
+        Index("ix_series_lookup", "submitter_email", "version", "total"),
+        Index("ix_series_versions", "submitter_email", "norm_title"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     title: str = ""
     norm_title: str = Field(default="", index=True)

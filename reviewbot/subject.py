@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # "Re:", "RE:", "Aw:", "Fwd:" and friends, possibly repeated: "Re: Re: [PATCH]".
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|fwd?)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
@@ -35,6 +36,7 @@ class Subject:
         return self.index == 0
 
 
+@lru_cache(maxsize=8192)  # pure, and asked about the same subject several times
 def parse_subject(raw: str) -> Subject:
     """Split a subject into its reply prefix, bracketed markers and title."""
     text = " ".join(raw.split())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import email.utils
 import re
 from dataclasses import dataclass
+
+from reviewbot.mail import parse_address
 
 KNOWN = (
     "Reviewed-by",
@@ -56,5 +57,7 @@ def _make(name: str, value: str) -> Trailer:
     canonical = _CANONICAL[name.lower()]
     person, addr = ("", "")
     if canonical != "Fixes":
-        person, addr = email.utils.parseaddr(value.replace(" at ", "@"))
-    return Trailer(canonical, value, person, addr.lower())
+        person, addr = parse_address(value)
+        if person == addr:
+            person = ""
+    return Trailer(canonical, value, person, addr)

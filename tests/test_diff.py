@@ -66,8 +66,7 @@ def test_quoted_diff_is_not_a_diff() -> None:
 
 def test_cvs_index_diff_detected() -> None:
     body = (
-        "msg\nIndex: foo.c\n" + "=" * 67 + "\n--- foo.c\t1.1\n+++ foo.c\t1.2\n"
-        "@@ -1 +1 @@\n-a\n+b\n"
+        "msg\nIndex: foo.c\n" + "=" * 67 + "\n--- foo.c\t1.1\n+++ foo.c\t1.2\n@@ -1 +1 @@\n-a\n+b\n"
     )
     p = split_patch(body)
     assert p.has_diff and p.commit_message == "msg"

@@ -25,24 +25,52 @@ def build_archive(path: Path, series_count: int) -> int:
         author = f"Dev {s % 17} <dev{s % 17}@example.org>"
         msgs.append(mail(cover, f"[PATCH 0/3] topic {s}", sender=author, date=date))
         for n in (1, 2, 3):
-            msgs.append(mail(f"p{s}.{n}@example.org", f"[PATCH {n}/3] topic {s} part {n}",
-                             diff_body(line=10 * n), sender=author, date=date, reply_to=cover))
-        msgs.append(mail(f"r{s}@example.org", f"Re: [PATCH 0/3] topic {s}",
-                         "Reviewed-by: Rev <rev@example.org>\n", sender="Rev <rev@example.org>",
-                         date=date, reply_to=cover))
-        msgs.append(mail(f"q{s}@example.org", f"Re: [PATCH 2/3] topic {s} part 2",
-                         "> +new line\n\nPlease rename this.\n", sender="Rev <rev@example.org>",
-                         date=date, refs=(cover, f"p{s}.2@example.org")))
+            msgs.append(
+                mail(
+                    f"p{s}.{n}@example.org",
+                    f"[PATCH {n}/3] topic {s} part {n}",
+                    diff_body(line=10 * n),
+                    sender=author,
+                    date=date,
+                    reply_to=cover,
+                )
+            )
+        msgs.append(
+            mail(
+                f"r{s}@example.org",
+                f"Re: [PATCH 0/3] topic {s}",
+                "Reviewed-by: Rev <rev@example.org>\n",
+                sender="Rev <rev@example.org>",
+                date=date,
+                reply_to=cover,
+            )
+        )
+        msgs.append(
+            mail(
+                f"q{s}@example.org",
+                f"Re: [PATCH 2/3] topic {s} part 2",
+                "> +new line\n\nPlease rename this.\n",
+                sender="Rev <rev@example.org>",
+                date=date,
+                refs=(cover, f"p{s}.2@example.org"),
+            )
+        )
     write_mbox(path, msgs)
     return len(msgs)
 
 
 def snapshot(db: Path) -> dict[str, object]:
-    listed = subprocess.run([*CLI, "series", "list", "--json", "--db", str(db)],
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [*CLI, "series", "list", "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     with sqlite3.connect(db) as conn:
-        counts = {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
-                  for t in ("message", "messageref", "series", "patch", "hunk", "trailer")}
+        counts = {
+            t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("message", "messageref", "series", "patch", "hunk", "trailer")
+        }
         states = conn.execute("select state, count(*) from patch group by state").fetchall()
     rows = sorted(json.loads(listed.stdout), key=lambda r: r["cover_msgid"])
     for r in rows:
@@ -62,8 +90,11 @@ def test_kill_then_rerun_equals_clean_import(tmp_path: Path) -> None:
     archive = tmp_path / "big.mbox"
     total = build_archive(archive, 1500)
     killed = tmp_path / "killed.db"
-    proc = subprocess.Popen([*CLI, "import-mbox", "--json", "--db", str(killed), str(archive)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*CLI, "import-mbox", "--json", "--db", str(killed), str(archive)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while count_messages(killed) == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -72,14 +103,19 @@ def test_kill_then_rerun_equals_clean_import(tmp_path: Path) -> None:
     stored = count_messages(killed)
     assert 0 < stored < total, "the import must be killed part-way through"
 
-    rerun = subprocess.run([*CLI, "import-mbox", "--json", "--db", str(killed), str(archive)],
-                           capture_output=True, text=True, check=True)
+    rerun = subprocess.run(
+        [*CLI, "import-mbox", "--json", "--db", str(killed), str(archive)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     report = json.loads(rerun.stdout)
     assert report["messages_duplicate"] == stored
     assert report["messages_new"] == total - stored
 
     clean = tmp_path / "clean.db"
-    subprocess.run([*CLI, "import-mbox", "--db", str(clean), str(archive)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*CLI, "import-mbox", "--db", str(clean), str(archive)], check=True, capture_output=True
+    )
     assert snapshot(killed) == snapshot(clean)
     assert snapshot(clean)["counts"]["series"] == 1500  # type: ignore[index]

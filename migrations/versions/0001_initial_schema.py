@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:55:47.377632
+Create Date: 2026-11-25 18:02:31.635532
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def upgrade() -> None:
             "ix_series_lookup", ["submitter_email", "version", "total"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_series_norm_title"), ["norm_title"], unique=False)
+        batch_op.create_index("ix_series_versions", ["submitter_email", "norm_title"], unique=False)
 
     op.create_table(
         "message",
@@ -92,7 +93,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_message_date"), ["date"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_from_email"), ["from_email"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_in_reply_to"), ["in_reply_to"], unique=False)
-        batch_op.create_index(batch_op.f("ix_message_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_norm_subject"), ["norm_subject"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_patch_id"), ["patch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_series_id"), ["series_id"], unique=False)
@@ -257,13 +257,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_message_series_id"))
         batch_op.drop_index(batch_op.f("ix_message_patch_id"))
         batch_op.drop_index(batch_op.f("ix_message_norm_subject"))
-        batch_op.drop_index(batch_op.f("ix_message_kind"))
         batch_op.drop_index(batch_op.f("ix_message_in_reply_to"))
         batch_op.drop_index(batch_op.f("ix_message_from_email"))
         batch_op.drop_index(batch_op.f("ix_message_date"))
 
     op.drop_table("message")
     with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.drop_index("ix_series_versions")
         batch_op.drop_index(batch_op.f("ix_series_norm_title"))
         batch_op.drop_index("ix_series_lookup")
         batch_op.drop_index(batch_op.f("ix_series_dirty"))

@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -123,11 +124,15 @@ def series_list(
     if as_json:
         _print_json(rows)
         return
-    table = Table("id", "title", "ver", "patches", "submitter", "date", "state", "links")
+    table = Table("id", "ver", "title", "patches", "submitter", "date", "state", "links")
+    for name in ("id", "ver", "patches", "date", "state", "links"):
+        table.columns[
+            table.columns.index(next(c for c in table.columns if c.header == name))
+        ].no_wrap = True
     for r in rows:
-        got = f"{r['patch_count']}/{r['total']}" + (
-            f" missing {r['missing']}" if r["missing"] else ""
-        )
+        got = f"{r['patch_count']}/{r['total']}"
+        if r["missing"]:
+            got += " missing " + ",".join(map(str, r["missing"]))
         links = " ".join(
             x
             for x in (
@@ -138,10 +143,10 @@ def series_list(
         )
         table.add_row(
             str(r["id"]),
-            r["title"],
             f"v{r['version']}",
+            escape(r["title"]),
             got,
-            r["submitter"],
+            escape(r["submitter"].split(" <")[0]),
             (r["date"] or "")[:10],
             r["state"],
             links,
@@ -161,26 +166,26 @@ def series_show(
         _print_json(data)
         return
     console.print(
-        f"[bold]#{data['id']} {data['title']}[/bold] v{data['version']} by {data['submitter']}",
+        f"[bold]#{data['id']} {escape(data['title'])}[/bold] v{data['version']} "
+        f"by {escape(data['submitter'])}",
         highlight=False,
-        markup=True,
     )
-    console.print(f"state: {data['state']} ({data['state_reason']})", highlight=False)
+    console.print(f"state: {data['state']} ({data['state_reason']})", markup=False)
     if data["missing"]:
-        console.print(f"missing patches: {data['missing']}", highlight=False)
-    table = Table("#", "subject", "author", "state", "files", "hunks", "trailers", "replies")
+        console.print(f"missing patches: {data['missing']}", markup=False)
+    table = Table("#", "title", "author", "state", "files", "hunks", "trailers", "replies")
     for p in data["patches"]:
         trailers = "\n".join(
             f"{t['name']}: {t['value']}" for t in p["trailers"] if t["source"] != "patch"
         )
         table.add_row(
             str(p["number"]),
-            p["subject"],
-            p["author"],
+            escape(p["title"]),
+            escape(p["author"]),
             p["state"],
             str(len(p["files"])),
             str(len(p["hunks"])),
-            trailers,
+            escape(trailers),
             str(len(p["replies"])),
         )
     console.print(table)
@@ -224,9 +229,7 @@ def _node_json(node: ThreadNode, found: dict[str, Any]) -> dict[str, Any]:
 def _label(node: ThreadNode, found: dict[str, Any]) -> str:
     msg = found.get(node.msgid)
     if msg is None:
-        return f"[dim]<{node.msgid}> (not in the archive)[/dim]"
-    from rich.markup import escape
-
+        return f"[dim]<{escape(node.msgid)}> (not in the archive)[/dim]"
     return escape(f"{msg.subject} — {msg.from_name} <{msg.msgid}>")
 
 

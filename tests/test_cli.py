@@ -1,0 +1,54 @@
+"""CLI output: message text is shown as text, never interpreted as rich markup."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import diff_body, mail, write_mbox
+
+CLI = [sys.executable, "-m", "reviewbot"]
+EVIL = "owned [bold red]loud[/bold red] [link=http://evil.example]x[/link]"
+
+
+def run(*args: object) -> subprocess.CompletedProcess[str]:
+    env = {"COLUMNS": "400", "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [*CLI, *map(str, args)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
+    )
+
+
+def test_markup_in_mail_is_printed_literally(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    archive = write_mbox(
+        tmp_path / "a.mbox",
+        [
+            mail(
+                "evil@example.org",
+                f"[PATCH] {EVIL}",
+                diff_body(),
+                sender=f'"{EVIL}" <mallory@example.org>',
+            ),
+        ],
+    )
+    assert run("import-mbox", "--db", db, archive).returncode == 0
+    listed = run("series", "list", "--db", db)
+    assert listed.returncode == 0 and EVIL in listed.stdout
+    shown = run("series", "show", "1", "--db", db)
+    assert EVIL in shown.stdout and "owned" in shown.stdout
+    tree = run("thread", "evil@example.org", "--db", db)
+    assert EVIL in tree.stdout
+    data = json.loads(run("series", "show", "1", "--db", db, "--json").stdout)
+    assert data["title"] == EVIL
+
+
+def test_thread_unknown_message_exit_code(tmp_path: Path) -> None:
+    result = run("thread", "nope@example.org", "--db", tmp_path / "x.db")
+    assert result.returncode == 3 and "no message <nope@example.org>" in result.stderr
+
+
+def test_bad_database_url_exit_code(tmp_path: Path) -> None:
+    result = run("series", "list", "--db", "nosuchdialect://x")
+    assert result.returncode == 4 and "bad database URL" in result.stderr

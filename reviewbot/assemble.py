@@ -79,6 +79,9 @@ class Assembler:
         # writes are collected while a batch is placed and sent as a few executemany
         self.pending_patches: list[store.PatchRecord] = []
         self.pending_series: list[tuple[int, dict[str, Any]]] = []
+        # series opened in this batch carry a negative id until they are inserted
+        self.new_series: list[tuple[_Open, dict[str, Any]]] = []
+        self.next_temp_id = -1
 
     def place_all(self, items: list[Placement], *, session: Session) -> None:
         """Place a batch, oldest first, so covers and early patches open series."""
@@ -93,6 +96,8 @@ class Assembler:
             (item.message_id, self._place(item, session=session), item.kind.value)
             for item in ordered
         ]
+        real = self._insert_new_series(session=session)
+        pairs = [(mid, real.get(sid, sid), kind) for mid, sid, kind in pairs]
         store.save_patches(session=session, records=self.pending_patches)
         store.update_many_series(session=session, updates=self.pending_series)
         self.pending_patches, self.pending_series = [], []
@@ -193,12 +198,33 @@ class Assembler:
             "state_reason": "no replies yet",
             "missing": "[]",
         }
-        sid = store.save_series(session=session, row=row)
+        sid, self.next_temp_id = self.next_temp_id, self.next_temp_id - 1
         slot = _Open(sid, subject.version, subject.total or 1, msg.from_email, msg.date)
         self.by_id[sid] = slot
         self.by_key.setdefault(self._key(item), []).append(slot)
-        self.created.add(sid)
+        self.new_series.append((slot, row))
         return slot
+
+    def _insert_new_series(self, *, session: Session) -> dict[int, int]:
+        """Insert the batch's new series in one statement; swap temporary ids for real."""
+        if not self.new_series:
+            return {}
+        ids = store.save_many_series(session=session, rows=[row for _s, row in self.new_series])
+        real = {slot.slot_id: new for (slot, _row), new in zip(self.new_series, ids, strict=True)}
+        for slot, _row in self.new_series:
+            del self.by_id[slot.slot_id]
+            slot.slot_id = real[slot.slot_id]
+            self.by_id[slot.slot_id] = slot
+        self.placed = {m: real.get(s, s) for m, s in self.placed.items()}
+        self.touched = {real.get(s, s) for s in self.touched}
+        self.created.update(real.values())
+        for record in self.pending_patches:
+            record.row["series_id"] = real.get(record.row["series_id"], record.row["series_id"])
+            for trailer in record.trailers:
+                trailer["series_id"] = record.row["series_id"]
+        self.pending_series = [(real.get(s, s), v) for s, v in self.pending_series]
+        self.new_series, self.next_temp_id = [], -1
+        return real
 
     def _add(self, slot: _Open, item: Placement, number: int, *, session: Session) -> None:
         date = item.message.date

@@ -57,11 +57,9 @@ def save_refs(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.connection().execute(insert(_t(MessageRef)), list(rows))
 
 
-def save_series(*, session: Session, row: dict[str, Any]) -> int:
-    """Insert a new series; return its id."""
-    table = _t(Series)
-    result = session.connection().execute(insert(table).returning(table.c.id), [row])
-    return int(result.scalar_one())
+def save_many_series(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert new series; return their ids in the order given."""
+    return _insert_returning_ids(session, _t(Series), list(rows))
 
 
 def update_series(*, session: Session, series_id: int, values: dict[str, Any]) -> None:
@@ -187,23 +185,26 @@ def load_slots(
     cond = and_(s.c.submitter_email == submitter, s.c.version == version, s.c.total == total)
     if since is not None:
         cond = and_(cond, or_(s.c.last_date >= since, s.c.last_date.is_(None)))
-    rows = (
-        session.connection()
-        .execute(select(s.c.id, s.c.last_date, s.c.cover_id).where(cond).order_by(s.c.id))
-        .all()
+    stmt = (
+        select(s.c.id, s.c.last_date, s.c.cover_id, p.c.number)
+        .outerjoin(p, p.c.series_id == s.c.id)
+        .where(cond)
+        .order_by(s.c.id)
     )
-    out = []
-    for sid, last_date, cover_id in rows:
-        numbers = session.connection().execute(select(p.c.number).where(p.c.series_id == sid))
-        out.append(
+    slots: dict[int, dict[str, Any]] = {}
+    for sid, last_date, cover_id, number in session.connection().execute(stmt):
+        slot = slots.setdefault(
+            sid,
             {
                 "id": sid,
                 "last_date": last_date,
                 "has_cover": cover_id is not None,
-                "numbers": {n[0] for n in numbers},
-            }
+                "numbers": set(),
+            },
         )
-    return out
+        if number is not None:
+            slot["numbers"].add(number)
+    return list(slots.values())
 
 
 def load_messages_by_ref(*, session: Session, msgids: Sequence[str]) -> list[Any]:

@@ -14,7 +14,10 @@ from sqlmodel import Session
 
 from reviewbot.errors import NotFound
 from reviewbot.models import Hunk, Message, MessageRef, Patch, PatchFile, Series, Trailer
+from reviewbot.subject import parse_subject, thread_subject
 from reviewbot.threads import ThreadItem, ThreadNode, build_threads
+
+_SUBJECT_LIMIT = 200  # a subject shared by more messages is too common to join on
 
 SERIES: Table = Series.__table__  # type: ignore[attr-defined]
 PATCH: Table = Patch.__table__  # type: ignore[attr-defined]
@@ -185,17 +188,34 @@ def thread_of(session: Session, msgid: str) -> ThreadNode:
     msgid = msgid.strip().strip("<>")
     if not _rows(session, select(MESSAGE.c.id).where(MESSAGE.c.msgid == msgid)):
         raise NotFound(f"no message <{msgid}>")
-    items = _thread_items(session, msgid)
+    items = _thread_items(session, {msgid})
+    kin = _same_subject(session, items)
+    if kin:
+        items.update(_thread_items(session, kin))
     for root in build_threads(items.values()):
         if any(node.msgid == msgid for _d, node in root.walk()):
             return root
     raise NotFound(f"<{msgid}> is not in any thread")
 
 
-def _thread_items(session: Session, start: str) -> dict[str, ThreadItem]:
+def _same_subject(session: Session, items: dict[str, ThreadItem]) -> set[str]:
+    """Messages a broken thread may join by subject (JWZ's fallback), at most a few."""
+    missing = {r for i in items.values() for r in i.references if r not in items}
+    orphans = [i for i in items.values() if not i.references]
+    if not missing and not any(parse_subject(i.subject).is_reply for i in orphans):
+        return set()
+    subjects = {thread_subject(i.subject) for i in items.values()} - {""}
+    rows = _rows(
+        session,
+        select(MESSAGE.c.msgid).where(MESSAGE.c.norm_subject.in_(subjects)).limit(_SUBJECT_LIMIT),
+    )
+    return {r.msgid for r in rows} - items.keys()
+
+
+def _thread_items(session: Session, start: set[str]) -> dict[str, ThreadItem]:
     """Everything connected to `start` by references, gathered breadth-first."""
     items: dict[str, ThreadItem] = {}
-    frontier = {start}
+    frontier = set(start)
     known_missing: set[str] = set()
     while frontier:
         rows = _rows(

@@ -103,7 +103,12 @@ def _link(parent: _Container, child: _Container) -> None:
 
 
 def _attach_by_subject(roots: list[_Container]) -> list[_Container]:
-    """Put reference-less replies under the first non-reply with the same subject."""
+    """Join orphaned replies to the thread their subject names.
+
+    A reply without references, or a placeholder (a missing parent) whose
+    replies say "Re: <subject>", goes under the earliest non-reply root with
+    that subject, as JWZ's subject grouping does.
+    """
     by_subject: dict[str, _Container] = {}
     for root in sorted(roots, key=_container_key):
         item = root.item
@@ -112,14 +117,23 @@ def _attach_by_subject(roots: list[_Container]) -> list[_Container]:
         by_subject.setdefault(thread_subject(item.subject), root)
     kept = []
     for root in roots:
-        item = root.item
-        if item and not item.references and parse_subject(item.subject).is_reply:
-            target = by_subject.get(thread_subject(item.subject))
-            if target is not None and target is not root:
-                _link(target, root)
-                continue
+        orphan = _orphan_reply(root)
+        target = by_subject.get(thread_subject(orphan.subject)) if orphan else None
+        if target is not None and target is not root and not root.is_ancestor_of(target):
+            _link(target, root)
+            continue
         kept.append(root)
     return kept
+
+
+def _orphan_reply(root: _Container) -> ThreadItem | None:
+    """The reply that speaks for a root cut off from its thread, if any."""
+    if root.item is not None:
+        item = root.item
+        return item if not item.references and parse_subject(item.subject).is_reply else None
+    replies = [c.item for c in root.children if c.item is not None]
+    replies = [i for i in replies if parse_subject(i.subject).is_reply]
+    return min(replies, key=lambda i: i.date.timestamp() if i.date else 0.0) if replies else None
 
 
 def _container_key(c: _Container) -> tuple[float, str]:

@@ -304,3 +304,27 @@ def test_explicit_link_across_lineages_settles(
             assert queries.show_series(session, s["previous"])["superseded_by"] == s["id"]
     with engine.connect() as conn:
         assert conn.execute(text("select count(*) from series where dirty")).scalar_one() == 0
+
+
+def test_thread_joins_broken_reply_by_subject(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    msgs = [
+        mail("orig", "[PATCH] util: fix leak", diff_body(), date=day(9)),
+        mail(
+            "late",
+            "Re: [PATCH] util: fix leak",
+            "Looks fine.\n",
+            sender=BOB,
+            date=day(11),
+            reply_to="not-archived",
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    root = queries.thread_of(session, "late")
+    assert root.msgid == "orig"
+    assert [(n.msgid, n.is_placeholder) for _d, n in root.walk()] == [
+        ("orig", False),
+        ("not-archived", True),
+        ("late", False),
+    ]

@@ -53,3 +53,17 @@ def test_no_loops_from_bad_references() -> None:
 def test_duplicate_message_id_keeps_first() -> None:
     roots = build_threads([item("a", subject="first"), item("a", subject="second")])
     assert len(roots) == 1 and roots[0].item is not None and roots[0].item.subject == "first"
+
+
+def test_placeholder_of_a_reply_joins_the_thread_by_subject() -> None:
+    items = [
+        item("p", subject="[PATCH] fix bug"),
+        item("r2", ("lost-reply",), subject="Re: [PATCH] fix bug", minutes=9),
+    ]
+    roots = build_threads(items)
+    assert shape(roots) == [("p", False, [("lost-reply", True, [("r2", False, [])])])]
+
+
+def test_placeholder_without_matching_subject_stays_a_root() -> None:
+    roots = build_threads([item("x", ("gone",), subject="[PATCH 01/10] qemu: agent")])
+    assert shape(roots) == [("gone", True, [("x", False, [])])]

@@ -59,22 +59,16 @@ def import_paths(
     engine: Engine, paths: Iterable[Path], progress: Progress | None = None
 ) -> ImportReport:
     """Import every message of every path; bad inputs are reported, not fatal."""
-    report = ImportReport()
-    assembler = Assembler()
-    touched: set[int] = set()
+    importer = Importer(engine)
     for path in paths:
         try:
             for batch in _batches(read_path(path)):
-                _import_batch(engine, batch, assembler, report, touched)
+                importer.add([incoming_from_raw(mail) for mail in batch])
                 if progress:
                     progress(len(batch))
         except InputError as exc:
-            report.errors.append(str(exc))
-    with session_scope(engine) as session:
-        rebuild_dirty(session=session)
-    report.series_new = len(assembler.created)
-    report.series_updated = len((assembler.touched | touched) - assembler.created)
-    return report
+            importer.report.errors.append(str(exc))
+    return importer.finish()
 
 
 def _batches(mails: Iterator[RawMail]) -> Iterator[list[RawMail]]:
@@ -95,78 +89,109 @@ def _batches(mails: Iterator[RawMail]) -> Iterator[list[RawMail]]:
 
 
 @dataclass(frozen=True)
-class _Parsed:
-    mail: RawMail
+class Incoming:
+    """A message on its way in: its bytes, where they came from, and their parse."""
+
+    raw: bytes
+    source: str
+    position: int
     message: Message | None
     error: str | None
+    truncated: bool = False
+    archive_url: str | None = None
 
     @property
     def msgid(self) -> str:
-        return self.message.msgid if self.message else synthetic_msgid(self.mail.raw)
+        """The Message-ID, or the synthetic id of a mail that could not be parsed."""
+        return self.message.msgid if self.message else synthetic_msgid(self.raw)
 
 
-def _parse(mail: RawMail) -> _Parsed:
+def incoming_from_raw(mail: RawMail, archive_url: str | None = None) -> Incoming:
+    """Parse a raw mail; a failure is kept as an Incoming with the reason."""
     try:
-        return _Parsed(mail, parse_message(mail.raw), None)
+        message, error = parse_message(mail.raw), None
     except MessageParseError as exc:
-        return _Parsed(mail, None, str(exc))
-
-
-def _import_batch(
-    engine: Engine,
-    batch: list[RawMail],
-    assembler: Assembler,
-    report: ImportReport,
-    touched: set[int],
-) -> None:
-    parsed = [_parse(mail) for mail in batch]
-    with session_scope(engine) as session:
-        seen = store.existing_msgids(session=session, msgids=[p.msgid for p in parsed])
-        fresh: dict[str, _Parsed] = {}
-        for p in parsed:
-            if p.msgid in seen or p.msgid in fresh:
-                report.messages_duplicate += 1
-            else:
-                fresh[p.msgid] = p
-        now = datetime.now(UTC)
-        classified = {msgid: _classify(p) for msgid, p in fresh.items()}
-        rows = [_row(p, classified[msgid], now) for msgid, p in fresh.items()]
-        ids = store.save_messages(session=session, rows=rows)
-        store.save_refs(session=session, rows=_ref_rows(fresh.values(), ids))
-        placements = [
-            _placement(ids[msgid], p.message, kind)
-            for msgid, p in fresh.items()
-            if p.message and (kind := classified[msgid]) in (Kind.COVER, Kind.PATCH)
-        ]
-        assembler.place_all(placements, session=session)
-        touched.update(_touch_threads(fresh.values(), session=session))
-        for p in fresh.values():
-            _account(p, report)
-    # said for every read, not only the first: a re-import of a damaged file is still damaged
-    report.errors.extend(
-        f"{p.mail.source}: truncated, the last message is incomplete"
-        for p in parsed
-        if p.mail.truncated
+        message, error = None, str(exc)
+    return Incoming(
+        mail.raw, mail.source, mail.position, message, error, mail.truncated, archive_url
     )
 
 
-def _classify(p: _Parsed) -> Kind:
+class Importer:
+    """Stores batches of incoming messages and places them into series.
+
+    One Importer per run: it keeps the open-series cache between batches and
+    rebuilds every touched series once, in `finish`.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.report = ImportReport()
+        self.assembler = Assembler()
+        self.touched: set[int] = set()
+
+    def add(self, batch: list[Incoming]) -> None:
+        """Store one batch in one transaction."""
+        with session_scope(self.engine) as session:
+            seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
+            fresh: dict[str, Incoming] = {}
+            for p in batch:
+                if p.msgid in seen or p.msgid in fresh:
+                    self.report.messages_duplicate += 1
+                else:
+                    fresh[p.msgid] = p
+            known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
+            store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
+            self._store_fresh(list(fresh.values()), session=session)
+        # said for every read, not only the first: a re-import of a damaged file is still damaged
+        self.report.errors.extend(
+            f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
+        )
+
+    def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> None:
+        now = datetime.now(UTC)
+        kinds = {p.msgid: _classify(p) for p in fresh}
+        ids = store.save_messages(
+            session=session, rows=[_row(p, kinds[p.msgid], now) for p in fresh]
+        )
+        store.save_refs(session=session, rows=_ref_rows(fresh, ids))
+        placements = [
+            _placement(ids[p.msgid], p.message, kinds[p.msgid])
+            for p in fresh
+            if p.message and kinds[p.msgid] in (Kind.COVER, Kind.PATCH)
+        ]
+        self.assembler.place_all(placements, session=session)
+        self.touched.update(_touch_threads(fresh, session=session))
+        for p in fresh:
+            _account(p, self.report)
+
+    def finish(self) -> ImportReport:
+        """Rebuild every series this run touched; return the report."""
+        with session_scope(self.engine) as session:
+            rebuild_dirty(session=session)
+        created = self.assembler.created
+        self.report.series_new = len(created)
+        self.report.series_updated = len((self.assembler.touched | self.touched) - created)
+        return self.report
+
+
+def _classify(p: Incoming) -> Kind:
     if p.message is None:
         return Kind.OTHER
     subject = parse_subject(p.message.subject)
     return classify(subject, p.message.body, has_diff(p.message.body), p.message.parent is not None)
 
 
-def _row(p: _Parsed, kind: Kind, now: datetime) -> dict[str, Any]:
+def _row(p: Incoming, kind: Kind, now: datetime) -> dict[str, Any]:
     m = p.message
     warnings = list(m.warnings) if m else []
-    if p.mail.truncated:
-        warnings.append(f"{p.mail.source}: file ends in the middle of this message (truncated)")
+    if p.truncated:
+        warnings.append(f"{p.source}: file ends in the middle of this message (truncated)")
     base: dict[str, Any] = {
         "msgid": p.msgid,
-        "raw": p.mail.raw,
-        "source": p.mail.source,
-        "position": p.mail.position,
+        "raw": p.raw,
+        "source": p.source,
+        "position": p.position,
         "kind": kind.value,
         "parse_error": p.error,
         "warnings": "\n".join(warnings),
@@ -180,7 +205,7 @@ def _row(p: _Parsed, kind: Kind, now: datetime) -> dict[str, Any]:
         "in_reply_to": None,
         "body": "",
         "series_id": None,
-        "archive_url": None,
+        "archive_url": p.archive_url,
     }
     if m:
         base.update(
@@ -196,7 +221,7 @@ def _row(p: _Parsed, kind: Kind, now: datetime) -> dict[str, Any]:
     return base
 
 
-def _ref_rows(items: Iterable[_Parsed], ids: dict[str, int]) -> list[dict[str, Any]]:
+def _ref_rows(items: Iterable[Incoming], ids: dict[str, int]) -> list[dict[str, Any]]:
     return [
         {"message_id": ids[p.msgid], "ref_msgid": ref, "position": i}
         for p in items
@@ -212,7 +237,7 @@ def _placement(message_id: int, message: Message | None, kind: Kind) -> Placemen
     )
 
 
-def _touch_threads(items: Iterable[_Parsed], *, session: Any) -> set[int]:
+def _touch_threads(items: Iterable[Incoming], *, session: Any) -> set[int]:
     """A new reply changes the series it answers: mark that series dirty."""
     refs = {r for p in items if p.message for r in p.message.references}
     placed = store.find_placed(session=session, msgids=sorted(refs))
@@ -221,9 +246,9 @@ def _touch_threads(items: Iterable[_Parsed], *, session: Any) -> set[int]:
     return ids
 
 
-def _account(p: _Parsed, report: ImportReport) -> None:
+def _account(p: Incoming, report: ImportReport) -> None:
     if p.error:
         report.messages_failed += 1
-        report.warnings.append(f"{p.mail.source} message {p.mail.position}: {p.error}")
+        report.warnings.append(f"{p.source} message {p.position}: {p.error}")
     else:
         report.messages_new += 1

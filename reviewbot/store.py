@@ -354,3 +354,16 @@ def set_reply_targets(*, session: Session, rows: Sequence[tuple[int, int, int | 
         .values(series_id=bindparam("sid"), patch_id=bindparam("pid"))
     )
     session.connection().execute(stmt, [{"mid": m, "sid": s, "pid": p} for m, s, p in rows])
+
+
+def set_archive_urls(*, session: Session, pairs: Sequence[tuple[str, str]]) -> None:
+    """Record (Message-ID, archive page URL) where the URL is not known yet."""
+    if not pairs:
+        return
+    table = _t(Message)
+    stmt = (
+        update(table)
+        .where(table.c.msgid == bindparam("m"), table.c.archive_url.is_(None))
+        .values(archive_url=bindparam("u"))
+    )
+    session.connection().execute(stmt, [{"m": m, "u": u} for m, u in pairs])

@@ -12,6 +12,7 @@ Exit codes (also in README):
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,8 +31,10 @@ from sqlmodel import Session
 from reviewbot import queries
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
-from reviewbot.errors import ReviewbotError
+from reviewbot.errors import InputError, ReviewbotError
+from reviewbot.ingest.http import Fetcher
 from reviewbot.pipeline import import_paths
+from reviewbot.scrape import LIBVIR_LIST, Scraper
 from reviewbot.threads import ThreadNode
 
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
@@ -106,10 +109,56 @@ def _progress(quiet: bool) -> Iterator[Callable[[int], None]]:
     if quiet or not err.is_terminal:
         yield lambda _n: None
         return
-    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn("working"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("import", total=None)
         yield lambda n: bar.advance(task, n)
+
+
+@app.command("scrape")
+def scrape(
+    archive_url: Annotated[str, typer.Argument(help="pipermail archive URL.")] = LIBVIR_LIST,
+    month: Annotated[
+        list[str] | None, typer.Option("--month", help="A month such as 2016-October (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Every month from YYYY-MM on.")] = None,
+    all_months: Annotated[bool, typer.Option("--all", help="Every month of the archive.")] = False,
+    rate: Annotated[
+        float, typer.Option(help="At most this many requests per second (0: no limit).")
+    ] = 2.0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for one response.")] = 30.0,
+    refresh: Annotated[bool, typer.Option(help="Re-read months already read completely.")] = False,
+    db: DbOption = None,
+    data_dir: Annotated[
+        str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Scrape a pipermail archive (libvir-list by default), incrementally and politely."""
+    with _errors():
+        if since and not re.fullmatch(r"\d{4}-\d{2}", since):
+            raise InputError(f"--since {since!r}: expected YYYY-MM")
+        settings = load_settings(db=db, data_dir=data_dir)
+        engine = open_engine(settings.database_url)
+        fetcher = Fetcher(settings.data_dir / "http-cache", rate=rate, timeout=timeout)
+        with fetcher, _progress(as_json) as advance:
+            scraper = Scraper(
+                engine, fetcher, archive_url, refresh=refresh, progress=lambda _what, n: advance(n)
+            )
+            report = scraper.run(month or [], since, all_months)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        console.print(
+            f"{len(report.months)} months, {report.pages_fetched} fetched, "
+            f"{report.pages_cached} from cache; {report.messages_new} new, "
+            f"{report.messages_duplicate} duplicate messages",
+            markup=False,
+        )
+    for problem in report.errors:
+        err.print(f"[red]error:[/red] {escape(problem['url'])}: {escape(problem['error'])}")
+    if report.errors:
+        raise typer.Exit(2)
 
 
 @series_app.command("list")

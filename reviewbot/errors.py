@@ -4,7 +4,9 @@ ReviewbotError                 anything reviewbot reports on purpose (exit code 
 ├── InputError                 bad input named by path or URL (exit code 2)
 │   ├── SourceNotFound         a path that does not exist
 │   ├── UnsupportedSource      a directory that is not a maildir, an unknown format
-│   └── CorruptSource          a truncated gzip, an unreadable mbox
+│   ├── CorruptSource          a truncated gzip, an unreadable mbox
+│   ├── PageError              an archive page that cannot be read: truncated, no markers
+│   └── FetchError             a URL that could not be fetched (HTTP error, timeout)
 ├── MessageParseError          one message could not be parsed (stored, flagged)
 ├── NotFound                   an unknown series, patch or message (exit code 3)
 └── DatabaseError              the database URL or file is unusable (exit code 4)
@@ -35,6 +37,24 @@ class UnsupportedSource(InputError):
 
 class CorruptSource(InputError):
     """The file is in a known format but damaged (truncated gzip, bad bytes)."""
+
+
+class PageError(InputError):
+    """An archive page that cannot be read: truncated, no article markers."""
+
+
+class FetchError(InputError):
+    """A URL that could not be fetched: an HTTP error, or retries exhausted."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, str]]:
+        # args holds only the message, so the default pickling would call
+        # FetchError(message) and fail when the error crosses a process boundary
+        return (type(self), (self.url, self.reason))
 
 
 class MessageParseError(ReviewbotError):

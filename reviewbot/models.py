@@ -148,3 +148,28 @@ class Trailer(SQLModel, table=True):
     person_email: str = ""
     source: str  # "patch" (in the commit message) or "reply"
     mismatch: bool = False  # the trailer names someone other than the reply's sender
+
+
+class ScrapeMonth(SQLModel, table=True):
+    """A month of a pipermail archive and whether it was read completely."""
+
+    __table_args__ = (UniqueConstraint("archive_url", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    archive_url: str
+    name: str  # "2023-July"
+    complete: bool = False
+    pages: int = 0
+    scraped_at: datetime | None = None
+
+
+class ScrapeError(SQLModel, table=True):
+    """A URL that could not be fetched or read, kept for a later retry."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True)
+    month: str = ""
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    attempts: int = 1
+    first_seen: datetime
+    last_seen: datetime
+    resolved: bool = Field(default=False, index=True)

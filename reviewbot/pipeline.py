@@ -130,8 +130,8 @@ class Importer:
         self.assembler = Assembler()
         self.touched: set[int] = set()
 
-    def add(self, batch: list[Incoming]) -> None:
-        """Store one batch in one transaction."""
+    def add(self, batch: list[Incoming]) -> list[str]:
+        """Store one batch in one transaction; return the Message-IDs that were new."""
         with session_scope(self.engine) as session:
             seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
             fresh: dict[str, Incoming] = {}
@@ -147,6 +147,7 @@ class Importer:
         self.report.errors.extend(
             f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
         )
+        return list(fresh)
 
     def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> None:
         now = datetime.now(UTC)

@@ -46,7 +46,9 @@ def classify(subject: Subject, body: str, has_diff: bool, has_parent: bool) -> K
         return Kind.COVER
     if has_diff:
         return Kind.PATCH
-    if subject.is_patch_marked and not looks_like_reply(body):
+    if subject.is_patch_marked:
+        if looks_like_reply(body):
+            return Kind.REPLY  # an answer that lost its "Re:" (pipermail pages do that)
         if subject.index is None and not has_parent:
             return Kind.COVER if subject.total else Kind.PATCH
         return Kind.PATCH

@@ -68,3 +68,23 @@ def test_database_url_from_path_url_and_env(
 def test_bad_database_url_is_a_clear_error() -> None:
     with pytest.raises(DatabaseError, match="bad database URL"):
         open_engine("nosuchdialect://x/y")
+
+
+def test_database_of_an_older_version_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+    """A file made by the first release (schema 0001) gains the scrape tables on open."""
+    from reviewbot.pipeline import import_paths
+
+    path = tmp_path / "v1.db"
+    old = open_engine(f"sqlite:///{path}", migrate=False)
+    command.upgrade(alembic_config(old), "0001")
+    import_paths(old, [LIST / "2023-July.txt.gz"])  # uses only the 0001 tables
+    old.dispose()
+    with sqlite3.connect(path) as conn:
+        assert "scrapemonth" not in {r[0] for r in conn.execute("select name from sqlite_master")}
+    open_engine(f"sqlite:///{path}").dispose()
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("select name from sqlite_master")}
+        assert {"scrapemonth", "scrapeerror"} <= tables
+        assert conn.execute("select count(*) from message").fetchone()[0] == 16
+        head = conn.execute("select version_num from alembic_version").fetchone()[0]
+    assert head == "0002"

@@ -1,0 +1,422 @@
+"""Pipermail (Mailman 2.1) web archive pages -> months, thread entries, messages.  (pure)
+
+Nothing here fetches: each function takes one page's bytes and the URL it was
+fetched from (after redirects: a directory URL ends in "/"); links come back absolute.
+
+- A message page shows the subject with leading "Re:"s stripped, the sender as
+  "user at host", a ctime-like date, and the article in a <PRE> between
+  <!--beginarticle--> and <!--endarticle-->, quoted lines in <i>...</I>. Its
+  Message-ID is only in the reply link: mailto:list?Subject=Re: <subject>&In-Reply-To=<id>
+  (stock Mailman strips every "Re:" from <subject> first, so there a reply's own
+  "Re:" is lost). Nothing on the page names the parent: that is thread.html's job.
+- thread.html nests <UL> per reply level, capped at 3 (a deeper reply is drawn
+  at level 3, under an entry that is not its parent). Stock Mailman writes a
+  thread-sort key in the "<!--N key -->" comment before an entry; a Message-ID
+  there is only a hint. Page names (msgNNNNN.html, NNNNNN.html) mean nothing.
+
+Speed: bs4 over a whole page is the slow part, so a message page is cut by plain
+string search and only the header (<H1> to the links) and the article's <PRE>
+are given to bs4 + lxml.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from reviewbot.errors import PageError
+from reviewbot.mail import decode_header, find_msgids, parse_date, valid_text
+
+_BEGIN = "<!--beginarticle-->"
+_END = "<!--endarticle-->"
+_META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
+_H1 = re.compile(r"<h1[\s>]", re.I)
+_BODY = re.compile(r"<body[\s>]", re.I)
+_HEADER_END = re.compile(r"<(?:p|ul|hr)[\s>]", re.I)
+_QUOTE_MARKUP = re.compile(r"</?[iI]>")
+_MAILTO = re.compile(r"^\s*mailto:", re.I)
+_PRE_OPEN = re.compile(r"<pre[\s>]", re.I)
+_PRE_CLOSE = re.compile(r"</pre\s*>", re.I)
+_OBSCURED = re.compile(r"^(\S+) at (\S+\.\S+)$")
+_HINT = re.compile(r"^\s*\d*\s*<([^<>\s]+@[^<>\s]+)>\s*$")
+_INDEX_PAGES = {"thread.html", "date.html", "subject.html", "author.html", "index.html"}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")  # fmt: skip
+_MONTH_ABBR = {name[:3]: number for number, name in enumerate(_MONTHS, 1)}
+# pipermail writes the archiving host's local zone as strftime("%Z") names it;
+# these are the US and European ones. Ambiguous names (IST: Irish or Indian)
+# are left out on purpose: no date is better than one off by hours.
+_ZONES = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60,
+    "CET": 60, "MET": 60, "CEST": 120, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
+}  # fmt: skip
+# "Wed Jul 19 03:30:08 UTC 2023"; %e pads the day with a space ("Jul  9")
+_CTIME = re.compile(
+    r"^(?:[A-Za-z]{3},?\s+)?([A-Za-z]{3})[a-z]*\s+(\d{1,2}),?\s+(\d{1,2}):(\d\d)(?::(\d\d))?"
+    r"\s+(?:([A-Za-z]{1,5})\s+|([+-]\d{4})\s+)?(\d{4})$"
+)
+# single-byte charsets decode any bytes without error, so a UTF-8 page that
+# declares one of them (Mailman 2.1 English lists say us-ascii or iso-8859-1)
+# would silently become mojibake ("JÃ¡n") without an explicit check
+_SINGLE_BYTE = ("ascii", "iso8859", "cp125", "latin", "koi8", "mac-")
+
+
+@dataclass(frozen=True)
+class MonthLink:
+    """One row of the archive's month list."""
+
+    name: str
+    thread_url: str
+    date_url: str | None
+    text_url: str | None
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message as listed in a month's thread.html."""
+
+    url: str
+    subject: str
+    author: str
+    depth: int
+    parent_url: str | None
+    msgid_hint: str | None
+
+
+@dataclass(frozen=True)
+class ArchivedMessage:
+    """One message page, read back into the mail it was made from."""
+
+    url: str
+    msgid: str | None
+    subject: str
+    author_name: str
+    author_email: str
+    date: datetime | None
+    body: str
+    warnings: tuple[str, ...]
+
+
+def decode_page(html: bytes) -> tuple[str, list[str]]:
+    """Page bytes as text honouring <META charset>; a wrong charset falls back, never raises."""
+    warnings: list[str] = []
+    match = _META_CHARSET.search(html)
+    declared = match.group(1).decode("ascii").lower() if match else None
+    codec = _codec_name(declared)
+    if declared and codec is None:
+        warnings.append(f"unknown charset {declared!r} declared")
+    if codec is not None:
+        if codec.startswith(_SINGLE_BYTE) and not html.isascii():
+            utf8 = _try_decode(html, "utf-8")
+            if utf8 is not None:
+                warnings.append(f"page declares charset {declared!r} but is UTF-8")
+                return valid_text(utf8), warnings
+        text = _try_decode(html, codec)
+        if text is not None:
+            return valid_text(text), warnings
+        warnings.append(f"page is not valid {declared!r}")
+    text = _try_decode(html, "utf-8")
+    if text is not None:
+        if warnings:
+            warnings[-1] += ": decoded as UTF-8"
+        return valid_text(text), warnings
+    if warnings:
+        warnings[-1] += ": decoded as cp1252"
+    else:
+        warnings.append("no charset declared and not UTF-8: decoded as cp1252")
+    # cp1252 leaves five bytes undefined; "replace" keeps this from raising
+    return valid_text(html.decode("cp1252", errors="replace")), warnings
+
+
+def _codec_name(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    try:
+        return codecs.lookup(declared).name
+    except LookupError:
+        return None
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeError, LookupError, ValueError):
+        # LookupError: names such as "base64" or "rot13" look up but are not
+        # text encodings
+        return None
+
+
+def month_key(name: str) -> tuple[int, int]:
+    """Sort key of a month: "2023-July" -> (2023, 7); ValueError for any other name."""
+    year, sep, month = name.strip().partition("-")
+    if sep and year.isdigit() and len(year) == 4 and month.lower() in _MONTHS:
+        return int(year), _MONTHS.index(month.lower()) + 1
+    raise ValueError(f"not a pipermail month name (like 2023-July): {name!r}")
+
+
+def parse_month_list(html: bytes, base_url: str) -> list[MonthLink]:
+    """The month table of the archive's index.html, in page order."""
+    text, _warnings = decode_page(html)
+    soup = BeautifulSoup(text, "lxml")
+    base = _base_url(soup, base_url)
+    months: list[MonthLink] = []
+    for row in soup.find_all("tr"):
+        links = [urljoin(base, str(a["href"]).strip()) for a in row.find_all("a", href=True)]
+        thread_url = next((u for u in links if _leaf(u) == "thread.html"), None)
+        if thread_url is None:
+            continue  # the header row, or anything that is not a month
+        date_url = next((u for u in links if _leaf(u) == "date.html"), None)
+        text_url = next((u for u in links if _leaf(u).endswith((".txt.gz", ".txt"))), None)
+        months.append(MonthLink(_month_name(thread_url, row), thread_url, date_url, text_url))
+    return months
+
+
+def _month_name(thread_url: str, row: Tag) -> str:
+    # the directory is the archive's own name for the month; the cell text is
+    # for people ("2023 July:", "July 2023:") and varies between versions
+    parts = urlsplit(thread_url).path.split("/")
+    if len(parts) >= 2 and parts[-2]:
+        return unquote_to_bytes(parts[-2]).decode("utf-8", "replace")
+    cell = row.find("td")
+    return "-".join((cell.get_text() if cell else "").replace(":", " ").split())
+
+
+def _leaf(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1].lower()
+
+
+def _base_url(soup: BeautifulSoup, fetched: str) -> str:
+    base = soup.find("base", href=True)
+    return urljoin(fetched, str(base["href"]).strip()) if isinstance(base, Tag) else fetched
+
+
+def parse_thread_index(html: bytes, base_url: str) -> list[ThreadEntry]:
+    """A month's thread.html as entries in page order, parents before children."""
+    text, _warnings = decode_page(html)
+    soup = BeautifulSoup(text, "lxml")
+    base = _base_url(soup, base_url)
+    entries: list[ThreadEntry] = []
+    entry_urls: dict[int, str] = {}  # id() of an entry's <li> -> its page URL
+    for li in soup.find_all("li"):
+        link = li.find("a", href=True)
+        # the first link must be this entry's own, not a nested reply's
+        if not isinstance(link, Tag) or link.find_parent("li") is not li:
+            continue
+        url = urljoin(base, str(link["href"]).strip())
+        leaf = _leaf(url)
+        if not leaf.endswith((".html", ".htm")) or leaf in _INDEX_PAGES:
+            continue  # "Messages sorted by" and other navigation items
+        entry_urls[id(li)] = url
+        parents = (entry_urls[id(p)] for p in li.find_parents("li") if id(p) in entry_urls)
+        author = li.find("i")
+        if isinstance(author, Tag) and author.find_parent("li") is not li:
+            author = None  # this entry has no author; that one is a reply's
+        entries.append(
+            ThreadEntry(
+                url=url,
+                subject=_collapse(link.get_text()),
+                author=_collapse(author.get_text()) if isinstance(author, Tag) else "",
+                # the outer <ul> holds the roots; each nested <UL> is one level
+                depth=max(0, len(li.find_parents(["ul", "ol"])) - 1),
+                parent_url=next(parents, None),
+                msgid_hint=_msgid_hint(li),
+            )
+        )
+    return entries
+
+
+def _msgid_hint(li: Tag) -> str | None:
+    """The Message-ID in the "<!--N <id@host> -->" comment just before an entry."""
+    for element in li.previous_elements:
+        if isinstance(element, Comment):
+            match = _HINT.match(element)
+            return match.group(1) if match else None
+        if isinstance(element, NavigableString) and not element.strip():
+            continue
+        return None
+    return None
+
+
+def parse_message_page(html: bytes, url: str) -> ArchivedMessage:
+    """One message page; raise PageError (naming the url) for a page that is not one."""
+    if not html.strip():
+        raise PageError(f"{url}: empty page")
+    text, warnings = decode_page(html)
+    begin = text.find(_BEGIN)
+    if begin < 0:
+        raise PageError(f"{url}: no {_BEGIN} marker, not a pipermail message page")
+    end = text.find(_END, begin)
+    if end < 0:
+        raise PageError(f"{url}: truncated page, {_BEGIN} without {_END}")
+    name, email, date_text, mailto, h1 = _read_header(text[:begin])
+    msgid, subject = _identity(mailto, h1, warnings)
+    date = _parse_page_date(date_text, warnings)
+    if not email:
+        warnings.append("no sender address on the page")
+    if _OBSCURED.match(name) and _restore_address(name) == email:
+        name = email  # no real name: pipermail showed the address instead
+    body = _article_text(text[begin + len(_BEGIN) : end], warnings)
+    return ArchivedMessage(
+        url=url,
+        msgid=msgid,
+        subject=subject,
+        author_name=name or email,
+        author_email=email,
+        date=date,
+        body=body,
+        warnings=tuple(warnings),
+    )
+
+
+def _identity(mailto: str, h1: str, warnings: list[str]) -> tuple[str | None, str]:
+    """(Message-ID, original subject) from the reply link, the <H1> when there is none."""
+    if not mailto:
+        warnings.append("no reply link: Message-ID unknown, subject from <H1> (Re: stripped)")
+        return None, h1
+    params = _mailto_params(mailto)
+    msgid = _msgid(params.get("in-reply-to", ""))
+    subject = params.get("subject")
+    if subject is None:
+        warnings.append("reply link has no Subject=: subject from <H1> (Re: stripped)")
+        subject = h1
+    elif subject.startswith("Re: "):
+        # Mailman builds the link as "Re: " + subject: take exactly that one off;
+        # the raw header is used there, so RFC 2047 words may still be in it
+        subject = decode_header(subject[4:])
+    else:
+        # early Mailman 2.1 linked Subject=<subject>&In-Reply-To=<the PARENT's
+        # id>; taken as this message's id it would merge the two messages
+        parent = f" (the parent's: {msgid})" if msgid else ""
+        warnings.append(f"old-style reply link: In-Reply-To= is not this message's id{parent}")
+        return None, decode_header(subject)
+    if msgid is None:
+        warnings.append("reply link has no In-Reply-To=: Message-ID unknown")
+    return msgid, subject
+
+
+def _read_header(head: str) -> tuple[str, str, str, str, str]:
+    """(name, address, date text, mailto href, H1 text) from the part before the article."""
+    # only <H1> to the navigation list is parsed: the <HEAD> and the links are
+    # most of the page's tags and hold nothing that is not repeated there
+    found = _H1.search(head) or _BODY.search(head)
+    start = found.start() if found else 0
+    stop = _HEADER_END.search(head, found.end() if found else 0)
+    if stop is not None:
+        fields = _header_fields(head[start : stop.start()])
+        if fields[1]:
+            return fields
+    # another template: the sender or reply link is further down
+    return _header_fields(head[start:])
+
+
+def _header_fields(fragment: str) -> tuple[str, str, str, str, str]:
+    soup = BeautifulSoup(fragment, "lxml")
+    h1 = soup.find("h1")
+    anchor: Tag | BeautifulSoup = h1 if isinstance(h1, Tag) else soup
+    bold = anchor.find_next("b")
+    link = soup.find("a", href=_MAILTO)
+    mailto = str(link["href"]) if isinstance(link, Tag) else ""
+    date_tag = (link if isinstance(link, Tag) else bold or anchor).find_next("i")
+    return (
+        _collapse(bold.get_text()) if isinstance(bold, Tag) else "",
+        _restore_address(link.get_text()) if isinstance(link, Tag) else "",
+        _collapse(date_tag.get_text()) if isinstance(date_tag, Tag) else "",
+        mailto,
+        _collapse(h1.get_text()) if isinstance(h1, Tag) else "",
+    )
+
+
+def _mailto_params(href: str) -> dict[str, str]:
+    """Lower-cased parameter names -> decoded values of a mailto: URL."""
+    _address, _sep, query = href.partition("?")
+    params: dict[str, str] = {}
+    for pair in query.split("&"):
+        key, _eq, value = pair.partition("=")
+        raw = unquote_to_bytes(value)
+        try:
+            params[key.strip().lower()] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # an old archive quoted the subject in the list's 8-bit charset
+            params[key.strip().lower()] = raw.decode("cp1252", errors="replace")
+    return params
+
+
+def _msgid(value: str) -> str | None:
+    ids = find_msgids(value)
+    if ids:
+        return ids[0]
+    bare = value.strip()
+    return bare if bare and not any(c.isspace() for c in bare) else None
+
+
+def _restore_address(text: str) -> str:
+    """pipermail's "user at host" as user@host, lower-cased."""
+    text = _collapse(text)
+    match = _OBSCURED.match(text)
+    return (f"{match.group(1)}@{match.group(2)}" if match else text).lower()
+
+
+def _collapse(text: str) -> str:
+    # headers are compared unfolded, as reviewbot.mail.decode_header gives them
+    return " ".join(text.split())
+
+
+def _parse_page_date(text: str, warnings: list[str]) -> datetime | None:
+    """pipermail's "Wed Jul 19 03:30:08 UTC 2023" as an aware UTC datetime."""
+    if not text:
+        warnings.append("no date on the page")
+        return None
+    match = _CTIME.match(text)
+    if not match:
+        parsed = parse_date(text)  # an archive that shows the RFC 2822 Date header
+        if parsed is None:
+            warnings.append(f"unreadable date {text!r}")
+        return parsed
+    month, day, hour, minute, second, zone, offset, year = match.groups()
+    if offset:
+        minutes = (1 if offset[0] == "+" else -1) * (int(offset[1:3]) * 60 + int(offset[3:]))
+    elif zone:
+        if zone.upper() not in _ZONES:
+            warnings.append(f"unknown time zone {zone!r} in date {text!r}")
+            return None
+        minutes = _ZONES[zone.upper()]
+    else:
+        warnings.append(f"no time zone in date {text!r}: taken as UTC")
+        minutes = 0
+    try:
+        fields = (int(year), _MONTH_ABBR[month.lower()], int(day), int(hour), int(minute))
+        local = datetime(*fields, int(second or 0), tzinfo=timezone(timedelta(minutes=minutes)))
+    except (KeyError, ValueError):
+        warnings.append(f"unreadable date {text!r}")
+        return None
+    return local.astimezone(UTC)
+
+
+def _article_text(article: str, warnings: list[str]) -> str:
+    """The text of the article's <PRE>: entities decoded, <I> and links gone."""
+    opened = _PRE_OPEN.search(article)
+    closes = list(_PRE_CLOSE.finditer(article))
+    if opened is None:
+        warnings.append("no <PRE> in the article: its text is taken as it is")
+        fragment = article
+    elif not closes:
+        warnings.append("the article's <PRE> is not closed")
+        fragment = article[opened.start() :]
+    else:
+        fragment = article[opened.start() : closes[-1].end()]
+    # pipermail wraps every quoted line in <I>...</I> (one tag per line); bs4
+    # builds a node per tag, which made a long quoted reply ten times slower to
+    # parse. Text "<" is always escaped in the article, so these are only markup.
+    soup = BeautifulSoup(_QUOTE_MARKUP.sub("", fragment), "lxml")
+    pres = soup.find_all("pre")
+    if not pres:
+        return soup.get_text()
+    # one <PRE> on every stock page; a template with several keeps them all
+    return "".join(pre.get_text() for pre in pres)

@@ -58,8 +58,12 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except ReviewbotError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from exc
+    except KeyboardInterrupt:
+        # every finished batch is committed and every fetched page cached
+        err.print("interrupted: what was done is kept; run the command again to resume")
+        raise typer.Exit(130) from None
 
 
 def _engine(db: str | None) -> Engine:

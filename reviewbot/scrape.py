@@ -119,8 +119,11 @@ class Scraper:
         index_url = self.archive_url + "index.html"
         index = self._get(index_url, revalidate=True, month="")
         if index is not None:
-            months, unknown = select_months(
-                parse_month_list(index.content, index_url), wanted, since, everything
+            listed = parse_month_list(index.content, index_url)
+            months, unknown = select_months(listed, wanted, since, everything)
+            retry = set(self._months_to_retry()) - {m.name for m in months}
+            months = sorted(
+                months + [m for m in listed if m.name in retry], key=lambda m: month_key(m.name)
             )
             for name in unknown:
                 self._error(self.archive_url + name, "", "no such month in the archive")
@@ -134,6 +137,13 @@ class Scraper:
         with session_scope(self.engine) as session:
             store.resolve_scrape_errors(session=session, urls=self.resolved)
         return self.report
+
+    def _months_to_retry(self) -> list[str]:
+        """Months with URLs that failed before: a run retries them whatever it was asked."""
+        with session_scope(self.engine) as session:
+            errors = store.open_scrape_errors(session=session)
+        prefix = self.archive_url
+        return sorted({e.month for e in errors if e.month and e.url.startswith(prefix)})
 
     def _month(self, month: MonthLink) -> None:
         self.report.months.append(month.name)

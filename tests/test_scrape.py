@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,68 @@ def test_pages_as_real_mailman_writes_them(
     import_paths(imported, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
     with Session(engine) as a, Session(imported) as b:
         assert summary(a) == summary(b)
+
+
+def test_failed_month_is_retried_by_a_later_run(
+    tmp_path: Path, server: ArchiveServer, engine: Engine
+) -> None:
+    server.not_found("/2023-July/thread.html")
+    first = scrape(engine, server, tmp_path / "cache", ["2023-July"])
+    assert [e["url"] for e in first.errors] == [server.url("/2023-July/thread.html")]
+    server.clear_faults()
+    later = scrape(engine, server, tmp_path / "cache", ["2023-August"])  # July not asked for
+    assert later.months == ["2023-July", "2023-August"] and later.errors == []
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("select count(*) from scrapeerror where not resolved")).scalar_one()
+            == 0
+        )
+        assert (
+            conn.execute(
+                text("select count(*) from message where archive_url is not null")
+            ).scalar_one()
+            == 29
+        )
+
+
+def test_killed_scrape_resumes_without_refetching(
+    tmp_path: Path, pages_only: ArchiveServer
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pages_only.always("/2023-July/msg00009.html", Reply(delay=30.0))  # the run hangs here
+    env = dict(os.environ, REVIEWBOT_DATA_DIR=str(tmp_path / "data"))
+    cmd = [
+        sys.executable,
+        "-m",
+        "reviewbot",
+        "scrape",
+        pages_only.url("/"),
+        "--month",
+        "2023-July",
+        "--rate",
+        "0",
+        "--db",
+        str(tmp_path / "k.db"),
+        "--json",
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not pages_only.requests_for("/2023-July/msg00009.html") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = {r.path for r in pages_only.requests if "/msg" in r.path}
+    assert len(before) > 5
+    pages_only.clear_faults("/2023-July/msg00009.html")
+    pages_only.clear_requests()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    report = json.loads(done.stdout)
+    again = {r.path for r in pages_only.requests if "/msg" in r.path}
+    assert report["messages_new"] == 16
+    assert again.isdisjoint(before - {"/2023-July/msg00009.html"})
+    assert "/2023-July/msg00009.html" in again

@@ -23,17 +23,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.tree import Tree
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from reviewbot import queries
+from reviewbot import queries, render
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError, ReviewbotError
 from reviewbot.ingest.http import Fetcher
-from reviewbot.pipeline import import_paths
+from reviewbot.pipeline import apply_series, import_paths
 from reviewbot.scrape import LIBVIR_LIST, Scraper
 from reviewbot.threads import ThreadNode
 
@@ -177,34 +175,7 @@ def series_list(
     if as_json:
         _print_json(rows)
         return
-    table = Table("id", "ver", "title", "patches", "submitter", "date", "state", "links")
-    for name in ("id", "ver", "patches", "date", "state", "links"):
-        table.columns[
-            table.columns.index(next(c for c in table.columns if c.header == name))
-        ].no_wrap = True
-    for r in rows:
-        got = f"{r['patch_count']}/{r['total']}"
-        if r["missing"]:
-            got += " missing " + ",".join(map(str, r["missing"]))
-        links = " ".join(
-            x
-            for x in (
-                f"prev #{r['previous']}" if r["previous"] else "",
-                f"next #{r['superseded_by']}" if r["superseded_by"] else "",
-            )
-            if x
-        )
-        table.add_row(
-            str(r["id"]),
-            f"v{r['version']}",
-            escape(r["title"]),
-            got,
-            escape(r["submitter"].split(" <")[0]),
-            (r["date"] or "")[:10],
-            r["state"],
-            links,
-        )
-    console.print(table)
+    console.print(render.series_table(rows))
 
 
 @series_app.command("show")
@@ -218,30 +189,22 @@ def series_show(
     if as_json:
         _print_json(data)
         return
-    console.print(
-        f"[bold]#{data['id']} {escape(data['title'])}[/bold] v{data['version']} "
-        f"by {escape(data['submitter'])}",
-        highlight=False,
-    )
-    console.print(f"state: {data['state']} ({data['state_reason']})", markup=False)
-    if data["missing"]:
-        console.print(f"missing patches: {data['missing']}", markup=False)
-    table = Table("#", "title", "author", "state", "files", "hunks", "trailers", "replies")
-    for p in data["patches"]:
-        trailers = "\n".join(
-            f"{t['name']}: {t['value']}" for t in p["trailers"] if t["source"] != "patch"
-        )
-        table.add_row(
-            str(p["number"]),
-            escape(p["title"]),
-            escape(p["author"]),
-            p["state"],
-            str(len(p["files"])),
-            str(len(p["hunks"])),
-            escape(trailers),
-            str(len(p["replies"])),
-        )
-    console.print(table)
+    render.series_detail(console, data)
+
+
+@app.command("diff")
+def diff(
+    series_a: Annotated[int, typer.Argument(help="The older version's series id.")],
+    series_b: Annotated[int, typer.Argument(help="The newer version's series id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Range-diff two versions of a series: patches and hunks changed, added, dropped."""
+    data = _with_session(db, lambda s: queries.diff_series(s, series_a, series_b))
+    if as_json:
+        _print_json(data)
+        return
+    render.diff_report(console, series_a, series_b, data)
 
 
 @app.command("thread")
@@ -259,36 +222,30 @@ def thread(
 
     root, found = _with_session(db, load)
     if as_json:
-        _print_json(_node_json(root, found))
+        _print_json(render.thread_json(root, found))
         return
-    tree = Tree(_label(root, found))
-    _grow(tree, root, found)
-    console.print(tree)
+    console.print(render.thread_tree(root, found))
 
 
-def _node_json(node: ThreadNode, found: dict[str, Any]) -> dict[str, Any]:
-    msg = found.get(node.msgid)
-    return {
-        "msgid": node.msgid,
-        "placeholder": node.is_placeholder,
-        "subject": msg.subject if msg else None,
-        "from": msg.from_email if msg else None,
-        "date": msg.date.isoformat() if msg and msg.date else None,
-        "kind": msg.kind if msg else None,
-        "children": [_node_json(c, found) for c in node.children],
-    }
-
-
-def _label(node: ThreadNode, found: dict[str, Any]) -> str:
-    msg = found.get(node.msgid)
-    if msg is None:
-        return f"[dim]<{escape(node.msgid)}> (not in the archive)[/dim]"
-    return escape(f"{msg.subject} — {msg.from_name} <{msg.msgid}>")
-
-
-def _grow(tree: Tree, node: ThreadNode, found: dict[str, Any]) -> None:
-    for child in node.children:
-        _grow(tree.add(_label(child, found)), child, found)
+@app.command("apply")
+def apply(
+    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    tree: Annotated[Path, typer.Option("--tree", help="A git work tree (never modified).")],
+    base: Annotated[
+        str | None, typer.Option("--base", help="Apply on this revision (default: found).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Apply a series in a throw-away worktree of TREE; report per patch and per hunk."""
+    with _errors():
+        result = apply_series(_engine(db), series_id, tree, base)
+    if as_json:
+        _print_json(result)
+    else:
+        render.apply_report(console, result)
+    if any(p["status"] in ("conflict", "missing-file") for p in result["patches"]):
+        raise typer.Exit(6)
 
 
 def main() -> None:

@@ -6,7 +6,9 @@ ReviewbotError                 anything reviewbot reports on purpose (exit code 
 │   ├── UnsupportedSource      a directory that is not a maildir, an unknown format
 │   ├── CorruptSource          a truncated gzip, an unreadable mbox
 │   ├── PageError              an archive page that cannot be read: truncated, no markers
-│   └── FetchError             a URL that could not be fetched (HTTP error, timeout)
+│   ├── FetchError             a URL that could not be fetched (HTTP error, timeout)
+│   └── NotAGitTree            --tree is not a git work tree
+├── GitError                   git missing, failing or timing out (exit code 5)
 ├── MessageParseError          one message could not be parsed (stored, flagged)
 ├── NotFound                   an unknown series, patch or message (exit code 3)
 └── DatabaseError              the database URL or file is unusable (exit code 4)
@@ -71,3 +73,13 @@ class DatabaseError(ReviewbotError):
     """The database cannot be opened or migrated."""
 
     exit_code = 4
+
+
+class NotAGitTree(InputError):
+    """A --tree path that is not a git work tree."""
+
+
+class GitError(ReviewbotError):
+    """git is missing, failed unexpectedly, or timed out."""
+
+    exit_code = 5

@@ -173,3 +173,42 @@ class ScrapeError(SQLModel, table=True):
     first_seen: datetime
     last_seen: datetime
     resolved: bool = Field(default=False, index=True)
+
+
+class ApplyRun(SQLModel, table=True):
+    """One `reviewbot apply` of a series to a tree."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    tree: str
+    tree_head: str
+    tree_date: datetime | None = None
+    base: str
+    base_source: str
+    base_note: str = ""
+    created_at: datetime
+
+
+class PatchApply(SQLModel, table=True):
+    """What happened to one patch in an apply run."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="applyrun.id", index=True)
+    patch_id: int = Field(foreign_key="patch.id", index=True)
+    number: int
+    status: str
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class HunkApply(SQLModel, table=True):
+    """What happened to one hunk in an apply run."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="applyrun.id", index=True)
+    patch_id: int = Field(foreign_key="patch.id")
+    hunk_id: int | None = Field(default=None, foreign_key="hunk.id", index=True)
+    file: str
+    header: str
+    status: str
+    offset: int = 0
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from reviewbot import store
+from reviewbot import apply_io, store
+from reviewbot.apply import apply_patches, find_base
 from reviewbot.assemble import Assembler, Placement
 from reviewbot.db import session_scope
 from reviewbot.diff import has_diff, split_patch
-from reviewbot.errors import InputError, MessageParseError
+from reviewbot.errors import InputError, MessageParseError, NotFound
+from reviewbot.git import run_git, work_tree_root
 from reviewbot.ingest.mbox import RawMail, read_path
 from reviewbot.mail import Message, parse_message, synthetic_msgid
 from reviewbot.rebuild import rebuild_dirty
@@ -253,3 +256,56 @@ def _account(p: Incoming, report: ImportReport) -> None:
         report.warnings.append(f"{p.source} message {p.position}: {p.error}")
     else:
         report.messages_new += 1
+
+
+def apply_series(
+    engine: Engine, series_id: int, tree: Path, base_option: str | None = None
+) -> dict[str, Any]:
+    """Apply a stored series to a git tree; store and return the result."""
+    root = work_tree_root(tree)
+    with Session(engine) as session:
+        series, patches, hunk_ids = apply_io.load_series_patches(session, series_id)
+    if not patches:
+        raise NotFound(f"series {series_id} has no patches to apply")
+    head = run_git(root, "log", "-1", "--format=%H %cI", "HEAD").stdout.split()
+    base = find_base(root, patches, series.base_commit, base_option, head[0])
+    results = apply_patches(root, base, patches)
+    run = {
+        "series_id": series_id,
+        "tree": str(root),
+        "tree_head": head[0],
+        "tree_date": datetime.fromisoformat(head[1]) if len(head) > 1 else None,
+        "base": base.commit,
+        "base_source": base.source,
+        "base_note": base.note,
+        "created_at": datetime.now(UTC),
+    }
+    with session_scope(engine) as session:
+        previous = apply_io.last_run(session, series_id)
+        store.save_apply_run(
+            session=session,
+            run=run,
+            patches=[
+                {
+                    "patch_id": hunk_ids[r.number][0],
+                    "number": r.number,
+                    "status": r.status,
+                    "detail": r.detail,
+                }
+                for r in results
+            ],
+            hunks=[
+                {
+                    "patch_id": hunk_ids[r.number][0],
+                    "hunk_id": hunk_ids[r.number][1].get((h.file, h.header)),
+                    "file": h.file,
+                    "header": h.header,
+                    "status": h.status,
+                    "offset": h.offset,
+                    "detail": h.detail,
+                }
+                for r in results
+                for h in r.hunks
+            ],
+        )
+    return apply_io.report(series_id, run, results, previous)

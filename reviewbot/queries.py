@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import Table, func, select
 from sqlmodel import Session
 
+from reviewbot import apply_io, rangediff
 from reviewbot.errors import NotFound
 from reviewbot.models import Hunk, Message, MessageRef, Patch, PatchFile, Series, Trailer
+from reviewbot.rangediff import PatchHunk, SeriesPatch
 from reviewbot.subject import parse_subject, thread_subject
 from reviewbot.threads import ThreadItem, ThreadNode, build_threads
 
@@ -97,7 +99,11 @@ def show_series(session: Session, series_id: int) -> dict[str, Any]:
         replies=replies.get(None, []),
         trailers=trailers.get(None, []),
         patches=[_patch(session, p, trailers, replies) for p in patches],
+        apply=apply_io.latest_summary(session, series_id),
     )
+    applied = (summary["apply"] or {}).get("patches", {})
+    for patch in summary["patches"]:
+        patch["apply_status"] = applied.get(patch["number"], {}).get("status")
     return summary
 
 
@@ -259,3 +265,70 @@ def messages_by_msgid(session: Session, msgids: list[str]) -> dict[str, Any]:
     cols = [c for c in MESSAGE.c if c.name != "raw"]
     rows = _rows(session, select(*cols).where(MESSAGE.c.msgid.in_(msgids)))
     return {r.msgid: r for r in rows}
+
+
+def load_patch_hunks(session: Session, series_id: int) -> list[SeriesPatch]:
+    """A series' patches with their hunks, as rangediff takes them.
+
+    Hunks are in diff order, the order of `series show`'s "hunks": the hunk
+    indexes of `rangediff.map_hunks` are positions in that list.
+    """
+    if not _rows(session, select(SERIES.c.id).where(SERIES.c.id == series_id)):
+        raise NotFound(f"no series with id {series_id}")
+    patches = _rows(
+        session,
+        select(PATCH.c.id, PATCH.c.number, PATCH.c.title)
+        .where(PATCH.c.series_id == series_id)
+        .order_by(PATCH.c.number, PATCH.c.id),
+    )
+    hunks = _rows(
+        session,
+        select(HUNK, FILE.c.old_path, FILE.c.new_path, FILE.c.change)
+        .join(FILE, FILE.c.id == HUNK.c.file_id)
+        .join(PATCH, PATCH.c.id == HUNK.c.patch_id)
+        .where(PATCH.c.series_id == series_id)
+        .order_by(HUNK.c.id),
+    )
+    by_patch: dict[int, list[PatchHunk]] = {}
+    for h in hunks:
+        by_patch.setdefault(h.patch_id, []).append(
+            PatchHunk(
+                file=h.old_path if h.change == "removed" else h.new_path,
+                header=h.header,
+                section=h.section,
+                old_start=h.old_start,
+                old_len=h.old_len,
+                new_start=h.new_start,
+                new_len=h.new_len,
+                text=h.text,
+            )
+        )
+    return [SeriesPatch(p.number, p.title, tuple(by_patch.get(p.id, ())), p.id) for p in patches]
+
+
+def diff_series(session: Session, a: int, b: int) -> dict[str, Any]:
+    """Series `a` against series `b`, patch by patch and hunk by hunk (`diff --json`)."""
+    result = rangediff.diff_series(load_patch_hunks(session, a), load_patch_hunks(session, b))
+    return {
+        "from": a,
+        "to": b,
+        "patches": [
+            {
+                "old": p.old_number,
+                "new": p.new_number,
+                "title": p.title,
+                "status": p.status,
+                "hunks": [
+                    {
+                        "file": h.file,
+                        "old_header": h.old_header,
+                        "new_header": h.new_header,
+                        "status": h.status,
+                        "detail": h.detail,
+                    }
+                    for h in p.hunks
+                ],
+            }
+            for p in result.patches
+        ],
+    }

@@ -17,10 +17,13 @@ from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select
 from sqlmodel import Session
 
 from reviewbot.models import (
+    ApplyRun,
     Hunk,
+    HunkApply,
     Message,
     MessageRef,
     Patch,
+    PatchApply,
     PatchFile,
     ScrapeError,
     ScrapeMonth,
@@ -432,3 +435,23 @@ def open_scrape_errors(*, session: Session) -> list[Any]:
     e = _t(ScrapeError)
     stmt = select(e).where(e.c.resolved.is_(False)).order_by(e.c.id)
     return list(session.connection().execute(stmt))
+
+
+def save_apply_run(
+    *,
+    session: Session,
+    run: dict[str, Any],
+    patches: Sequence[dict[str, Any]],
+    hunks: Sequence[dict[str, Any]],
+) -> int:
+    """Store an apply run with its per-patch and per-hunk results; return its id."""
+    run_id = _insert_returning_ids(session, _t(ApplyRun), [run])[0]
+    if patches:
+        session.connection().execute(
+            insert(_t(PatchApply)), [{**p, "run_id": run_id} for p in patches]
+        )
+    if hunks:
+        session.connection().execute(
+            insert(_t(HunkApply)), [{**h, "run_id": run_id} for h in hunks]
+        )
+    return run_id

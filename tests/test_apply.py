@@ -1,0 +1,312 @@
+"""Applying series to a real git tree built from the libvirt 9.0.0 files in tests/data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from reviewbot import queries
+from reviewbot.errors import NotAGitTree, NotFound
+from reviewbot.pipeline import ImportReport, apply_series
+from tests.conftest import DATA, LIST, mail, write_mbox
+
+SUBSET = DATA / "libvirt-9.0.0-subset.tar.xz"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Fixture",
+    "GIT_AUTHOR_EMAIL": "fixture@example.org",
+    "GIT_COMMITTER_NAME": "Fixture",
+    "GIT_COMMITTER_EMAIL": "fixture@example.org",
+    "GIT_AUTHOR_DATE": "2023-01-16T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2023-01-16T00:00:00Z",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+
+def snapshot(repo: Path) -> dict[str, Any]:
+    """Everything a user would notice changing in their checkout."""
+    files = {
+        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(repo).parts
+    }
+    return {
+        "files": files,
+        "status": git(repo, "status", "--porcelain", "--ignored"),
+        "head": git(repo, "rev-parse", "HEAD"),
+        "refs": git(repo, "for-each-ref"),
+        "worktrees": git(repo, "worktree", "list", "--porcelain"),
+    }
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Iterator[Path]:
+    """A git repository of the nine libvirt 9.0.0 files; checked unchanged afterwards."""
+    repo = tmp_path / "libvirt"
+    with tarfile.open(SUBSET) as tar:
+        tar.extractall(tmp_path, filter="data")
+    (tmp_path / "libvirt-9.0.0").rename(repo)
+    git(repo, "init", "-q", "-b", "master")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "libvirt 9.0.0 (files the backports touch)")
+    before = snapshot(repo)
+    yield repo
+    assert snapshot(repo) == before, "the user's checkout must not change"
+
+
+def series_id(session: Session, version: int) -> int:
+    return next(r["id"] for r in queries.list_series(session) if r["version"] == version)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_backport_series_applies_cleanly_on_9_0_0(
+    version: int,
+    tree: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    run_import(LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
+    result = apply_series(engine, series_id(session, version), tree)
+    assert result["base_source"] == "blob-ids"
+    assert result["base"] == git(tree, "rev-parse", "HEAD").strip()
+    assert (
+        "base-commit ee5db0088bbb17ef65ead540b915cf6cb75300f9 is not in this tree"
+        in (result["base_note"])
+    )
+    assert [p["number"] for p in result["patches"]] == list(range(1, 11))
+    assert {p["status"] for p in result["patches"]} == {"applied"}
+    assert sum(len(p["hunks"]) for p in result["patches"]) == 18
+    with engine.connect() as conn:
+        stored = conn.execute(text("select status, count(*) from hunkapply group by status")).all()
+        linked = conn.execute(text("select count(*) from hunkapply where hunk_id is null")).scalar()
+    assert stored == [("applied", 18)] and linked == 0
+    shown = queries.show_series(session, series_id(session, version))
+    assert shown["apply"]["tree_head"] == result["tree_head"]
+    assert [p["apply_status"] for p in shown["patches"]] == ["applied"] * 10
+
+
+SEED_HUNK = "\n".join(
+    [
+        "diff --git a/src/qemu/qemu_process.c b/src/qemu/qemu_process.c",
+        "index 31c8453..a581f96 100644",
+        "--- a/src/qemu/qemu_process.c",
+        "+++ b/src/qemu/qemu_process.c",
+        "@@ -151,3 +151,4 @@ qemuProcessHandleAgentEOF(qemuAgentPtr agent,",
+        " ",  # a blank context line: one space
+        "     qemuAgentClose(agent);",
+        "     priv->agent = NULL;",
+        "+    priv->agentError = false;",
+        "",
+    ]
+)
+
+
+def test_seed_patch_01_is_already_applied(
+    tmp_path: Path,
+    tree: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    """The hunk as the seed page quotes it (cut after its added line), in a patch mail."""
+    body = (
+        "Usually on domain shutdown event comes first from qemu...\n\n"
+        "Signed-off-by: Nikolay Shirokovskiy <nshirokovskiy@virtuozzo.com>\n---\n" + SEED_HUNK
+    )
+    msg = mail(
+        "seed-01@virtuozzo.com",
+        "[PATCH 01/10] qemu: agent: unset error flag in EOF handler",
+        body,
+        sender="Nikolay Shirokovskiy <nshirokovskiy@virtuozzo.com>",
+        date="Tue, 04 Oct 2016 09:56:00 +0300",
+    )
+    run_import(write_mbox(tmp_path / "seed.mbox", [msg]))
+    (only,) = queries.list_series(session)
+    result = apply_series(engine, only["id"], tree)
+    (patch,) = result["patches"]
+    assert patch["status"] == "already-applied"
+    assert "libvirt 9.0.0" in patch["detail"]  # the commit that brought it
+    assert [h["status"] for h in patch["hunks"]] == ["already-applied"]
+
+
+def make_patch(path: str, start: int, context: list[str], added: str) -> str:
+    """A one-hunk diff inserting `added` before the last of the given context lines."""
+    lines = "".join(f" {c}\n" for c in context[:-1]) + f"+{added}\n" + f" {context[-1]}\n"
+    n = len(context)
+    return (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+        f"@@ -{start},{n} +{start},{n + 1} @@\n{lines}"
+    )
+
+
+def file_lines(tree: Path, path: str, start: int, count: int) -> list[str]:
+    return (tree / path).read_text().split("\n")[start - 1 : start - 1 + count]
+
+
+def test_conflicting_patch_two_reported_and_others_still_applied(
+    tmp_path: Path,
+    tree: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    first = make_patch(
+        "src/qemu/qemu_extdevice.c",
+        22,
+        file_lines(tree, "src/qemu/qemu_extdevice.c", 22, 3),
+        "/* one */",
+    )
+    wrong = file_lines(tree, "src/qemu/qemu_domain.c", 99, 3)
+    wrong[1] = wrong[1] + " /* edited so it no longer matches */"
+    second = make_patch("src/qemu/qemu_domain.c", 99, wrong, "/* two */")
+    third = make_patch(
+        "src/qemu/qemu_block.c", 49, file_lines(tree, "src/qemu/qemu_block.c", 49, 3), "/* three */"
+    )
+    msgs = [mail("c@x", "[PATCH 0/3] three", date="Tue, 18 Jul 2023 09:00:00 +0000")] + [
+        mail(
+            f"p{n}@x",
+            f"[PATCH {n}/3] change {n}",
+            f"Change {n}.\n---\n{d}",
+            date=f"Tue, 18 Jul 2023 09:0{n}:00 +0000",
+            reply_to="c@x",
+        )
+        for n, d in ((1, first), (2, second), (3, third))
+    ]
+    run_import(write_mbox(tmp_path / "three.mbox", msgs))
+    result = apply_series(engine, queries.list_series(session)[0]["id"], tree)
+    statuses = [p["status"] for p in result["patches"]]
+    assert statuses == ["applied", "conflict", "applied"]
+    bad = result["patches"][1]
+    assert "src/qemu/qemu_domain.c @@ -99,3 +99,4" in bad["detail"]
+    (hunk,) = bad["hunks"]
+    assert hunk["status"] == "conflict"
+    assert "/* edited so it no longer matches */" in hunk["detail"]  # what the patch expected
+    expected, actual = hunk["detail"].split("--- the tree has:\n")
+    assert "/* edited so it no longer matches */" in expected
+    assert actual == "\n".join(file_lines(tree, "src/qemu/qemu_domain.c", 99, 3))
+    # the CLI says so with its own exit code
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reviewbot",
+            "apply",
+            str(result["series"]),
+            "--tree",
+            str(tree),
+            "--db",
+            str(tmp_path / "test.db"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 6 and json.loads(done.stdout)["patches"][1]["status"] == "conflict"
+
+
+def test_offset_missing_file_and_comparison_with_the_previous_run(
+    tmp_path: Path,
+    tree: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    shifted = make_patch(
+        "src/qemu/qemu_block.c", 50, file_lines(tree, "src/qemu/qemu_block.c", 57, 3), "/* x */"
+    )
+    absent = make_patch("src/util/virnotthere.c", 1, ["a", "b", "c"], "d")
+    msgs = [
+        mail(
+            "s1@x",
+            "[PATCH 1/2] shifted",
+            f"Shifted.\n---\n{shifted}",
+            date="Tue, 18 Jul 2023 09:01:00 +0000",
+        ),
+        mail(
+            "s2@x",
+            "[PATCH 2/2] absent",
+            f"Absent.\n---\n{absent}",
+            date="Tue, 18 Jul 2023 09:02:00 +0000",
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "two.mbox", msgs))
+    sid = queries.list_series(session)[0]["id"]
+    result = apply_series(engine, sid, tree)
+    one, two = result["patches"]
+    assert one["status"] == "applied-with-offset" and one["hunks"][0]["offset"] == 7
+    assert two["status"] == "missing-file" and two["hunks"][0]["status"] == "missing-file"
+    assert result["previous"] is None
+    again = apply_series(engine, sid, tree)
+    assert again["previous"] == {"tree_head": result["tree_head"], "changed": []}
+
+
+def test_errors_are_clear(
+    tmp_path: Path,
+    tree: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    run_import(LIST / "2023-July.txt.gz")
+    with pytest.raises(NotAGitTree, match="not a git work tree"):
+        apply_series(engine, 1, tmp_path)
+    with pytest.raises(NotFound, match="no series with id 99"):
+        apply_series(engine, 99, tree)
+    cli = [
+        sys.executable,
+        "-m",
+        "reviewbot",
+        "apply",
+        "1",
+        "--tree",
+        str(tree),
+        "--db",
+        str(tmp_path / "test.db"),
+    ]
+    no_git = subprocess.run(cli, capture_output=True, text=True, env={"PATH": "/nonexistent"})
+    assert no_git.returncode == 5 and "git is not installed" in no_git.stderr
+
+
+def test_cover_only_series_and_damaged_patch(
+    tmp_path: Path,
+    tree: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    good = make_patch(
+        "src/qemu/qemu_block.c", 50, file_lines(tree, "src/qemu/qemu_block.c", 50, 3), "/* y */"
+    )
+    damaged = good.replace("@@ -50,3 +50,4 @@", "@@ -50,5 +50,6 @@")  # a mailer ate lines
+    msgs = [
+        mail("cov@x", "[PATCH 0/4] only a cover", date="Tue, 18 Jul 2023 09:00:00 +0000"),
+        mail(
+            "dam@x",
+            "[PATCH] damaged",
+            f"Damaged.\n---\n{damaged}",
+            date="Tue, 19 Jul 2023 09:00:00 +0000",
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "odd.mbox", msgs))
+    by_title = {r["title"]: r["id"] for r in queries.list_series(session)}
+    with pytest.raises(NotFound, match="has no patches"):
+        apply_series(engine, by_title["only a cover"], tree)
+    (patch,) = apply_series(engine, by_title["damaged"], tree)["patches"]
+    assert patch["status"] == "conflict" and patch["detail"].startswith("damaged patch:")

@@ -1,0 +1,145 @@
+"""Writes and bulk reads of messages and their references."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session
+
+from reviewbot.models import (
+    Message,
+    MessageRef,
+)
+from reviewbot.store._base import _PLACED, _chunks, _t
+
+
+def existing_msgids(*, session: Session, msgids: Sequence[str]) -> set[str]:
+    """Which of these Message-IDs are already stored."""
+    found: set[str] = set()
+    table = _t(Message)
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(select(table.c.msgid).where(table.c.msgid.in_(chunk)))
+        found.update(r[0] for r in rows)
+    return found
+
+
+def save_messages(*, session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert message rows; return Message-ID -> row id."""
+    if not rows:
+        return {}
+    table = _t(Message)
+    stmt = insert(table).returning(table.c.id, table.c.msgid, sort_by_parameter_order=True)
+    result = session.connection().execute(stmt, list(rows))
+    return {msgid: mid for mid, msgid in result}
+
+
+def save_refs(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert (message_id, ref_msgid, position) rows."""
+    if rows:
+        session.connection().execute(insert(_t(MessageRef)), list(rows))
+
+
+def set_message_series(*, session: Session, pairs: Sequence[tuple[int, int, str]]) -> None:
+    """Set (message id -> series id, kind) for placed covers and patches."""
+    if not pairs:
+        return
+    table = _t(Message)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("mid"))
+        .values(series_id=bindparam("sid"), kind=bindparam("k"))
+    )
+    session.connection().execute(stmt, [{"mid": m, "sid": s, "k": k} for m, s, k in pairs])
+
+
+def find_placed(*, session: Session, msgids: Sequence[str]) -> dict[str, tuple[int, int, str]]:
+    """For stored covers/patches among msgids: msgid -> (message id, series id, kind)."""
+    table = _t(Message)
+    found: dict[str, tuple[int, int, str]] = {}
+    for chunk in _chunks(list(msgids)):
+        # filter kind and series in Python: with them in the WHERE clause SQLite
+        # picks the low-selectivity kind index and scans half the table
+        rows = session.connection().execute(
+            select(table.c.msgid, table.c.id, table.c.series_id, table.c.kind).where(
+                table.c.msgid.in_(chunk)
+            )
+        )
+        found.update(
+            {r[0]: (r[1], r[2], r[3]) for r in rows if r[2] is not None and r[3] in _PLACED}
+        )
+    return found
+
+
+def load_messages_by_ref(*, session: Session, msgids: Sequence[str]) -> list[Any]:
+    """Messages that name any of msgids in References/In-Reply-To."""
+    r = _t(MessageRef)
+    ids: set[int] = set()
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(
+            select(r.c.message_id).where(r.c.ref_msgid.in_(chunk)).distinct()
+        )
+        ids.update(x[0] for x in rows)
+    return load_messages(session=session, ids=sorted(ids))
+
+
+def load_messages(*, session: Session, ids: Sequence[int]) -> list[Any]:
+    """Message rows (without raw bytes) by id, with their ordered references."""
+    m, r = _t(Message), _t(MessageRef)
+    cols = [c for c in m.c if c.name != "raw"]
+    out: list[Any] = []
+    refs: dict[int, list[str]] = {}
+    for chunk in _chunks(list(ids)):
+        out.extend(session.connection().execute(select(*cols).where(m.c.id.in_(chunk))).all())
+        for mid, ref in session.connection().execute(
+            select(r.c.message_id, r.c.ref_msgid)
+            .where(r.c.message_id.in_(chunk))
+            .order_by(r.c.message_id, r.c.position)
+        ):
+            refs.setdefault(mid, []).append(ref)
+    return [(row, tuple(refs.get(row.id, ()))) for row in out]
+
+
+def message_ids(*, session: Session, msgids: Sequence[str]) -> list[int]:
+    """Row ids of the stored messages among msgids."""
+    table = _t(Message)
+    out: list[int] = []
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(select(table.c.id).where(table.c.msgid.in_(chunk)))
+        out.extend(r[0] for r in rows)
+    return out
+
+
+def set_reply_targets(*, session: Session, rows: Sequence[tuple[int, int, int | None]]) -> None:
+    """Record (reply id -> series id, patch id or None for the cover letter)."""
+    if not rows:
+        return
+    table = _t(Message)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("mid"))
+        .values(series_id=bindparam("sid"), patch_id=bindparam("pid"))
+    )
+    session.connection().execute(stmt, [{"mid": m, "sid": s, "pid": p} for m, s, p in rows])
+
+
+def set_archive_urls(*, session: Session, pairs: Sequence[tuple[str, str]]) -> None:
+    """Record (Message-ID, archive page URL) where the URL is not known yet."""
+    if not pairs:
+        return
+    table = _t(Message)
+    stmt = (
+        update(table)
+        .where(table.c.msgid == bindparam("m"), table.c.archive_url.is_(None))
+        .values(archive_url=bindparam("u"))
+    )
+    session.connection().execute(stmt, [{"m": m, "u": u} for m, u in pairs])
+
+
+def set_message_kind(*, session: Session, message_id: int, kind: str, series_id: int) -> None:
+    """Re-label a message (a thread root recognised as a cover letter)."""
+    m = _t(Message)
+    session.connection().execute(
+        update(m).where(m.c.id == message_id).values(kind=kind, series_id=series_id)
+    )

@@ -38,23 +38,29 @@ _RANK = {
 _SUBJECT = (
     r"(?:(?:the |this |whole |entire |both |all )*(?:series|patch(?:es|set)?|it|both|all|v\d+)\s+)?"
 )
+# An outcome is a short line of its own ("Pushed now, thanks.", "Series applied to
+# master.", "ACK and pushed."), not a word in a sentence: "I applied the series
+# locally and it breaks", "I have pushed back on this before" are review.
 _ACCEPTED = re.compile(
     r"^\s*(?:(?:ack(?:ed)?|reviewed|thanks|now|and)[,.!]?\s+)*"
     + _SUBJECT
     + r"(?:(?:is|are|was|were|has been|have been|now|I'?ve|I have|I)\s+)*"
-    r"(?:pushed|applied|merged|committed)\b(?![^\n]*\?)",
+    r"(?:pushed|applied|merged|committed)"
+    r"(?:\s+(?:now|as well|too|upstream|to (?:master|main|the \S+ branch|\S+)))?"
+    r"(?:[,.!]\s*(?:(?:thanks?|thx)\b[^\n?]*)?)?\s*$",
     re.I | re.M,
 )
 _REJECTED = re.compile(
-    r"\b(?:rejected|won'?t (?:be )?(?:applied|merged|accepted)|"
-    r"(?:not going to|will not|won'?t) (?:apply|merge|accept) (?:this|it))\b",
-    re.I,
+    r"^\s*(?:(?:the |this )?(?:series|patch(?:es)?|it) (?:is |was )?rejected\b|"
+    r".*\b(?:won'?t|will not) be (?:applied|merged|accepted)\b|"
+    r".*\b(?:not going to|will not|won'?t) (?:apply|merge|accept) (?:this|it)\b)",
+    re.I | re.M,
 )
 _NACK = re.compile(r"^\s*(?:NACK|Nacked-by:)", re.M)
 _CHANGES = re.compile(
     r"\b(?:please (?:keep|change|fix|drop|remove|add|rename|use|split|move|update|rework|"
     r"reword|send|squash|don'?t|do not|make|document|mention)|needs? (?:to be )?(?:fixed|"
-    r"changed|reworked|a v\d)|must (?:be|not)|should (?:be|not)|send (?:a )?v\d|"
+    r"changed|reworked|a v\d)|send (?:a )?v\d|"
     r"this is wrong|is not correct|isn'?t correct|is broken)\b",
     re.I,
 )

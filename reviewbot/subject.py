@@ -12,6 +12,8 @@ _BRACKET = re.compile(r"^\s*\[([^\]]*)\]")
 # "1/3", "01/10", "1 of 3"
 _COUNTER = re.compile(r"^(\d+)\s*(?:/|of)\s*(\d+)$", re.I)
 _VERSION = re.compile(r"^v(\d+)(?:\.\d+)?$", re.I)
+# "PATCHv2", "RFCv3", "PATCH-v2": the marker and the version glued together
+_GLUED = re.compile(r"^(patch|rfc|resend)-?(v\d+(?:\.\d+)?)$", re.I)
 _PATCH_WORDS = {"patch", "rfc", "resend", "pull", "git", "dmpatch"}
 
 
@@ -62,7 +64,11 @@ def parse_subject(raw: str) -> Subject:
 def _split_marker(marker: str) -> list[str]:
     """Split "PATCH v2 1 of 3" into tokens, keeping "1 of 3" together."""
     marker = re.sub(r"(\d+)\s+of\s+(\d+)", r"\1/\2", marker, flags=re.I)
-    return [tok for tok in re.split(r"[\s,]+", marker) if tok]
+    tokens: list[str] = []
+    for tok in re.split(r"[\s,]+", marker):
+        glued = _GLUED.match(tok)
+        tokens.extend(glued.groups() if glued else [tok] if tok else [])
+    return tokens
 
 
 def _from_prefixes(title: str, prefixes: tuple[str, ...], is_reply: bool) -> Subject:

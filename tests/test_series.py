@@ -328,3 +328,18 @@ def test_thread_joins_broken_reply_by_subject(
         ("not-archived", True),
         ("late", False),
     ]
+
+
+def test_classify_edge_cases() -> None:
+    from reviewbot.series import Kind, classify
+    from reviewbot.subject import parse_subject
+
+    interdiff = "Cover text.\n\nInterdiff against v1:\n" + diff_body()
+    assert classify(parse_subject("[PATCH v2 0/2] x"), interdiff, True, False) == Kind.COVER
+    assert classify(parse_subject("[RFC] design: a new parser"), "Thoughts?\n", False, False) == (
+        Kind.OTHER
+    )
+    assert classify(parse_subject("[PULL] qemu fixes"), "Please pull.\n", False, True) == (
+        Kind.REPLY
+    )
+    assert classify(parse_subject("[PATCH 2/3] lost diff"), "text\n", False, True) == Kind.PATCH

@@ -35,7 +35,16 @@ def reply(text: str, who: str = "rev@example.org", hours: int = 1, cover: bool =
         ("Please keep the comment here.", State.CHANGES_REQUESTED),
         ("Reviewed-by: R <r@example.org>", State.UNDER_REVIEW),
         ("Is that intended?", State.UNDER_REVIEW),
-        ("Rejected: we don't want this feature.", State.REJECTED),
+        ("This patch is rejected: we don't want this feature.", State.REJECTED),
+        ("Sorry, this won't be applied upstream.", State.REJECTED),
+        ("Applied to master.", State.ACCEPTED),
+        ("ACK and pushed.", State.ACCEPTED),
+        # everyday review prose is not an outcome
+        ("I applied the series locally and patch 3 breaks the build.", State.UNDER_REVIEW),
+        ("I have pushed back on this approach before; see v1.", State.UNDER_REVIEW),
+        ("The element is rejected by the RNG schema.", State.UNDER_REVIEW),
+        ("Looks fine to me, this should be safe.", State.UNDER_REVIEW),
+        ("This must be a typo, but fine.", State.UNDER_REVIEW),
     ],
 )
 def test_judge_reply(text: str, state: State) -> None:

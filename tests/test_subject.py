@@ -18,6 +18,10 @@ from reviewbot.subject import normalise_title, parse_subject
         ("[libvirt PATCH v4 0/7] series", 4, 0, 7, "series"),
         ("[PATCH] single", 1, None, None, "single"),
         ("[PATCH 00/10] cover", 1, 0, 10, "cover"),
+        ("[libvirt] [PATCHv2 1/3] qemu: x", 2, 1, 3, "qemu: x"),
+        ("[RFC PATCHv3 0/5] big", 3, 0, 5, "big"),
+        ("[PATCH RFCv2 1/3] idea", 2, 1, 3, "idea"),
+        ("[PATCH-v4 2/2] dash", 4, 2, 2, "dash"),
     ],
 )
 def test_markers(raw: str, version: int, index: int | None, total: int | None, title: str) -> None:

@@ -214,21 +214,35 @@ def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
     trailer_rows: list[dict[str, Any]] = []
     placed: list[tuple[int, int, int | None]] = []
     newer: set[int] = set()
-    for row, refs in store.load_messages_by_ref(session=session, msgids=list(targets)):
+    elsewhere: set[int] = set()
+    found = store.load_messages_by_ref(session=session, msgids=list(targets))
+    # the nearest cover/patch among ALL placed messages decides, not just this chunk's:
+    # a v2 review that also names v1's cover belongs to v2
+    placed_anywhere = store.find_placed(
+        session=session, msgids=sorted({r for _row, refs in found for r in refs})
+    )
+    for row, refs in found:
         if row.kind in ("cover", "patch") and row.series_id not in work:
             newer.add(row.series_id)  # a later version posted in reply to this one
         if row.kind not in ("reply", "other") or row.parse_error:
             continue
-        hit = next((targets[r] for r in reversed(refs) if r in targets), None)
-        if hit is None:
+        nearest = next((r for r in reversed(refs) if r in placed_anywhere), None)
+        if nearest is None:
             continue
-        sid, patch_id = hit
+        if nearest not in targets:
+            owner = placed_anywhere[nearest][1]
+            if row.series_id != owner:
+                elsewhere.add(owner)  # not claimed yet: that series will take it
+            continue
+        sid, patch_id = targets[nearest]
         work[sid].replies[patch_id].append(row)
         placed.append((row.id, sid, patch_id))
         trailer_rows.extend(_reply_trailers(row, sid, patch_id))
     unlinked = store.load_series_rows(session=session, ids=sorted(newer))
     store.mark_dirty(
-        session=session, series_ids=[r.id for r in unlinked if not r.explicit_previous_id]
+        session=session,
+        series_ids=[r.id for r in unlinked if not r.explicit_previous_id]
+        + sorted(elsewhere - work.keys()),
     )
     store.set_reply_targets(session=session, rows=placed)
     store.replace_reply_trailers(session=session, series_ids=list(work), rows=trailer_rows)

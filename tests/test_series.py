@@ -343,3 +343,47 @@ def test_classify_edge_cases() -> None:
         Kind.REPLY
     )
     assert classify(parse_subject("[PATCH 2/3] lost diff"), "text\n", False, True) == Kind.PATCH
+
+
+def test_v2_review_stays_with_v2_when_v1_is_rebuilt(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """v2 posted in reply to v1: its review names v1's cover too, but belongs to v2."""
+    msgs = [
+        mail("c1", "[PATCH 0/1] fix", date=day(9)),
+        mail("p11", "[PATCH 1/1] fix", diff_body(), date=day(9, 1), reply_to="c1"),
+        mail("c2", "[PATCH v2 0/1] fix", date=day(9, d=20), reply_to="c1"),
+        mail("p21", "[PATCH v2 1/1] fix", diff_body(), date=day(9, 1, d=20), refs=("c1", "c2")),
+        mail(
+            "r21",
+            "Re: [PATCH v2 1/1] fix",
+            "Reviewed-by: Rev <rev@example.org>\n",
+            sender="Rev <rev@example.org>",
+            date=day(12, d=20),
+            refs=("c1", "c2", "p21"),
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    # a late reply to v1 makes v1 (alone) rebuild
+    run_import(
+        write_mbox(
+            tmp_path / "b.mbox",
+            [
+                mail(
+                    "late",
+                    "Re: [PATCH 1/1] fix",
+                    "Why?\n",
+                    sender=BOB,
+                    date=day(9, d=25),
+                    refs=("c1", "p11"),
+                )
+            ],
+        )
+    )
+    v1, v2 = sorted(series(session), key=lambda s: s["version"])
+    assert v1["replies"] == [] and v1["trailers"] == []
+    assert v1["patches"][0]["replies"] == ["late"]
+    assert v2["patches"][0]["replies"] == ["r21"]
+    assert [t["value"] for t in v2["patches"][0]["trailers"] if t["source"] == "reply"] == [
+        "Rev <rev@example.org>"
+    ]

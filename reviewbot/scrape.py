@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from reviewbot import store
 from reviewbot.db import session_scope
+from reviewbot.diff import has_diff
 from reviewbot.errors import InputError, ReviewbotError
 from reviewbot.ingest.http import Fetched, Fetcher
 from reviewbot.ingest.mbox import read_mbox_stream
@@ -111,7 +112,7 @@ class Scraper:
         self.progress = progress or (lambda _what, _n: None)
         self.importer = Importer(engine)
         self.report = ScrapeReport()
-        self.resolved: list[str] = []
+        self.resolved: set[str] = set()
         self.matched = 0  # pages whose message was already stored: duplicates too
 
     def run(self, wanted: list[str], since: str | None, everything: bool) -> ScrapeReport:
@@ -135,7 +136,7 @@ class Scraper:
         self.report.messages_new = imported.messages_new
         self.report.messages_duplicate = imported.messages_duplicate + self.matched
         with session_scope(self.engine) as session:
-            store.resolve_scrape_errors(session=session, urls=self.resolved)
+            store.resolve_scrape_errors(session=session, urls=sorted(self.resolved))
         return self.report
 
     def _months_to_retry(self) -> list[str]:
@@ -188,6 +189,7 @@ class Scraper:
             self.importer.add(batch)
             fresh.update(p.msgid for p in batch)
         except InputError as exc:
+            self.fetcher.forget(month.text_url)  # a damaged copy must not satisfy the retry
             self._error(month.text_url, month.name, str(exc))
         return fresh
 
@@ -212,6 +214,10 @@ class Scraper:
                 continue
             page = self._page(entry, month)
             if page is None:
+                continue
+            if page.msgid and page.msgid in fresh:
+                msgids[entry.url] = page.msgid
+                known.append((page.msgid, entry.url))
                 continue
             page = _as_reply_if_answering(page, entry, by_url)
             msgids[entry.url] = page.msgid or synthetic_msgid(entry.url.encode())
@@ -245,11 +251,12 @@ class Scraper:
             self.report.pages_cached += 1
         else:
             self.report.pages_fetched += 1
-        self.resolved.append(url)
+        self.resolved.add(url)
         return fetched
 
     def _error(self, url: str, month: str, error: str) -> None:
         error = error.removeprefix(f"{url}: ")  # the URL is a field of its own
+        self.resolved.discard(url)  # downloaded but unreadable is not resolved
         self.report.errors.append({"url": url, "error": error})
         with session_scope(self.engine) as session:
             store.record_scrape_error(session=session, url=url, month=month, error=error)
@@ -288,8 +295,8 @@ def _as_reply_if_answering(
     08/10] x") has a different subject and stays a patch.
     """
     parent = by_url.get(entry.parent_url or "")
-    if parent is None or parse_subject(page.subject).is_reply:
-        return page
+    if parent is None or parse_subject(page.subject).is_reply or has_diff(page.body):
+        return page  # a page with its own diff is a (re-sent) patch, not an answer
     if " ".join(parent.subject.split()) != " ".join(entry.subject.split()):
         return page
     return replace(page, subject=f"Re: {page.subject}")

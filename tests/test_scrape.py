@@ -311,3 +311,46 @@ def test_killed_scrape_resumes_without_refetching(
     assert report["messages_new"] == 16
     assert again.isdisjoint(before - {"/2023-July/msg00009.html"})
     assert "/2023-July/msg00009.html" in again
+
+
+def stock_thread_index(month: str) -> bytes:
+    """thread.html as stock Mailman writes it: thread-sort keys, no Message-IDs."""
+    import re as _re
+
+    html = (LIST / month / "thread.html").read_bytes()
+    return _re.sub(rb"<!--(\d+) <[^>]+> -->", rb"<!--\1 01689665400.1234- -->", html)
+
+
+def test_stock_thread_index_counts_each_message_once(
+    tmp_path: Path, server: ArchiveServer, engine: Engine
+) -> None:
+    for month in MONTHS:
+        server.override(
+            f"/{month}/thread.html", stock_thread_index(month), "text/html; charset=utf-8"
+        )
+    report = scrape(engine, server, tmp_path / "cache", MONTHS)
+    assert (report.messages_new, report.messages_duplicate, report.errors) == (29, 0, [])
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("select count(*) from message where archive_url is null")
+            ).scalar_one()
+            == 0
+        )
+    with Session(engine) as a:
+        assert summary(a) == imported_summary(tmp_path)
+
+
+def test_unreadable_page_stays_an_open_error(
+    tmp_path: Path, pages_only: ArchiveServer, engine: Engine
+) -> None:
+    page = (LIST / "2023-July/msg00013.html").read_bytes()
+    cut = page[: page.index(b"<!--endarticle-->")]  # served whole, but without its end
+    pages_only.override("/2023-July/msg00013.html", cut, "text/html; charset=utf-8")
+    report = scrape(engine, pages_only, tmp_path / "cache", ["2023-July"])
+    assert pages_only.url("/2023-July/msg00013.html") in {e["url"] for e in report.errors}
+    with engine.connect() as conn:
+        open_urls = set(
+            conn.execute(text("select url from scrapeerror where not resolved")).scalars()
+        )
+    assert pages_only.url("/2023-July/msg00013.html") in open_urls

@@ -99,9 +99,9 @@ def import_mbox(
             f"{report.series_updated} updated"
         )
     for problem in report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {problem}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {escape(problem)}", highlight=False)
     for problem in report.errors:
-        err.print(f"[red]error:[/red] {problem}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
     if report.errors:
         raise typer.Exit(2)
 

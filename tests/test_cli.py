@@ -52,3 +52,11 @@ def test_thread_unknown_message_exit_code(tmp_path: Path) -> None:
 def test_bad_database_url_exit_code(tmp_path: Path) -> None:
     result = run("series", "list", "--db", "nosuchdialect://x")
     assert result.returncode == 4 and "bad database URL" in result.stderr
+
+
+def test_markup_in_a_bad_file_is_reported_literally(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("junk [/nope] [bold]x\nmore\n")
+    result = run("import-mbox", "--db", tmp_path / "x.db", bad)
+    assert result.returncode == 2
+    assert "junk [/nope] [bold]x" in result.stderr and "Traceback" not in result.stderr

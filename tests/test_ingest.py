@@ -278,7 +278,11 @@ def test_truncated_gzip_raises_after_complete_messages(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
     assert "truncated" in str(info.value)
     assert 5 < len(got) < 40
-    assert [m.raw for m in got] == messages[: len(got)]  # every yielded mail is whole
+    whole, partial = got[:-1], got[-1]
+    assert [m.raw for m in whole] == messages[: len(whole)]  # every complete mail is whole
+    assert not any(m.truncated for m in whole)
+    # the part of the last message read before the damage is kept, and flagged
+    assert partial.truncated and messages[len(whole)].startswith(partial.raw[:60])
 
 
 def test_gzip_magic_with_garbage(tmp_path: Path) -> None:

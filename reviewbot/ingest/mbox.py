@@ -97,17 +97,23 @@ def _split(lines: Iterator[bytes], source: str, pipermail: bool) -> Iterator[Raw
     current: list[bytes] = []
     position = 0
     last = b""
-    for line in lines:
-        last = line
-        if line.startswith(b"From ") and SEPARATOR.match(line):
-            if current:
-                yield RawMail(_join(current), source, position)
-                position += 1
-            current = []
-            continue
-        if not pipermail and line.startswith(b">"):
-            line = _MBOXRD_FROM.sub(rb"\1", line)
-        current.append(line)
+    try:
+        for line in lines:
+            last = line
+            if line.startswith(b"From ") and SEPARATOR.match(line):
+                if current:
+                    yield RawMail(_join(current), source, position)
+                    position += 1
+                current = []
+                continue
+            if not pipermail and line.startswith(b">"):
+                line = _MBOXRD_FROM.sub(rb"\1", line)
+            current.append(line)
+    except CorruptSource:
+        # the part of the last message read before the damage is kept, flagged
+        if current:
+            yield RawMail(_join(current), source, position, truncated=True)
+        raise
     if current:
         yield RawMail(_join(current), source, position, truncated=not last.endswith(b"\n"))
 

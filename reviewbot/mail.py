@@ -180,7 +180,7 @@ def parse_address(value: str) -> tuple[str, str]:
     brackets ("=?utf-8?q?Smith=2C_John?=" is "Smith, John"); decoding first
     made parseaddr return ("Smith", "smith") and lose the address.
     """
-    value = " ".join(value.split())
+    value = restore_bracketed_addresses(" ".join(value.split()))
     name, addr = _split_address(value)
     if "@" not in addr:
         # pipermail: "user at host (Name)" parses as name="", addr="user"
@@ -213,6 +213,18 @@ def _split_address(value: str) -> tuple[str, str]:
 def _deobscure(addr: str) -> str:
     m = _OBSCURED.match(addr)
     return f"{m.group(1)}@{m.group(2)}" if m else addr
+
+
+_BRACKETED_OBSCURED = re.compile(r"<([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)>")
+
+
+def restore_bracketed_addresses(text: str) -> str:
+    """ "<user at host>" -> "<user@host>": how pipermail writes addresses in bodies.
+
+    Only the bracketed form: inside <...> it is surely an address, while in prose
+    "look at qemu_process.c" is not.
+    """
+    return _BRACKETED_OBSCURED.sub(r"<\1@\2>", text) if " at " in text else text
 
 
 def deobscure_text(text: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -38,15 +37,11 @@ from reviewbot.ingest.pipermail import (
     parse_month_list,
     parse_thread_index,
 )
-from reviewbot.mail import Message, synthetic_msgid
+from reviewbot.mail import Message, restore_bracketed_addresses, synthetic_msgid
 from reviewbot.pipeline import BATCH, Importer, Incoming, incoming_from_raw
 from reviewbot.subject import parse_subject
 
 LIBVIR_LIST = "https://listman.redhat.com/archives/libvir-list/"
-# pipermail writes every address in a page body as "user at host"; inside <...>
-# (trailers, "From: Name <addr>") it is unambiguously an address, in prose it is not
-# ("look at qemu_process.c"), so only the bracketed form is restored
-_BRACKETED_ADDRESS = re.compile(r"<([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)>")
 Progress = Callable[[str, int], None]  # (what, how many more)
 
 
@@ -316,7 +311,7 @@ def _incoming_from_page(page: ArchivedMessage, msgid: str, references: list[str]
         date=page.date,
         in_reply_to=references[-1] if references else None,
         references=tuple(references),
-        body=_BRACKETED_ADDRESS.sub(r"<\1@\2>", page.body),
+        body=restore_bracketed_addresses(page.body),
         raw=b"",
         warnings=page.warnings,
     )

@@ -20,7 +20,8 @@ from reviewbot.subject import Subject, normalise_title
 # posted within this window into one series
 SERIES_WINDOW = timedelta(hours=12)
 _QUOTED_OR_ATTRIBUTION = re.compile(r"^(>|.*\bwrote:\s*$)", re.M)
-_SUPERSEDES = re.compile(r"^Supersedes:\s*<([^>\s]+)>", re.M | re.I)
+# pipermail archives write the id as <id at host>
+_SUPERSEDES = re.compile(r"^Supersedes:\s*<([^>\s]+(?: at [^>\s]+)?)>", re.M | re.I)
 _BASE_COMMIT = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
 
 
@@ -114,7 +115,7 @@ def nearest_target(references: Sequence[str], targets: set[str]) -> str | None:
 
 def find_supersedes(body: str) -> list[str]:
     """Message-IDs named by "Supersedes: <msgid>" lines in a cover or patch."""
-    return _SUPERSEDES.findall(body)
+    return [m.replace(" at ", "@") for m in _SUPERSEDES.findall(body)]
 
 
 def find_base_commit(body: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reviewbot.mail import parse_address
+from reviewbot.mail import parse_address, restore_bracketed_addresses
 
 KNOWN = (
     "Reviewed-by",
@@ -55,6 +55,7 @@ def find_trailers(text: str) -> tuple[Trailer, ...]:
 
 def _make(name: str, value: str) -> Trailer:
     canonical = _CANONICAL[name.lower()]
+    value = restore_bracketed_addresses(value)
     person, addr = ("", "")
     if canonical != "Fixes":
         person, addr = parse_address(value)

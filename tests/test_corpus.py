@@ -248,3 +248,32 @@ def test_cli_json_contract(tmp_path: Path) -> None:
         [*cmd, "series", "show", "999", "--db", str(db)], capture_output=True, text=True
     )
     assert missing.returncode == 3 and "no series with id 999" in missing.stderr
+
+
+def test_mailman_obscured_bodies_give_the_same_trailers(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """Real Mailman also writes body addresses as "user at host" in its text archives."""
+    import gzip
+    import re
+
+    obscured = []
+    for month in MONTHS:
+        text_ = gzip.decompress(month.read_bytes())
+        lines = [
+            line
+            if re.match(rb"(Message-ID|In-Reply-To|References):", line)
+            else re.sub(rb"<([\w.+-]+)@([\w.-]+)>", rb"<\1 at \2>", line)
+            for line in text_.split(b"\n")
+        ]
+        text_ = b"\n".join(lines)
+        out = tmp_path / month.name
+        out.write_bytes(gzip.compress(text_))
+        obscured.append(out)
+    run_import(*obscured)
+    series = by_version(session)
+    assert [t["value"] for t in series[1]["trailers"]] == ["Lin Maintainer <lin@example.org>"]
+    own = [t["value"] for t in series[1]["patches"][0]["trailers"] if t["source"] == "patch"]
+    assert "Michal Privoznik <mprivozn@redhat.com>" in own
+    assert series[1]["patches"][0]["author"] == "Michal Privoznik <mprivozn@redhat.com>"
+    assert not any(t["mismatch"] for p in series[2]["patches"] for t in p["trailers"])

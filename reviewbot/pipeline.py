@@ -145,19 +145,22 @@ class Importer:
                     fresh[p.msgid] = p
             known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
             store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
-            self._store_fresh(list(fresh.values()), session=session)
+            stored = self._store_fresh(list(fresh.values()), session=session)
         # said for every read, not only the first: a re-import of a damaged file is still damaged
         self.report.errors.extend(
             f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
         )
-        return list(fresh)
+        return stored
 
-    def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> None:
+    def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> list[str]:
         now = datetime.now(UTC)
         kinds = {p.msgid: _classify(p) for p in fresh}
         ids = store.save_messages(
             session=session, rows=[_row(p, kinds[p.msgid], now) for p in fresh]
         )
+        # stored meanwhile by a concurrent importer: a duplicate after all
+        self.report.messages_duplicate += sum(1 for p in fresh if p.msgid not in ids)
+        fresh = [p for p in fresh if p.msgid in ids]
         store.save_refs(session=session, rows=_ref_rows(fresh, ids))
         placements = [
             _placement(ids[p.msgid], p.message, kinds[p.msgid])
@@ -168,6 +171,7 @@ class Importer:
         self.touched.update(_touch_threads(fresh, session=session))
         for p in fresh:
             _account(p, self.report)
+        return [p.msgid for p in fresh]
 
     def finish(self) -> ImportReport:
         """Rebuild every series this run touched; return the report."""

@@ -119,3 +119,30 @@ def test_kill_then_rerun_equals_clean_import(tmp_path: Path) -> None:
     )
     assert snapshot(killed) == snapshot(clean)
     assert snapshot(clean)["counts"]["series"] == 1500  # type: ignore[index]
+
+
+def test_two_importers_at_once_store_the_union_once(tmp_path: Path) -> None:
+    """Overlapping archives imported concurrently into one SQLite file."""
+    archive = tmp_path / "big.mbox"
+    total = build_archive(archive, 600)
+    db = tmp_path / "shared.db"
+    subprocess.run([*CLI, "series", "list", "--db", str(db)], check=True, capture_output=True)
+    procs = [
+        subprocess.Popen(
+            [*CLI, "import-mbox", "--json", "--db", str(db), str(archive)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _out, err in outs]
+    reports = [json.loads(out) for out, _err in outs]
+    assert sum(r["messages_new"] for r in reports) == total
+    assert sum(r["messages_duplicate"] for r in reports) == total
+    clean = tmp_path / "clean.db"
+    subprocess.run(
+        [*CLI, "import-mbox", "--db", str(clean), str(archive)], check=True, capture_output=True
+    )
+    assert snapshot(db) == snapshot(clean)

@@ -8,10 +8,8 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlmodel import Session
 
-_CHUNK = 500
-
-
-_PLACED = ("cover", "patch")  # stays under SQLite's bound-parameter limit in IN (...) lists
+_CHUNK = 500  # stays under SQLite's bound-parameter limit in IN (...) lists
+_PLACED = ("cover", "patch")
 
 
 def _t(model: Any) -> Table:
@@ -28,3 +26,17 @@ def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, A
         return []
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [r[0] for r in session.connection().execute(stmt, rows)]
+
+
+def insert_ignoring(session: Session, table: Table, keys: list[str]) -> Any:
+    """An INSERT that skips rows whose unique `keys` already exist (SQLite, PostgreSQL)."""
+    dialect = session.connection().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+    return insert(table)

@@ -12,7 +12,7 @@ from reviewbot.models import (
     Message,
     MessageRef,
 )
-from reviewbot.store._base import _PLACED, _chunks, _t
+from reviewbot.store._base import _PLACED, _chunks, _t, insert_ignoring
 
 
 def existing_msgids(*, session: Session, msgids: Sequence[str]) -> set[str]:
@@ -26,11 +26,15 @@ def existing_msgids(*, session: Session, msgids: Sequence[str]) -> set[str]:
 
 
 def save_messages(*, session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert message rows; return Message-ID -> row id."""
+    """Insert message rows; return Message-ID -> row id of those actually inserted.
+
+    INSERT ... ON CONFLICT DO NOTHING: another importer may have stored the same
+    Message-ID since the caller looked; that row is simply not returned.
+    """
     if not rows:
         return {}
     table = _t(Message)
-    stmt = insert(table).returning(table.c.id, table.c.msgid, sort_by_parameter_order=True)
+    stmt = insert_ignoring(session, table, ["msgid"]).returning(table.c.id, table.c.msgid)
     result = session.connection().execute(stmt, list(rows))
     return {msgid: mid for mid, msgid in result}
 

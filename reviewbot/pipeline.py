@@ -8,7 +8,7 @@ finishes the work (stored messages are skipped, dirty series rebuilt).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,7 @@ class Importer:
         return stored
 
     def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> list[str]:
+        fresh = _inherit_references(fresh, session=session)
         now = datetime.now(UTC)
         kinds = {p.msgid: _classify(p) for p in fresh}
         ids = store.save_messages(
@@ -181,6 +182,39 @@ class Importer:
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)
         return self.report
+
+
+def _inherit_references(fresh: list[Incoming], *, session: Any) -> list[Incoming]:
+    """Give an In-Reply-To-only reply its parent's References too (JWZ).
+
+    Some mailers set only In-Reply-To; without the chain a reply to a review
+    could not be traced to the patch it discusses.
+    """
+    short = [p for p in fresh if p.message and len(p.message.references) == 1]
+    if not short:
+        return fresh
+    chains = {p.msgid: p.message.references for p in fresh if p.message}
+    parents = {p.message.references[0] for p in short if p.message} - chains.keys()
+    chains.update(store.references_of(session=session, msgids=sorted(parents)))
+    for _round in range(20):  # a chain inside the batch resolves one link per round
+        grew = False
+        for p in short:
+            assert p.message is not None
+            parent = p.message.references[0]
+            longer = tuple(
+                dict.fromkeys(r for r in (*chains.get(parent, ()), parent) if r != p.msgid)
+            )
+            if len(longer) > len(chains[p.msgid]):
+                chains[p.msgid], grew = longer, True
+        if not grew:
+            break
+    short_ids = {p.msgid for p in short}
+    return [
+        replace(p, message=replace(p.message, references=chains[p.msgid]))
+        if p.msgid in short_ids and p.message is not None
+        else p
+        for p in fresh
+    ]
 
 
 def _classify(p: Incoming) -> Kind:

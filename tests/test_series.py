@@ -387,3 +387,35 @@ def test_v2_review_stays_with_v2_when_v1_is_rebuilt(
     assert [t["value"] for t in v2["patches"][0]["trailers"] if t["source"] == "reply"] == [
         "Rev <rev@example.org>"
     ]
+
+
+def test_in_reply_to_only_chain_reaches_the_patch(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """p1 <- r1 <- a1 <- r2, where a1 and r2 carry In-Reply-To only."""
+    msgs = [
+        mail("p1", "[PATCH] util: x", diff_body(), date=day(9)),
+        mail(
+            "r1",
+            "Re: [PATCH] util: x",
+            "> +new line\n\nWhy?\n",
+            sender=BOB,
+            date=day(10),
+            refs=("p1",),
+        ),
+        mail("a1", "Re: [PATCH] util: x", "> Why?\n\nBecause.\n", date=day(11), reply_to="r1"),
+        mail(
+            "r2",
+            "Re: [PATCH] util: x",
+            "> Because.\n\nReviewed-by: Bob Builder <bob@example.org>\n",
+            sender=BOB,
+            date=day(12),
+            reply_to="a1",
+        ),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs[:2]))
+    run_import(write_mbox(tmp_path / "b.mbox", msgs[2:]))  # the parent is already stored
+    (s,) = series(session)
+    assert s["patches"][0]["replies"] == ["r1", "a1", "r2"]
+    reply = [t["value"] for t in s["patches"][0]["trailers"] if t["source"] == "reply"]
+    assert reply == ["Bob Builder <bob@example.org>"]

@@ -15,7 +15,7 @@ def test_known_trailers_in_order() -> None:
         "Fixes: a2ae3d299cf9",
         "Signed-off-by: A <a@example.org>",
         "Reviewed-by: B Person <b@example.org>",
-        "Acked-by: C <c at example.org>",
+        "Acked-by: C <c@example.org>",  # pipermail obscuring undone
     ]
     assert (found[2].person_name, found[2].person_email) == ("B Person", "b@example.org")
     assert found[3].person_email == "c@example.org"

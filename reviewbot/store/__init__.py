@@ -15,6 +15,7 @@ from reviewbot.store.messages import (
     load_messages,
     load_messages_by_ref,
     message_ids,
+    references_of,
     save_messages,
     save_refs,
     set_archive_urls,
@@ -50,6 +51,7 @@ from reviewbot.store.series import (
 )
 
 __all__ = [
+    "references_of",
     "existing_msgids",
     "save_messages",
     "save_refs",

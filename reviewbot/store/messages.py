@@ -147,3 +147,19 @@ def set_message_kind(*, session: Session, message_id: int, kind: str, series_id:
     session.connection().execute(
         update(m).where(m.c.id == message_id).values(kind=kind, series_id=series_id)
     )
+
+
+def references_of(*, session: Session, msgids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The stored References chains of these messages, in order."""
+    m, r = _t(Message), _t(MessageRef)
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(
+            select(m.c.msgid, r.c.ref_msgid)
+            .join(r, r.c.message_id == m.c.id)
+            .where(m.c.msgid.in_(chunk))
+            .order_by(m.c.id, r.c.position)
+        )
+        for msgid, ref in rows:
+            out.setdefault(msgid, []).append(ref)
+    return {k: tuple(v) for k, v in out.items()}

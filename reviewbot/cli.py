@@ -248,6 +248,35 @@ def apply(
         raise typer.Exit(6)
 
 
+@app.command("concerns")
+def concerns(
+    target: Annotated[str, typer.Argument(help="A series id (7) or a patch id (p42).")],
+    open_only: Annotated[bool, typer.Option("--open", help="Only open concerns.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reviewer concerns of a series or patch: anchor, kind, status."""
+    rows = _with_session(db, lambda s: queries.concerns_of(s, target, open_only=open_only))
+    if as_json:
+        _print_json(rows)
+    else:
+        console.print(render.concerns_table(rows))
+
+
+@app.command("races")
+def races(
+    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Race scenarios discussed in a series' thread, with the hunks they concern."""
+    rows = _with_session(db, lambda s: queries.races_of(s, series_id))
+    if as_json:
+        _print_json(rows)
+    else:
+        render.races_report(console, rows)
+
+
 def main() -> None:
     """Console entry point."""
     app()

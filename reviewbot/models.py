@@ -212,3 +212,51 @@ class HunkApply(SQLModel, table=True):
     status: str
     offset: int = 0
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Concern(SQLModel, table=True):
+    """A reviewer's comment block, anchored to a hunk line, a patch or a series.
+
+    Gerrit's comment model: file, side (old/new) and line; `hunk` is the index of
+    the hunk within its file. Rebuilt with the series, so ids are not stable
+    across rebuilds: (reply_id, position) is.
+    """
+
+    __table_args__ = (UniqueConstraint("reply_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    patch_id: int | None = Field(default=None, foreign_key="patch.id", index=True)
+    reply_id: int = Field(foreign_key="message.id", index=True)
+    position: int  # the comment's order within its reply
+    scope: str  # hunk, patch, series
+    file: str | None = None
+    hunk: int | None = None
+    side: str | None = None
+    line: int | None = None
+    quoted_line: str | None = None
+    kind: str
+    status: str = Field(default="open", index=True)
+    status_reason: str = ""
+    reviewer_name: str = ""
+    reviewer_email: str = ""
+    date: datetime | None = None
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    quoted: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    evidence: str = ""
+
+
+class RaceScenario(SQLModel, table=True):
+    """An interleaving described in a message, as steps, with its links to hunks (JSON)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    position: int
+    depth: int = 0
+    steps: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    actors: str = "[]"
+    identifiers: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    outcome: str = ""
+    alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    links: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    evidence: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))

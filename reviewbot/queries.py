@@ -14,7 +14,17 @@ from sqlmodel import Session
 
 from reviewbot import apply_io, rangediff
 from reviewbot.errors import NotFound
-from reviewbot.models import Hunk, Message, MessageRef, Patch, PatchFile, Series, Trailer
+from reviewbot.models import (
+    Concern,
+    Hunk,
+    Message,
+    MessageRef,
+    Patch,
+    PatchFile,
+    RaceScenario,
+    Series,
+    Trailer,
+)
 from reviewbot.rangediff import PatchHunk, SeriesPatch
 from reviewbot.subject import parse_subject, thread_subject
 from reviewbot.threads import ThreadItem, ThreadNode, build_threads
@@ -332,3 +342,87 @@ def diff_series(session: Session, a: int, b: int) -> dict[str, Any]:
             for p in result.patches
         ],
     }
+
+
+CONCERN: Table = Concern.__table__  # type: ignore[attr-defined]
+RACE: Table = RaceScenario.__table__  # type: ignore[attr-defined]
+
+
+def concerns_of(session: Session, target: str, *, open_only: bool = False) -> list[dict[str, Any]]:
+    """Concerns of a series ("7") or of one patch ("p42"), in thread order."""
+    stmt = (
+        select(CONCERN, PATCH.c.number, MESSAGE.c.msgid.label("reply_msgid"))
+        .join(MESSAGE, MESSAGE.c.id == CONCERN.c.reply_id)
+        .outerjoin(PATCH, PATCH.c.id == CONCERN.c.patch_id)
+        .order_by(CONCERN.c.date, CONCERN.c.reply_id, CONCERN.c.position)
+    )
+    if target.lower().startswith("p"):
+        stmt = stmt.where(CONCERN.c.patch_id == _target_id(target[1:]))
+    else:
+        stmt = stmt.where(CONCERN.c.series_id == _target_id(target))
+    if open_only:
+        stmt = stmt.where(CONCERN.c.status == "open")
+    rows = _rows(session, stmt)
+    msgids = _patch_msgids(session, {r.patch_id for r in rows if r.patch_id})
+    return [
+        {
+            "id": r.id,
+            "patch": r.number,
+            "patch_msgid": msgids.get(r.patch_id),
+            "file": r.file,
+            "hunk": r.hunk,
+            "side": r.side,
+            "line": r.line,
+            "kind": r.kind,
+            "status": r.status,
+            "status_reason": r.status_reason,
+            "reviewer": _person(r.reviewer_name, r.reviewer_email),
+            "reply_msgid": r.reply_msgid,
+            "text": r.text,
+            "quoted_line": r.quoted_line,
+            "evidence": r.evidence,
+        }
+        for r in rows
+    ]
+
+
+def races_of(session: Session, series_id: int) -> list[dict[str, Any]]:
+    """Race scenarios described in a series' thread, with their links to hunks."""
+    rows = _rows(
+        session,
+        select(RACE, MESSAGE.c.msgid)
+        .join(MESSAGE, MESSAGE.c.id == RACE.c.message_id)
+        .where(RACE.c.series_id == series_id)
+        .order_by(RACE.c.message_id, RACE.c.position),
+    )
+    return [
+        {
+            "id": r.id,
+            "message_msgid": r.msgid,
+            "steps": json.loads(r.steps),
+            "actors": json.loads(r.actors),
+            "identifiers": json.loads(r.identifiers),
+            "outcome": r.outcome,
+            "alternatives": json.loads(r.alternatives),
+            "links": json.loads(r.links),
+            "evidence": json.loads(r.evidence),
+            "depth": r.depth,
+        }
+        for r in rows
+    ]
+
+
+def _target_id(text: str) -> int:
+    if not text.isdigit():
+        raise NotFound(f"{text!r}: expected a series id (7) or a patch id (p42)")
+    return int(text)
+
+
+def _patch_msgids(session: Session, patch_ids: set[int]) -> dict[int, str]:
+    rows = _rows(
+        session,
+        select(PATCH.c.id, MESSAGE.c.msgid)
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
+        .where(PATCH.c.id.in_(sorted(patch_ids))),
+    )
+    return {r.id: r.msgid for r in rows}

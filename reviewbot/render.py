@@ -195,3 +195,39 @@ def apply_report(console: Console, result: dict[str, Any]) -> None:
                 f"  {c['patch']} {c['file']} {c['header']} {c['before']} -> {c['now']}",
                 markup=False,
             )
+
+
+def concerns_table(rows: list[dict[str, Any]]) -> Table:
+    """`concerns`: where each concern is anchored, what it is, and where it stands."""
+    table = Table("patch", "where", "kind", "status", "reviewer", "text")
+    for c in rows:
+        where = (
+            f"{c['file']} hunk {c['hunk']} {c['side']} line {c['line']}"
+            if c["file"]
+            else ("patch" if c["patch"] else "series")
+        )
+        table.add_row(
+            str(c["patch"] or "-"),
+            escape(where),
+            c["kind"],
+            c["status"],
+            escape(c["reviewer"]),
+            escape(c["text"][:200]),
+        )
+    return table
+
+
+def races_report(console: Console, rows: list[dict[str, Any]]) -> None:
+    """`races`: each scenario's steps by actor, and the hunks it is linked to."""
+    for race in rows:
+        console.print(
+            f"race in {race['message_msgid']}: actors {', '.join(race['actors'])}", markup=False
+        )
+        for step in race["steps"]:
+            console.print(
+                f"  {step['label']}. [{step.get('actor') or '?'}] {step['text']}", markup=False
+            )
+        for alt in race["alternatives"]:
+            console.print(f"  alternative: {alt}", markup=False)
+        for link in race["links"]:
+            console.print(f"  linked: {link}", markup=False)

@@ -23,6 +23,7 @@ from reviewbot.store.messages import (
     set_message_series,
     set_reply_targets,
 )
+from reviewbot.store.review import replace_review
 from reviewbot.store.scrape import (
     month_complete,
     open_scrape_errors,
@@ -51,6 +52,7 @@ from reviewbot.store.series import (
 )
 
 __all__ = [
+    "replace_review",
     "references_of",
     "existing_msgids",
     "save_messages",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,9 +27,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from reviewbot import queries, render
+from reviewbot import queries, render, review
 from reviewbot.config import load_settings
-from reviewbot.db import open_engine
+from reviewbot.db import open_engine, session_scope
 from reviewbot.errors import InputError, ReviewbotError
 from reviewbot.ingest.http import Fetcher
 from reviewbot.pipeline import apply_series, import_paths
@@ -68,9 +69,12 @@ def _engine(db: str | None) -> Engine:
     return open_engine(load_settings(db=db).database_url)
 
 
-def _with_session(db: str | None, fn: Callable[[Session], T]) -> T:
+def _with_session(db: str | None, fn: Callable[[Session], T], *, commit: bool = False) -> T:
     with _errors():
         engine = _engine(db)
+        if commit:  # reads that may first bring cached results up to date
+            with session_scope(engine) as session:
+                return fn(session)
         with Session(engine) as session:
             return fn(session)
 
@@ -256,7 +260,12 @@ def concerns(
     as_json: JsonOption = False,
 ) -> None:
     """Reviewer concerns of a series or patch: anchor, kind, status."""
-    rows = _with_session(db, lambda s: queries.concerns_of(s, target, open_only=open_only))
+
+    def load(session: Session) -> list[dict[str, Any]]:
+        review.ensure_linked(session=session, series_ids=[queries.series_of(session, target)])
+        return queries.concerns_of(session, target, open_only=open_only)
+
+    rows = _with_session(db, load, commit=True)
     if as_json:
         _print_json(rows)
     else:
@@ -270,11 +279,28 @@ def races(
     as_json: JsonOption = False,
 ) -> None:
     """Race scenarios discussed in a series' thread, with the hunks they concern."""
-    rows = _with_session(db, lambda s: queries.races_of(s, series_id))
+
+    def load(session: Session) -> list[dict[str, Any]]:
+        review.ensure_linked(session=session, series_ids=[series_id])
+        return queries.races_of(session, series_id)
+
+    rows = _with_session(db, load, commit=True)
     if as_json:
         _print_json(rows)
     else:
         render.races_report(console, rows)
+
+
+@app.command("link")
+def link(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Link every series' concerns and races now (otherwise done when first shown)."""
+    start = time.perf_counter()
+    done = _with_session(db, lambda s: review.ensure_linked(session=s), commit=True)
+    result = {"series": done, "seconds": round(time.perf_counter() - start, 3)}
+    if as_json:
+        _print_json(result)
+    else:
+        console.print(f"linked {done} series in {result['seconds']} s", markup=False)
 
 
 def main() -> None:

@@ -77,6 +77,8 @@ class Series(SQLModel, table=True):
     base_commit: str | None = None
     rfc: bool = False
     dirty: bool = Field(default=True, index=True)
+    # concerns and races are linked on demand (they cost more than the import)
+    review_dirty: bool = Field(default=True, index=True)
 
 
 class Patch(SQLModel, table=True):

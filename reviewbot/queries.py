@@ -412,6 +412,16 @@ def races_of(session: Session, series_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def series_of(session: Session, target: str) -> int:
+    """The series a `concerns` target names: "7" is series 7, "p42" is patch 42's series."""
+    if not target.lower().startswith("p"):
+        return _target_id(target)
+    rows = _rows(session, select(PATCH.c.series_id).where(PATCH.c.id == _target_id(target[1:])))
+    if not rows:
+        raise NotFound(f"no patch with id {target[1:]}")
+    return int(rows[0].series_id)
+
+
 def _target_id(text: str) -> int:
     if not text.isdigit():
         raise NotFound(f"{text!r}: expected a series id (7) or a patch id (p42)")

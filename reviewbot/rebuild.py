@@ -281,7 +281,15 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
             patch_updates.append((p.id, verdict.state.value, verdict.reason))
         series = infer_series_state(verdicts, newer)
         series_updates.append(
-            (w.id, {"state": series.state.value, "state_reason": series.reason, "dirty": False})
+            (
+                w.id,
+                {
+                    "state": series.state.value,
+                    "state_reason": series.reason,
+                    "dirty": False,
+                    "review_dirty": True,
+                },
+            )
         )
     store.update_patch_states(session=session, rows=patch_updates)
     store.update_many_series(session=session, updates=series_updates)

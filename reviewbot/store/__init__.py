@@ -23,7 +23,12 @@ from reviewbot.store.messages import (
     set_message_series,
     set_reply_targets,
 )
-from reviewbot.store.review import replace_review
+from reviewbot.store.review import (
+    load_placed_replies,
+    mark_reviewed,
+    replace_review,
+    review_dirty,
+)
 from reviewbot.store.scrape import (
     month_complete,
     open_scrape_errors,
@@ -52,6 +57,9 @@ from reviewbot.store.series import (
 )
 
 __all__ = [
+    "load_placed_replies",
+    "mark_reviewed",
+    "review_dirty",
     "replace_review",
     "references_of",
     "existing_msgids",

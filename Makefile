@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_apply.py
+	$(BIN)/python bench/bench_link.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

@@ -27,13 +27,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from reviewbot import queries, render, review
+from reviewbot import queries, render
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine, session_scope
 from reviewbot.errors import InputError, ReviewbotError
-from reviewbot.ingest.http import Fetcher
 from reviewbot.pipeline import apply_series, import_paths
-from reviewbot.scrape import LIBVIR_LIST, Scraper
 from reviewbot.threads import ThreadNode
 
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
@@ -123,7 +121,9 @@ def _progress(quiet: bool) -> Iterator[Callable[[int], None]]:
 
 @app.command("scrape")
 def scrape(
-    archive_url: Annotated[str, typer.Argument(help="pipermail archive URL.")] = LIBVIR_LIST,
+    archive_url: Annotated[str, typer.Argument(help="pipermail archive URL.")] = (
+        "https://listman.redhat.com/archives/libvir-list/"
+    ),
     month: Annotated[
         list[str] | None, typer.Option("--month", help="A month such as 2016-October (repeatable).")
     ] = None,
@@ -141,6 +141,9 @@ def scrape(
     as_json: JsonOption = False,
 ) -> None:
     """Scrape a pipermail archive (libvir-list by default), incrementally and politely."""
+    from reviewbot.ingest.http import Fetcher  # imported here: only scraping needs HTTP
+    from reviewbot.scrape import Scraper
+
     with _errors():
         if since and not re.fullmatch(r"\d{4}-\d{2}", since):
             raise InputError(f"--since {since!r}: expected YYYY-MM")
@@ -261,6 +264,8 @@ def concerns(
 ) -> None:
     """Reviewer concerns of a series or patch: anchor, kind, status."""
 
+    from reviewbot import review  # the linker is only loaded when it is needed
+
     def load(session: Session) -> list[dict[str, Any]]:
         review.ensure_linked(session=session, series_ids=[queries.series_of(session, target)])
         return queries.concerns_of(session, target, open_only=open_only)
@@ -280,6 +285,8 @@ def races(
 ) -> None:
     """Race scenarios discussed in a series' thread, with the hunks they concern."""
 
+    from reviewbot import review
+
     def load(session: Session) -> list[dict[str, Any]]:
         review.ensure_linked(session=session, series_ids=[series_id])
         return queries.races_of(session, series_id)
@@ -294,6 +301,8 @@ def races(
 @app.command("link")
 def link(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Link every series' concerns and races now (otherwise done when first shown)."""
+    from reviewbot import review
+
     start = time.perf_counter()
     done = _with_session(db, lambda s: review.ensure_linked(session=s), commit=True)
     result = {"series": done, "seconds": round(time.perf_counter() - start, 3)}

@@ -218,9 +218,9 @@ def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
     found = store.load_messages_by_ref(session=session, msgids=list(targets))
     # the nearest cover/patch among ALL placed messages decides, not just this chunk's:
     # a v2 review that also names v1's cover belongs to v2
-    placed_anywhere = store.find_placed(
-        session=session, msgids=sorted({r for _row, refs in found for r in refs})
-    )
+    outside = sorted({r for _row, refs in found for r in refs} - targets.keys())
+    placed_anywhere = store.find_placed(session=session, msgids=outside)
+    placed_anywhere.update({m: (0, sid, "") for m, (sid, _pid) in targets.items()})
     for row, refs in found:
         if row.kind in ("cover", "patch") and row.series_id not in work:
             newer.add(row.series_id)  # a later version posted in reply to this one

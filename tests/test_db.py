@@ -85,6 +85,17 @@ def test_database_of_an_older_version_upgrades_and_keeps_its_data(tmp_path: Path
             " values ('old@x', 0, 's', 's', 'n', 'n@x', 'b', x'0102', 'f', 0, 'other', '',"
             " '2023-01-01 00:00:00')"
         )
+        # and a series with a patch: later migrations alter "series", which others reference
+        conn.execute(
+            "insert into series (id, title, norm_title, version, version_label, total,"
+            " submitter_name, submitter_email, state, state_reason, missing, rfc, dirty)"
+            " values (1, 't', 't', 1, 'v1', 1, 'n', 'n@x', 'new', '', '[]', 0, 0)"
+        )
+        conn.execute(
+            "insert into patch (series_id, message_id, number, subject, title, author_name,"
+            " author_email, commit_message, diffstat, diff, added, removed, state,"
+            " state_reason) values (1, 1, 1, 's', 't', 'n', 'n@x', '', '', '', 0, 0, 'new', '')"
+        )
         assert "scrapemonth" not in {r[0] for r in conn.execute("select name from sqlite_master")}
     open_engine(f"sqlite:///{path}").dispose()
     with sqlite3.connect(path) as conn:
@@ -92,3 +103,5 @@ def test_database_of_an_older_version_upgrades_and_keeps_its_data(tmp_path: Path
         assert {"scrapemonth", "scrapeerror", "applyrun", "concern", "racescenario"} <= tables
         assert conn.execute("select msgid, raw from message").fetchall() == [("old@x", b"\x01\x02")]
         assert conn.execute("select version_num from alembic_version").fetchone()[0] == head
+        assert conn.execute("select title, review_dirty from series").fetchall() == [("t", 1)]
+        assert conn.execute("select count(*) from patch").fetchone()[0] == 1

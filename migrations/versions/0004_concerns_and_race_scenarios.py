@@ -93,11 +93,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_concern_series_id"), ["series_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_concern_status"), ["status"], unique=False)
 
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("review_dirty", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-        batch_op.create_index(batch_op.f("ix_series_review_dirty"), ["review_dirty"], unique=False)
+    # a plain ADD COLUMN, not batch mode: SQLite can add a NOT NULL column with a
+    # default in place, and recreating "series" would trip its foreign keys
+    op.add_column(
+        "series",
+        sa.Column("review_dirty", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
+    op.create_index("ix_series_review_dirty", "series", ["review_dirty"], unique=False)
 
     # ### end Alembic commands ###
 

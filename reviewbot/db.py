@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -28,8 +25,27 @@ def migrations_dir() -> Path:
     raise DatabaseError("the migrations directory is missing from this installation")
 
 
-def alembic_config(engine: Engine) -> Config:
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+
+
+def head_revision() -> str | None:
+    """The newest migration, read from the files without importing Alembic (start-up)."""
+    revisions, parents = set(), set()
+    for path in (migrations_dir() / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if m := _REVISION.search(source):
+            revisions.add(m.group(1))
+        if m := _DOWN.search(source):
+            parents.add(m.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def alembic_config(engine: Engine) -> Any:
     """An Alembic Config pointing at our migrations, bound to `engine`."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -67,17 +83,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is current)."""
-    config = alembic_config(engine)
-    head = ScriptDirectory.from_config(config).get_current_head()
     try:
+        if _current_revision(engine) == head_revision():
+            return  # the common case, without loading Alembic
+        from alembic import command
+
+        config = alembic_config(engine)
         with engine.begin() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-            if current == head:
-                return
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open or migrate {engine.url!r}: {exc}") from exc
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        try:
+            return connection.execute(text("select version_num from alembic_version")).scalar()
+        except SQLAlchemyError:
+            return None  # a new database: no alembic_version table yet
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,14 +87,44 @@ def upgrade(engine: Engine) -> None:
     try:
         if _current_revision(engine) == head_revision():
             return  # the common case, without loading Alembic
-        from alembic import command
-
-        config = alembic_config(engine)
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with _restorable(engine):
+            _migrate(engine)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open or migrate {engine.url!r}: {exc}") from exc
+
+
+def _migrate(engine: Engine) -> None:
+    from alembic import command
+
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def _restorable(engine: Engine) -> Iterator[None]:
+    """Copy an SQLite file before migrating it and put it back if the migration fails.
+
+    pysqlite runs DDL outside the migration's transaction, so a failed step
+    would otherwise leave a half-migrated file.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or not Path(database).exists():
+        yield
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    backup = Path(f"{database}.pre-migration")
+    shutil.copy2(database, backup)
+    try:
+        yield
+    except BaseException:
+        engine.dispose()
+        shutil.copy2(backup, database)
+        Path(f"{database}-wal").unlink(missing_ok=True)
+        raise
+    backup.unlink(missing_ok=True)
 
 
 def _current_revision(engine: Engine) -> str | None:

@@ -105,3 +105,22 @@ def test_database_of_an_older_version_upgrades_and_keeps_its_data(tmp_path: Path
         assert conn.execute("select version_num from alembic_version").fetchone()[0] == head
         assert conn.execute("select title, review_dirty from series").fetchall() == [("t", 1)]
         assert conn.execute("select count(*) from patch").fetchone()[0] == 1
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    """SQLite runs DDL outside the transaction: the file is restored from a copy."""
+    from reviewbot.db import _restorable
+
+    path = tmp_path / "m.db"
+    engine = open_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("create table keep (x int)"))
+        conn.execute(text("insert into keep values (1)"))
+    with pytest.raises(RuntimeError), _restorable(engine):
+        with engine.begin() as conn:
+            conn.execute(text("create table half_done (y int)"))  # DDL: commits at once
+        raise RuntimeError("a migration step failed")
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("select name from sqlite_master")}
+        assert "half_done" not in tables
+        assert conn.execute("select x from keep").fetchall() == [(1,)]

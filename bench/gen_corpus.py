@@ -241,6 +241,14 @@ class CorpusGenerator:
         self._emit(maintainer, when, headers, body)
 
 
+def _relative(path: Path) -> str:
+    """A path as the manifest records it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def generate(
     out: Path, messages: int, seed: int = DEFAULT_SEED, source: Path = DEFAULT_SOURCE
 ) -> dict[str, Any]:
@@ -257,7 +265,7 @@ def generate(
     manifest: dict[str, Any] = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
-        "source": str(source),
+        "source": _relative(source),
         "messages": writer.messages,
         "bytes": writer.bytes,
         "series": gen.stats["series"],

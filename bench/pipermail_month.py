@@ -85,6 +85,14 @@ class Article:
         return self.message.from_name or obscure(self.message.from_email)
 
 
+def _relative(path: Path) -> str:
+    """A path as the manifest records it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def obscure(text: str) -> str:
     """Every e-mail address in text as "user at host" (ARCHIVER_OBSCURES_EMAILADDRS)."""
     return _EMAIL.sub(lambda m: m.group(0).replace("@", " at "), text)
@@ -305,7 +313,7 @@ def generate(
     month = render(out, articles)
     manifest: dict[str, Any] = {
         "render_version": RENDER_VERSION,
-        "mbox": str(mbox),
+        "mbox": _relative(mbox),
         "mbox_bytes": mbox.stat().st_size,
         "messages_requested": messages,
         "messages": len(articles),
@@ -327,7 +335,7 @@ def is_current(out: Path, mbox: Path, messages: int) -> bool:
         return False
     return (
         manifest.get("render_version") == RENDER_VERSION
-        and manifest.get("mbox") == str(mbox)
+        and manifest.get("mbox") == _relative(mbox)
         and manifest.get("mbox_bytes") == mbox.stat().st_size
         and manifest.get("messages_requested") == messages
         and (out / str(manifest.get("month")) / "thread.html").exists()

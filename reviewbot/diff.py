@@ -206,12 +206,3 @@ def _hunk(index: int, h: unidiff.Hunk) -> Hunk:
         removed=h.removed,
         text=text,
     )
-
-
-def diffstat_of(files: tuple[FileDiff, ...]) -> str:
-    """A diffstat computed from parsed files, for patches that carry none."""
-    rows = [f" {f.path} | {f.added + f.removed} {'+' * f.added}{'-' * f.removed}" for f in files]
-    added = sum(f.added for f in files)
-    removed = sum(f.removed for f in files)
-    rows.append(f" {len(files)} files changed, {added} insertions(+), {removed} deletions(-)")
-    return "\n".join(rows)

@@ -21,7 +21,6 @@ from reviewbot.errors import MessageParseError
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _OBSCURED = re.compile(r"^([^\s@()<>]+) at ([^\s@()<>]+\.[^\s@()<>]+)$")
-_OBSCURED_ANY = re.compile(r"\b([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)\b")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PATCH_FILENAME = re.compile(r"\.(patch|diff)$", re.I)
 _PATCH_TYPES = {"text/x-patch", "text/x-diff", "text/x-diff; charset", "application/x-patch"}
@@ -223,11 +222,6 @@ def restore_bracketed_addresses(text: str) -> str:
     "look at qemu_process.c" is not.
     """
     return _BRACKETED_OBSCURED.sub(r"<\1@\2>", text) if " at " in text else text
-
-
-def deobscure_text(text: str) -> str:
-    """Restore "user at example.org" to "user@example.org" inside free text."""
-    return _OBSCURED_ANY.sub(r"\1@\2", text)
 
 
 def parse_date(value: str | None) -> datetime | None:

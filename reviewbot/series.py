@@ -105,14 +105,6 @@ def series_title(cover_title: str | None, patch_titles: Sequence[tuple[int, str]
     return min(patch_titles)[1] if patch_titles else ""
 
 
-def nearest_target(references: Sequence[str], targets: set[str]) -> str | None:
-    """The closest ancestor of a reply that is a cover or a patch, if any."""
-    for ref in reversed(references):
-        if ref in targets:
-            return ref
-    return None
-
-
 def find_supersedes(body: str) -> list[str]:
     """Message-IDs named by "Supersedes: <msgid>" lines in a cover or patch."""
     return [m.replace(" at ", "@") for m in _SUPERSEDES.findall(body)]

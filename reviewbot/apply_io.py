@@ -22,6 +22,7 @@ FILE: Table = PatchFile.__table__  # type: ignore[attr-defined]
 HUNK: Table = Hunk.__table__  # type: ignore[attr-defined]
 RUN: Table = ApplyRun.__table__  # type: ignore[attr-defined]
 HUNK_APPLY: Table = HunkApply.__table__  # type: ignore[attr-defined]
+PATCH_APPLY: Table = PatchApply.__table__  # type: ignore[attr-defined]
 
 HunkIds = dict[int, tuple[int, dict[tuple[str, str], int]]]
 
@@ -62,12 +63,18 @@ def _hunk(h: Any) -> HunkInput:
     return HunkInput(_path(h), h.index, h.header, h.old_start, h.old_len, h.text)
 
 
+def _newest_run(session: Session, series_id: int) -> Any | None:
+    return (
+        session.connection()
+        .execute(select(RUN).where(RUN.c.series_id == series_id).order_by(RUN.c.id.desc()).limit(1))
+        .first()
+    )
+
+
 def last_run(session: Session, series_id: int) -> dict[str, Any] | None:
     """The previous apply of this series: its tree head and each hunk's status."""
     conn = session.connection()
-    run = conn.execute(
-        select(RUN).where(RUN.c.series_id == series_id).order_by(RUN.c.id.desc()).limit(1)
-    ).first()
+    run = _newest_run(session, series_id)
     if run is None:
         return None
     rows = conn.execute(select(HUNK_APPLY).where(HUNK_APPLY.c.run_id == run.id)).all()
@@ -125,15 +132,10 @@ def report(
     }
 
 
-PATCH_APPLY: Table = PatchApply.__table__  # type: ignore[attr-defined]
-
-
 def latest_summary(session: Session, series_id: int) -> dict[str, Any] | None:
     """The newest apply run of a series, for `series show`: where, on what, per patch."""
     conn = session.connection()
-    run = conn.execute(
-        select(RUN).where(RUN.c.series_id == series_id).order_by(RUN.c.id.desc()).limit(1)
-    ).first()
+    run = _newest_run(session, series_id)
     if run is None:
         return None
     rows = conn.execute(

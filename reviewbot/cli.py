@@ -312,6 +312,27 @@ def link(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"linked {done} series in {result['seconds']} s", markup=False)
 
 
+@app.command("serve")
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web UI and the REST API for a database."""
+    import os
+
+    import uvicorn
+
+    with _errors():
+        url = load_settings(db=db).database_url
+        open_engine(url).dispose()  # migrate once, before any worker starts
+    # workers are separate processes: they find the database through the environment
+    os.environ["REVIEWBOT_DB"] = url
+    console.print(f"serving {url} on http://{host}:{port}/", markup=False, highlight=False)
+    uvicorn.run("reviewbot.app:app_from_env", factory=True, host=host, port=port, workers=workers)
+
+
 def main() -> None:
     """Console entry point."""
     app()

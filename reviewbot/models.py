@@ -36,6 +36,9 @@ class Message(SQLModel, table=True):
     parse_error: str | None = Field(default=None, sa_column=Column(Text))
     warnings: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     archive_url: str | None = None
+    # the msgid of the reply whose quotes this message was rebuilt from; None for
+    # a message we have the mail of
+    reconstructed_from: str | None = Field(default=None, max_length=998)
     imported_at: datetime
 
 

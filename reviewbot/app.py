@@ -1,0 +1,30 @@
+"""The ASGI application: the web UI and the REST API over one database.
+
+`create_app(engine)` is what tests use; `app_from_env()` is the factory uvicorn
+imports in each worker process, reading the database from REVIEWBOT_DB.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from reviewbot.config import load_settings
+from reviewbot.db import open_engine
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """A FastAPI app serving `engine`'s database."""
+    from reviewbot.api import router as api_router
+    from reviewbot.web import router as web_router
+
+    app = FastAPI(title="reviewbot", version="0.1.0")
+    app.state.engine = engine
+    app.include_router(api_router)
+    app.include_router(web_router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for the database named by REVIEWBOT_DB (uvicorn's factory)."""
+    return create_app(open_engine(load_settings().database_url))

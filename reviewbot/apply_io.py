@@ -1,4 +1,4 @@
-"""What `apply` reads from the database, and the report it gives back.
+"""`apply_series`: what `apply` reads from the database, and the report it gives back.
 
 Kept apart from apply.py, which only talks to git: this side loads a series'
 patches and hunks as apply's frozen inputs, fetches the previous run for the
@@ -7,13 +7,18 @@ comparison, and shapes the `apply --json` object.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Engine, Table, select
 from sqlmodel import Session
 
-from reviewbot.apply import HunkInput, PatchInput, PatchResult
+from reviewbot import store
+from reviewbot.apply import HunkInput, PatchInput, PatchResult, apply_patches, find_base
+from reviewbot.db import session_scope
 from reviewbot.errors import NotFound
+from reviewbot.git import run_git, work_tree_root
 from reviewbot.models import ApplyRun, Hunk, HunkApply, Patch, PatchApply, PatchFile, Series
 
 SERIES: Table = Series.__table__  # type: ignore[attr-defined]
@@ -151,3 +156,56 @@ def latest_summary(session: Session, series_id: int) -> dict[str, Any] | None:
         "date": run.created_at.isoformat() if run.created_at else None,
         "patches": {r.number: {"status": r.status, "detail": r.detail} for r in rows},
     }
+
+
+def apply_series(
+    engine: Engine, series_id: int, tree: Path, base_option: str | None = None
+) -> dict[str, Any]:
+    """Apply a stored series to a git tree; store and return the result."""
+    root = work_tree_root(tree)
+    with Session(engine) as session:
+        series, patches, hunk_ids = load_series_patches(session, series_id)
+    if not patches:
+        raise NotFound(f"series {series_id} has no patches to apply")
+    head = run_git(root, "log", "-1", "--format=%H %cI", "HEAD").stdout.split()
+    base = find_base(root, patches, series.base_commit, base_option, head[0])
+    results = apply_patches(root, base, patches)
+    run = {
+        "series_id": series_id,
+        "tree": str(root),
+        "tree_head": head[0],
+        "tree_date": datetime.fromisoformat(head[1]) if len(head) > 1 else None,
+        "base": base.commit,
+        "base_source": base.source,
+        "base_note": base.note,
+        "created_at": datetime.now(UTC),
+    }
+    with session_scope(engine) as session:
+        previous = last_run(session, series_id)
+        store.save_apply_run(
+            session=session,
+            run=run,
+            patches=[
+                {
+                    "patch_id": hunk_ids[r.number][0],
+                    "number": r.number,
+                    "status": r.status,
+                    "detail": r.detail,
+                }
+                for r in results
+            ],
+            hunks=[
+                {
+                    "patch_id": hunk_ids[r.number][0],
+                    "hunk_id": hunk_ids[r.number][1].get((h.file, h.header)),
+                    "file": h.file,
+                    "header": h.header,
+                    "status": h.status,
+                    "offset": h.offset,
+                    "detail": h.detail,
+                }
+                for r in results
+                for h in r.hunks
+            ],
+        )
+    return report(series_id, run, results, previous)

@@ -28,10 +28,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import queries, render
+from reviewbot.apply_io import apply_series
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine, session_scope
 from reviewbot.errors import InputError, ReviewbotError
-from reviewbot.pipeline import apply_series, import_paths
+from reviewbot.pipeline import import_paths
 from reviewbot.threads import ThreadNode
 
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
@@ -99,6 +100,11 @@ def import_mbox(
             f"{report.messages_new} new, {report.messages_duplicate} duplicate, "
             f"{report.messages_failed} failed messages; {report.series_new} new series, "
             f"{report.series_updated} updated"
+            + (
+                f"; {report.messages_reconstructed} rebuilt from quotes"
+                if report.messages_reconstructed
+                else ""
+            )
         )
     for problem in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(problem)}", highlight=False)

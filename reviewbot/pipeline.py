@@ -1,4 +1,5 @@
-"""The steps in order: read -> parse -> store -> place into series -> rebuild.
+"""The steps in order: read -> parse -> store -> place into series -> reconstruct
+what replies quote but nobody sent -> rebuild.
 
 Each batch of messages is one transaction, and so is each rebuild chunk: an
 import killed at any point leaves a consistent database, and running it again
@@ -10,22 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from reviewbot import apply_io, store
-from reviewbot.apply import apply_patches, find_base
+from reviewbot import store
 from reviewbot.assemble import Assembler, Placement
 from reviewbot.db import session_scope
 from reviewbot.diff import has_diff, split_patch
-from reviewbot.errors import InputError, MessageParseError, NotFound
-from reviewbot.git import run_git, work_tree_root
+from reviewbot.errors import InputError, MessageParseError
 from reviewbot.ingest.mbox import RawMail, read_path
 from reviewbot.mail import Message, parse_message, synthetic_msgid
 from reviewbot.rebuild import rebuild_dirty
+from reviewbot.reconstruct import RebuiltMail
 from reviewbot.series import Kind, classify
 from reviewbot.subject import parse_subject, thread_subject
 
@@ -40,6 +40,7 @@ class ImportReport:
     messages_new: int = 0
     messages_duplicate: int = 0
     messages_failed: int = 0
+    messages_reconstructed: int = 0
     series_new: int = 0
     series_updated: int = 0
     errors: list[str] = field(default_factory=list)
@@ -51,6 +52,7 @@ class ImportReport:
             "messages_new": self.messages_new,
             "messages_duplicate": self.messages_duplicate,
             "messages_failed": self.messages_failed,
+            "messages_reconstructed": self.messages_reconstructed,
             "series_new": self.series_new,
             "series_updated": self.series_updated,
             "errors": self.errors,
@@ -102,6 +104,7 @@ class Incoming:
     error: str | None
     truncated: bool = False
     archive_url: str | None = None
+    reconstructed_from: str | None = None
 
     @property
     def msgid(self) -> str:
@@ -132,6 +135,10 @@ class Importer:
         self.report = ImportReport()
         self.assembler = Assembler()
         self.touched: set[int] = set()
+        # (reply, parent) pairs and what this run stored: replies whose parent never
+        # arrives are the ones whose quotes may rebuild it (reconstruct_io)
+        self.parents: list[tuple[str, str]] = []
+        self.stored: set[str] = set()
 
     def add(self, batch: list[Incoming]) -> list[str]:
         """Store one batch in one transaction; return the Message-IDs that were new."""
@@ -143,6 +150,9 @@ class Importer:
                     self.report.messages_duplicate += 1
                 else:
                     fresh[p.msgid] = p
+            stand_ins = store.reconstructed_among(session=session, msgids=sorted(seen))
+            for msgid, row_id in stand_ins.items():
+                self._replace_reconstruction(row_id, _first_with(batch, msgid), session=session)
             known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
             store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
             stored = self._store_fresh(list(fresh.values()), session=session)
@@ -172,16 +182,74 @@ class Importer:
         self.touched.update(_touch_threads(fresh, session=session))
         for p in fresh:
             _account(p, self.report)
+            self.stored.add(p.msgid)
+            if p.message and p.message.in_reply_to:
+                self.parents.append((p.msgid, p.message.in_reply_to))
         return [p.msgid for p in fresh]
 
+    def _replace_reconstruction(self, row_id: int, p: Incoming, *, session: Any) -> None:
+        """The real mail of a message we had rebuilt from quotes: it takes the row over."""
+        self.report.messages_duplicate -= 1  # counted as seen above; it is news
+        self.report.messages_new += 1
+        self.report.warnings.append(f"{p.msgid}: the real message replaces its reconstruction")
+        store.replace_message(
+            session=session, message_id=row_id, row=_row(p, _classify(p), datetime.now(UTC))
+        )
+        refs = list(p.message.references) if p.message else []
+        store.replace_refs(session=session, message_id=row_id, refs=refs)
+        self.touched.update(_touch_threads([p], session=session))
+
+    def reconstruct(self) -> int:
+        """Rebuild the messages replies of this run quote but nobody sent us; return how many."""
+        from reviewbot import reconstruct_io
+
+        with session_scope(self.engine) as session:
+            seeds = reconstruct_io.orphans(self.parents, self.stored, session=session)
+            found = reconstruct_io.recover(seeds, session=session)
+        added = 0
+        for item in found:
+            incoming = [_rebuilt_incoming(mail, item.seed_msgid) for mail in item.mails]
+            added += len(self.add(incoming))
+            with session_scope(self.engine) as session:
+                store.replace_refs(session=session, message_id=item.seed_id, refs=item.seed_refs)
+                self.touched.update(_touch_refs(set(item.seed_refs), session=session))
+        return added
+
     def finish(self) -> ImportReport:
-        """Rebuild every series this run touched; return the report."""
+        """Rebuild quoted messages nobody sent, then every series this run touched."""
+        self.reconstruct()
         with session_scope(self.engine) as session:
             rebuild_dirty(session=session)
         created = self.assembler.created
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)
         return self.report
+
+
+def _first_with(batch: list[Incoming], msgid: str) -> Incoming:
+    """The first incoming mail of a batch with this Message-ID."""
+    return next(p for p in batch if p.msgid == msgid)
+
+
+def _rebuilt_incoming(mail: RebuiltMail, seed_msgid: str) -> Incoming:
+    """A reconstructed mail on its way in; the author's address as found, maybe none."""
+    message = parse_message(mail.raw)
+    if mail.author:  # a bare display name must not be parsed into an address
+        message = replace(message, from_name=mail.author, from_email=_address(mail.raw))
+    return Incoming(
+        mail.raw,
+        f"reconstructed from <{seed_msgid}>",
+        mail.depth,
+        message,
+        None,
+        reconstructed_from=seed_msgid,
+    )
+
+
+def _address(raw: bytes) -> str:
+    head = raw.split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    found = next((line for line in head.split("\n") if line.startswith("From: ")), "")
+    return getaddresses([found.removeprefix("From: ")])[0][1]
 
 
 def _inherit_references(fresh: list[Incoming], *, session: Any) -> list[Incoming]:
@@ -248,6 +316,7 @@ def _row(p: Incoming, kind: Kind, now: datetime) -> dict[str, Any]:
         "body": "",
         "series_id": None,
         "archive_url": p.archive_url,
+        "reconstructed_from": p.reconstructed_from,
     }
     if m:
         base.update(
@@ -281,7 +350,13 @@ def _placement(message_id: int, message: Message | None, kind: Kind) -> Placemen
 
 def _touch_threads(items: Iterable[Incoming], *, session: Any) -> set[int]:
     """A new reply changes the series it answers: mark that series dirty."""
-    refs = {r for p in items if p.message for r in p.message.references}
+    return _touch_refs(
+        {r for p in items if p.message for r in p.message.references}, session=session
+    )
+
+
+def _touch_refs(refs: set[str], *, session: Any) -> set[int]:
+    """Mark dirty the series whose covers or patches these Message-IDs are."""
     placed = store.find_placed(session=session, msgids=sorted(refs))
     ids = {sid for _mid, sid, _k in placed.values()}
     store.mark_dirty(session=session, series_ids=ids)
@@ -289,61 +364,10 @@ def _touch_threads(items: Iterable[Incoming], *, session: Any) -> set[int]:
 
 
 def _account(p: Incoming, report: ImportReport) -> None:
-    if p.error:
+    if p.reconstructed_from:
+        report.messages_reconstructed += 1
+    elif p.error:
         report.messages_failed += 1
         report.warnings.append(f"{p.source} message {p.position}: {p.error}")
     else:
         report.messages_new += 1
-
-
-def apply_series(
-    engine: Engine, series_id: int, tree: Path, base_option: str | None = None
-) -> dict[str, Any]:
-    """Apply a stored series to a git tree; store and return the result."""
-    root = work_tree_root(tree)
-    with Session(engine) as session:
-        series, patches, hunk_ids = apply_io.load_series_patches(session, series_id)
-    if not patches:
-        raise NotFound(f"series {series_id} has no patches to apply")
-    head = run_git(root, "log", "-1", "--format=%H %cI", "HEAD").stdout.split()
-    base = find_base(root, patches, series.base_commit, base_option, head[0])
-    results = apply_patches(root, base, patches)
-    run = {
-        "series_id": series_id,
-        "tree": str(root),
-        "tree_head": head[0],
-        "tree_date": datetime.fromisoformat(head[1]) if len(head) > 1 else None,
-        "base": base.commit,
-        "base_source": base.source,
-        "base_note": base.note,
-        "created_at": datetime.now(UTC),
-    }
-    with session_scope(engine) as session:
-        previous = apply_io.last_run(session, series_id)
-        store.save_apply_run(
-            session=session,
-            run=run,
-            patches=[
-                {
-                    "patch_id": hunk_ids[r.number][0],
-                    "number": r.number,
-                    "status": r.status,
-                    "detail": r.detail,
-                }
-                for r in results
-            ],
-            hunks=[
-                {
-                    "patch_id": hunk_ids[r.number][0],
-                    "hunk_id": hunk_ids[r.number][1].get((h.file, h.header)),
-                    "file": h.file,
-                    "header": h.header,
-                    "status": h.status,
-                    "offset": h.offset,
-                    "detail": h.detail,
-                }
-                for r in results
-                for h in r.hunks
-            ],
-        )
-    return apply_io.report(series_id, run, results, previous)

@@ -41,6 +41,8 @@ TRAILER: Table = Trailer.__table__  # type: ignore[attr-defined]
 
 
 def _person(name: str, email: str) -> str:
+    if not email:  # a reconstructed author: the quote gave a name, no address
+        return name
     return f"{name} <{email}>" if name and name != email else email
 
 
@@ -93,7 +95,7 @@ def show_series(session: Session, series_id: int) -> dict[str, Any]:
     row = found[0]
     patches = _rows(
         session,
-        select(PATCH, MESSAGE.c.msgid)
+        select(PATCH, MESSAGE.c.msgid, MESSAGE.c.reconstructed_from)
         .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
         .where(PATCH.c.series_id == series_id)
         .order_by(PATCH.c.number, PATCH.c.id),
@@ -167,6 +169,7 @@ def _patch(
         "subject": p.subject,
         "title": p.title,
         "msgid": p.msgid,
+        "reconstructed_from": p.reconstructed_from,
         "author": _person(p.author_name, p.author_email),
         "state": p.state,
         "state_reason": p.state_reason,
@@ -404,12 +407,22 @@ def races_of(session: Session, series_id: int) -> list[dict[str, Any]]:
             "identifiers": json.loads(r.identifiers),
             "outcome": r.outcome,
             "alternatives": json.loads(r.alternatives),
-            "links": json.loads(r.links),
+            "links": [_race_link(link) for link in json.loads(r.links)],
             "evidence": json.loads(r.evidence),
             "depth": r.depth,
         }
         for r in rows
     ]
+
+
+def _race_link(link: dict[str, Any]) -> dict[str, Any]:
+    """A stored race link in the published shape: the patch is named by Message-ID."""
+    return {
+        "patch_msgid": link.get("patch_msgid", link.get("patch_key")),
+        "file": link.get("file"),
+        "hunk": link.get("hunk"),
+        "evidence": link.get("evidence", []),
+    }
 
 
 def series_of(session: Session, target: str) -> int:

@@ -11,9 +11,10 @@ recomputed from the lines actually quoted, so a trimmed hunk still parses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime, formataddr, parsedate_to_datetime
 
 from reviewbot.diff import find_diff_start
 from reviewbot.quotes import Block, QuotedReply, parse_quotes
@@ -85,7 +86,7 @@ def reconstruct_quoted(
                 date_text=date_text,
                 date=_parse_date(date_text, reply_date),
                 subject=subject,
-                body=_join_body(lines),
+                body=_level_text(reply, depth),
                 is_patch=is_patch,
                 commit_message=commit_message,
                 diff=diff,
@@ -106,6 +107,24 @@ def _level_lines(reply: QuotedReply, depth: int) -> list[str]:
         elif block.kind == "snip":
             out.append(SNIP)
     return out
+
+
+def _level_text(reply: QuotedReply, depth: int) -> str:
+    """The text of the message at `depth` as it was sent: its own lines, and what
+    it quoted (deeper levels, with their attributions) re-quoted relative to it.
+
+    Keeping the quotes is what lets a rebuilt review be anchored like a real one.
+    """
+    out: list[str] = []
+    for block in reply.blocks:
+        if block.depth < depth or block.kind not in ("quote", "snip", "attribution"):
+            continue
+        if block.kind == "attribution" and block.depth == depth - 1:
+            continue  # the line introducing this very message belongs to its parent
+        marker = ">" * (block.depth - depth)
+        lines = [SNIP] if block.kind == "snip" else list(block.lines)
+        out.extend(f"{marker} {line}".rstrip() if marker else line for line in lines)
+    return _join_body(out)
 
 
 def _join_body(lines: list[str]) -> str:
@@ -232,3 +251,93 @@ def repair_diff(lines: list[str]) -> str:
             skipping = True
     flush()
     return "\n".join(out) + "\n" if any(o.startswith("@@") for o in out) else ""
+
+
+@dataclass(frozen=True)
+class RebuiltMail:
+    """A reconstructed message as mail: its Message-ID, References and bytes."""
+
+    msgid: str
+    references: tuple[str, ...]
+    raw: bytes
+    author: str | None
+    depth: int
+
+
+def rebuilt_msgid(seed_msgid: str, depth: int) -> str:
+    """A stable Message-ID for a quoted message whose own id nobody names."""
+    return f"reconstructed-{depth}.{seed_msgid}"
+
+
+def as_mails(
+    seed_msgid: str,
+    seed_refs: Sequence[str],
+    rebuilt: Sequence[ReconstructedMessage],
+    known: Callable[[str], bool],
+    emails: dict[str, str],
+) -> tuple[RebuiltMail, ...]:
+    """The rebuilt messages a database lacks, as mails, deepest first.
+
+    The reply's References name its ancestors nearest last, so level n is
+    `seed_refs[-n]` when the chain is long enough; deeper levels get a stable
+    made-up id. Rebuilding stops at the first ancestor `known` says is stored:
+    from there on the real messages tell the rest.
+    """
+    by_depth = {m.depth: m for m in rebuilt}
+    wanted: list[int] = []
+    for depth in range(1, max(by_depth, default=0) + 1):
+        msgid = seed_refs[-depth] if depth <= len(seed_refs) else rebuilt_msgid(seed_msgid, depth)
+        if depth not in by_depth or known(msgid):
+            break
+        wanted.append(depth)
+    if not wanted:
+        return ()
+    ids = {
+        d: seed_refs[-d] if d <= len(seed_refs) else rebuilt_msgid(seed_msgid, d)
+        for d in range(1, wanted[-1] + 1)
+    }
+    # what precedes the deepest rebuilt level: the real chain, or its parent's made-up id
+    prefix = list(seed_refs[: max(len(seed_refs) - wanted[-1], 0)])
+    out: list[RebuiltMail] = []
+    chain = prefix
+    for depth in reversed(wanted):
+        message = by_depth[depth]
+        raw = _mail_bytes(message, ids[depth], chain, seed_msgid, emails)
+        out.append(RebuiltMail(ids[depth], tuple(chain), raw, message.author, depth))
+        chain = [*chain, ids[depth]]
+    return tuple(out)
+
+
+def _mail_bytes(
+    message: ReconstructedMessage,
+    msgid: str,
+    references: Sequence[str],
+    seed_msgid: str,
+    emails: dict[str, str],
+) -> bytes:
+    """RFC 5322 bytes for a rebuilt message, saying where it came from."""
+    author = message.author or "unknown"
+    address = formataddr((author, emails.get(author, "")))
+    head = [f"From: {address}", f"Subject: {_one_line(message.subject)}"]
+    if message.date is not None:
+        date = message.date if message.date.tzinfo else message.date.replace(tzinfo=UTC)
+        head.append(f"Date: {format_datetime(date)}")
+    head.append(f"Message-ID: <{msgid}>")
+    if references:
+        head.append(f"In-Reply-To: <{references[-1]}>")
+        head.append("References: " + " ".join(f"<{r}>" for r in references))
+    head += [
+        f"X-Reviewbot-Reconstructed-From: <{seed_msgid}>",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    if message.is_patch:
+        body = f"{message.commit_message}\n---\n{message.diff}"
+    else:
+        body = message.body + "\n"
+    return ("\n".join(head) + "\n\n" + body).encode("utf-8", "surrogateescape")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -150,6 +150,7 @@ def thread_json(node: ThreadNode, found: dict[str, Any]) -> dict[str, Any]:
     return {
         "msgid": node.msgid,
         "placeholder": node.is_placeholder,
+        "reconstructed_from": msg.reconstructed_from if msg else None,
         "subject": msg.subject if msg else None,
         "from": msg.from_email if msg else None,
         "date": msg.date.isoformat() if msg and msg.date else None,
@@ -162,7 +163,10 @@ def _label(node: ThreadNode, found: dict[str, Any]) -> str:
     msg = found.get(node.msgid)
     if msg is None:
         return f"[dim]<{escape(node.msgid)}> (not in the archive)[/dim]"
-    return escape(f"{msg.subject} — {msg.from_name} <{msg.msgid}>")
+    label = escape(f"{msg.subject} — {msg.from_name} <{msg.msgid}>")
+    if msg.reconstructed_from:
+        return f"{label} [yellow](reconstructed from quotes)[/yellow]"
+    return label
 
 
 def _grow(tree: Tree, node: ThreadNode, found: dict[str, Any]) -> None:

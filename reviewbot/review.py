@@ -21,7 +21,7 @@ from reviewbot import queries, store
 from reviewbot.diff import FileDiff, parse_diff
 from reviewbot.link import anchor_comments, classify_comment, is_answer
 from reviewbot.quotes import parse_quotes
-from reviewbot.races import find_races, link_race
+from reviewbot.races import RaceScenario, find_races, link_race
 from reviewbot.rangediff import HunkCounterpart, diff_series, map_hunks
 
 
@@ -230,25 +230,33 @@ def _patch_wide_index(files: Sequence[FileDiff], path: str, hunk: int | None) ->
 def _races(thread: SeriesThread, files: dict[int, tuple[FileDiff, ...]]) -> list[dict[str, Any]]:
     out = []
     targets: list[tuple[str, tuple[FileDiff, ...]]] | None = None
-    for replies in thread.replies.values():
-        for reply in replies:
-            for position, race in enumerate(find_races(reply.body)):
-                if targets is None:  # parse the diffs only when a race needs them
-                    targets = [(p.msgid, files[p.id]) for p in thread.patches]
-                links = link_race(race, targets, reply.body)
-                out.append(
-                    {
-                        "series_id": thread.series_id,
-                        "message_id": reply.id,
-                        "position": position,
-                        "depth": race.depth,
-                        "steps": json.dumps([asdict(s) for s in race.steps]),
-                        "actors": json.dumps(list(race.actors)),
-                        "identifiers": json.dumps(list(race.identifiers)),
-                        "outcome": race.outcome,
-                        "alternatives": json.dumps([asdict(a) for a in race.alternatives]),
-                        "links": json.dumps([asdict(link) for link in links]),
-                        "evidence": json.dumps(list(race.evidence)),
-                    }
-                )
+    found = [(r, find_races(r.body)) for replies in thread.replies.values() for r in replies]
+    # a race quoted from a message we also have is that message's race, told once
+    own = {_steps_key(race) for _r, races in found for race in races if race.depth == 0}
+    for reply, races in found:
+        for position, race in enumerate(races):
+            if race.depth > 0 and _steps_key(race) in own:
+                continue
+            if targets is None:  # parse the diffs only when a race needs them
+                targets = [(p.msgid, files[p.id]) for p in thread.patches]
+            links = link_race(race, targets, reply.body)
+            out.append(
+                {
+                    "series_id": thread.series_id,
+                    "message_id": reply.id,
+                    "position": position,
+                    "depth": race.depth,
+                    "steps": json.dumps([asdict(s) for s in race.steps]),
+                    "actors": json.dumps(list(race.actors)),
+                    "identifiers": json.dumps(list(race.identifiers)),
+                    "outcome": race.outcome,
+                    "alternatives": json.dumps([asdict(a) for a in race.alternatives]),
+                    "links": json.dumps([asdict(link) for link in links]),
+                    "evidence": json.dumps(list(race.evidence)),
+                }
+            )
     return out
+
+
+def _steps_key(race: RaceScenario) -> tuple[str, ...]:
+    return tuple(" ".join(step.text.split()) for step in race.steps)

@@ -100,7 +100,7 @@ def unquoted(text: str) -> str:
 def judge_reply(reply: Reply, submitter: str) -> Verdict | None:
     """What one reply says about the patch it answers, if anything."""
     text = reply.text
-    who = f"{reply.author_name} <{reply.author_email}>"
+    who = f"{reply.author_name} <{reply.author_email}>" if reply.author_email else reply.author_name
     where = "the cover letter" if reply.on_cover else "the patch"
     if m := _ACCEPTED.search(text):
         return Verdict(State.ACCEPTED, f"{who} wrote {_quote(m)} in reply to {where}")

@@ -17,8 +17,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from reviewbot import queries
+from reviewbot.apply_io import apply_series
 from reviewbot.errors import NotAGitTree, NotFound
-from reviewbot.pipeline import ImportReport, apply_series
+from reviewbot.pipeline import ImportReport
 from tests.conftest import DATA, LIST, mail, write_mbox
 
 SUBSET = DATA / "libvirt-9.0.0-subset.tar.xz"

@@ -141,17 +141,28 @@ def test_raw_bytes_kept(run_import: Callable[..., ImportReport], engine: Engine)
     assert b"Good point, I'll mention the reference too in v2." in raw
 
 
-def test_october_2016_thread_has_placeholder(
+def test_october_2016_thread_is_rebuilt_from_quotes(
     run_import: Callable[..., ImportReport], session: Session
 ) -> None:
     report = run_import(LIST / "2016-October.txt.gz")
     assert (report.messages_new, report.messages_failed, report.errors) == (1, 0, [])
+    assert report.messages_reconstructed == 3
     root = queries.thread_of(session, "<invented-seed-0001@virtuozzo.com>")
-    assert root.msgid == "invented-parent-0001@virtuozzo.com"
-    assert root.is_placeholder
-    assert [c.msgid for c in root.children] == ["invented-seed-0001@virtuozzo.com"]
-    # a quoted review answer with a patch subject is a reply, not a patch
-    assert queries.list_series(session) == []
+    # patch -> review -> first answer (its real id from In-Reply-To) -> the seed reply
+    chain = [node.msgid for _depth, node in root.walk()]
+    assert chain == [
+        "reconstructed-3.invented-seed-0001@virtuozzo.com",
+        "reconstructed-2.invented-seed-0001@virtuozzo.com",
+        "invented-parent-0001@virtuozzo.com",
+        "invented-seed-0001@virtuozzo.com",
+    ]
+    assert not any(node.is_placeholder for _d, node in root.walk())
+    (series,) = queries.list_series(session)
+    assert (series["total"], series["patch_count"], series["missing"]) == (
+        10,
+        1,
+        list(range(2, 11)),
+    )
 
 
 def test_same_result_in_any_import_order(

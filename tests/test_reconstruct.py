@@ -64,7 +64,11 @@ def test_review_is_rebuilt(rebuilt: tuple[ReconstructedMessage, ...]) -> None:
     assert review.date_text == "26.10.2016 22:48"
     assert review.subject == f"Re: {SUBJECT}"
     assert "What error occurred that would be avoided by clearing the agentError" in review.body
-    assert "Usually on domain shutdown" not in review.body  # the patch's text is its own level
+    # the patch it reviews is quoted in it, as in the review that was sent
+    assert "\n> Usually on domain shutdown event comes first from qemu\n" in review.body
+    assert "\nUsually on domain shutdown" not in review.body
+    assert "\n> +    priv->agentError = false;\n" in review.body
+    assert review.body.startswith("On 10/04/2016 02:56 AM, Nikolay Shirokovskiy wrote")
     assert (review.commit_message, review.diff) == ("", "")
 
 

@@ -98,7 +98,7 @@ def test_race_of_patch_08_linked_to_its_hunk(
     assert set(race["actors"]) == set(truth["actors"])
     assert set(truth["identifiers"]) <= set(race["identifiers"])
     hunks = [
-        (link["patch_key"], link["file"], link["hunk"]) for link in race["links"] if link["file"]
+        (link["patch_msgid"], link["file"], link["hunk"]) for link in race["links"] if link["file"]
     ]
     want = truth["linked_hunks"][0]
     assert hunks == [(want["patch"].strip("<>"), want["file"], want["hunk"])]

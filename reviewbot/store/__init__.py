@@ -23,6 +23,13 @@ from reviewbot.store.messages import (
     set_message_series,
     set_reply_targets,
 )
+from reviewbot.store.reconstructed import (
+    emails_by_name,
+    load_seeds,
+    reconstructed_among,
+    replace_message,
+    replace_refs,
+)
 from reviewbot.store.review import (
     load_placed_replies,
     mark_reviewed,
@@ -57,6 +64,11 @@ from reviewbot.store.series import (
 )
 
 __all__ = [
+    "emails_by_name",
+    "load_seeds",
+    "reconstructed_among",
+    "replace_message",
+    "replace_refs",
     "load_placed_replies",
     "mark_reviewed",
     "review_dirty",

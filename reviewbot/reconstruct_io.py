@@ -1,0 +1,63 @@
+"""Reconstruction at the database's edge: which replies quote missing messages,
+and the rebuilt mails for them.  (reconstruct.py does the reading of quotes.)
+
+Run once at the end of an import over the replies it stored whose parent is
+still missing: most replies' parents arrive in the same import, so the check
+costs one lookup of the few that do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from reviewbot import store
+from reviewbot.reconstruct import RebuiltMail, as_mails, reconstruct_quoted
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """The mails rebuilt from one reply, and the reply's new References chain."""
+
+    seed_id: int
+    seed_msgid: str
+    mails: tuple[RebuiltMail, ...]
+    seed_refs: tuple[str, ...]
+
+
+def orphans(pairs: Iterable[tuple[str, str]], stored: set[str], *, session: Session) -> list[str]:
+    """Replies (msgid, parent msgid) whose parent is in neither this run nor the database."""
+    waiting = [(m, parent) for m, parent in pairs if parent not in stored]
+    present = store.existing_msgids(session=session, msgids=sorted({p for _m, p in waiting}))
+    return [m for m, parent in waiting if parent not in present]
+
+
+def recover(msgids: list[str], *, session: Session) -> list[Recovered]:
+    """Rebuild what each reply quotes of messages the database lacks."""
+    if not msgids:
+        return []
+    seeds = store.load_seeds(session=session, msgids=msgids)
+    refs = store.references_of(session=session, msgids=[s.msgid for s in seeds])
+    rebuilt = {s.msgid: reconstruct_quoted(s.body, s.subject, s.date) for s in seeds}
+    names = [m.author for levels in rebuilt.values() for m in levels if m.author]
+    emails = store.emails_by_name(session=session, names=names)
+    out = []
+    for seed in seeds:
+        if not rebuilt[seed.msgid]:
+            continue
+        chain = refs.get(seed.msgid, ())
+        candidates = [
+            *chain,
+            *(f"reconstructed-{d}.{seed.msgid}" for d in range(1, 10)),
+        ]
+        known = store.existing_msgids(session=session, msgids=candidates)
+        own = {seed.from_name: seed.from_email} if seed.from_email else {}
+        mails = as_mails(
+            seed.msgid, chain, rebuilt[seed.msgid], known.__contains__, {**emails, **own}
+        )
+        if mails:
+            new_chain = (*mails[0].references, *(m.msgid for m in mails))
+            out.append(Recovered(seed.id, seed.msgid, mails, new_chain))
+    return out

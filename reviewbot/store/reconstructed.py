@@ -1,0 +1,82 @@
+"""Reads and writes for messages rebuilt from quotes (reconstruct_io.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlmodel import Session
+
+from reviewbot.models import Message, MessageRef
+from reviewbot.store._base import _chunks, _t
+
+
+def load_seeds(*, session: Session, msgids: Sequence[str]) -> list[Any]:
+    """Parsed replies among these Message-IDs: what reconstruction reads of each."""
+    m = _t(Message)
+    cols = [m.c.id, m.c.msgid, m.c.subject, m.c.date, m.c.body, m.c.from_name, m.c.from_email]
+    out: list[Any] = []
+    for chunk in _chunks(list(msgids)):
+        out.extend(
+            session.connection().execute(
+                select(*cols).where(m.c.msgid.in_(chunk), m.c.parse_error.is_(None))
+            )
+        )
+    return out
+
+
+def emails_by_name(*, session: Session, names: Sequence[str]) -> dict[str, str]:
+    """The address each display name most often wrote from, for names that have one."""
+    m = _t(Message)
+    seen: dict[str, Counter[str]] = {}
+    for chunk in _chunks(sorted(set(names))):
+        rows = session.connection().execute(
+            select(m.c.from_name, m.c.from_email).where(
+                m.c.from_name.in_(chunk), m.c.from_email != "", m.c.reconstructed_from.is_(None)
+            )
+        )
+        for name, email in rows:
+            seen.setdefault(name, Counter())[email] += 1
+    return {name: counts.most_common(1)[0][0] for name, counts in seen.items()}
+
+
+def replace_refs(*, session: Session, message_id: int, refs: Sequence[str]) -> None:
+    """Give a message a new References chain (the rebuilt ancestors joined it)."""
+    r = _t(MessageRef)
+    conn = session.connection()
+    conn.execute(delete(r).where(r.c.message_id == message_id))
+    if refs:
+        rows = [
+            {"message_id": message_id, "ref_msgid": ref, "position": i}
+            for i, ref in enumerate(refs)
+        ]
+        conn.execute(insert(r), rows)
+
+
+def reconstructed_among(*, session: Session, msgids: Sequence[str]) -> dict[str, int]:
+    """Message-ID -> row id of those stored only as reconstructions."""
+    m = _t(Message)
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(msgids)):
+        rows = session.connection().execute(
+            select(m.c.msgid, m.c.id).where(
+                m.c.msgid.in_(chunk), m.c.reconstructed_from.isnot(None)
+            )
+        )
+        out.update({msgid: mid for msgid, mid in rows})
+    return out
+
+
+def replace_message(*, session: Session, message_id: int, row: dict[str, Any]) -> None:
+    """Put the real mail into the row that held its reconstruction.
+
+    The row id stays, so replies, series and concerns pointing at it keep
+    pointing at it; placement (series, patch) is left for rebuild to revise.
+    """
+    m = _t(Message)
+    keep = {"id", "msgid", "series_id", "patch_id", "kind"}
+    values = {k: v for k, v in row.items() if k not in keep}
+    values["reconstructed_from"] = None
+    session.connection().execute(update(m).where(m.c.id == message_id).values(**values))

@@ -21,7 +21,8 @@ from reviewbot import queries, store
 from reviewbot.diff import FileDiff, parse_diff
 from reviewbot.link import anchor_comments, classify_comment, is_answer
 from reviewbot.quotes import parse_quotes
-from reviewbot.races import RaceScenario, find_races, link_race
+from reviewbot.race_links import link_race
+from reviewbot.races import RaceScenario, find_races
 from reviewbot.rangediff import HunkCounterpart, diff_series, map_hunks
 
 

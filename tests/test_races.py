@@ -15,14 +15,13 @@ from hypothesis import strategies as st
 from reviewbot.diff import FileDiff, parse_diff, split_patch
 from reviewbot.ingest.mbox import read_path
 from reviewbot.mail import Message, parse_message
+from reviewbot.race_links import find_patch_refs, link_race
 from reviewbot.races import (
     RaceScenario,
     classify_lists,
     find_actors,
     find_identifiers,
-    find_patch_refs,
     find_races,
-    link_race,
 )
 
 LIST = Path(__file__).parent / "data" / "libvir-list"

@@ -248,6 +248,12 @@ class Concern(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     quoted: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     evidence: str = ""
+    # carried to the next version (Gerrit's ported comment): the same hunk there,
+    # unchanged, at this line; no foreign key, the next version is rebuilt on its own
+    ported_patch_id: int | None = Field(default=None, index=True)
+    ported_file: str | None = None
+    ported_hunk: int | None = None
+    ported_line: int | None = None
 
 
 class RaceScenario(SQLModel, table=True):

@@ -15,13 +15,11 @@ from sqlmodel import Session
 from reviewbot import apply_io, rangediff
 from reviewbot.errors import NotFound
 from reviewbot.models import (
-    Concern,
     Hunk,
     Message,
     MessageRef,
     Patch,
     PatchFile,
-    RaceScenario,
     Series,
     Trailer,
 )
@@ -40,13 +38,15 @@ HUNK: Table = Hunk.__table__  # type: ignore[attr-defined]
 TRAILER: Table = Trailer.__table__  # type: ignore[attr-defined]
 
 
-def _person(name: str, email: str) -> str:
+def person(name: str, email: str) -> str:
+    """ "Name <address>" as the UI and CLI show a sender; the name alone without an address."""
     if not email:  # a reconstructed author: the quote gave a name, no address
         return name
     return f"{name} <{email}>" if name and name != email else email
 
 
-def _rows(session: Session, stmt: Any) -> list[Any]:
+def all_rows(session: Session, stmt: Any) -> list[Any]:
+    """Every row of a Core statement, on the session's connection (no ORM objects)."""
     return list(session.connection().execute(stmt).all())
 
 
@@ -67,7 +67,7 @@ def list_series(
         stmt = stmt.where(SERIES.c.state == state)
     if limit:
         stmt = stmt.limit(limit)
-    return [_series_summary(r, r.n or 0, r.cover_msgid) for r in _rows(session, stmt)]
+    return [_series_summary(r, r.n or 0, r.cover_msgid) for r in all_rows(session, stmt)]
 
 
 def _series_summary(row: Any, patch_count: int, cover_msgid: str | None) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def _series_summary(row: Any, patch_count: int, cover_msgid: str | None) -> dict
         "title": row.title,
         "version": row.version,
         "total": row.total,
-        "submitter": _person(row.submitter_name, row.submitter_email),
+        "submitter": person(row.submitter_name, row.submitter_email),
         "date": row.date.isoformat() if row.date else None,
         "state": row.state,
         "cover_msgid": cover_msgid,
@@ -89,18 +89,18 @@ def _series_summary(row: Any, patch_count: int, cover_msgid: str | None) -> dict
 
 def show_series(session: Session, series_id: int) -> dict[str, Any]:
     """One series with its patches, trailers, files, hunks and replies."""
-    found = _rows(session, select(SERIES).where(SERIES.c.id == series_id))
+    found = all_rows(session, select(SERIES).where(SERIES.c.id == series_id))
     if not found:
         raise NotFound(f"no series with id {series_id}")
     row = found[0]
-    patches = _rows(
+    patches = all_rows(
         session,
         select(PATCH, MESSAGE.c.msgid, MESSAGE.c.reconstructed_from)
         .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
         .where(PATCH.c.series_id == series_id)
         .order_by(PATCH.c.number, PATCH.c.id),
     )
-    cover = _rows(session, select(MESSAGE.c.msgid).where(MESSAGE.c.id == row.cover_id))
+    cover = all_rows(session, select(MESSAGE.c.msgid).where(MESSAGE.c.id == row.cover_id))
     summary = _series_summary(row, len(patches), cover[0].msgid if cover else None)
     trailers = _trailers(session, series_id)
     replies = _replies(session, series_id)
@@ -120,7 +120,7 @@ def show_series(session: Session, series_id: int) -> dict[str, Any]:
 
 
 def _trailers(session: Session, series_id: int) -> dict[int | None, list[dict[str, Any]]]:
-    rows = _rows(
+    rows = all_rows(
         session,
         select(TRAILER, MESSAGE.c.msgid)
         .join(MESSAGE, MESSAGE.c.id == TRAILER.c.message_id)
@@ -142,7 +142,7 @@ def _trailers(session: Session, series_id: int) -> dict[int | None, list[dict[st
 
 
 def _replies(session: Session, series_id: int) -> dict[int | None, list[str]]:
-    rows = _rows(
+    rows = all_rows(
         session,
         select(MESSAGE.c.patch_id, MESSAGE.c.msgid)
         .where(MESSAGE.c.series_id == series_id, MESSAGE.c.kind.in_(("reply", "other")))
@@ -160,9 +160,9 @@ def _patch(
     trailers: dict[int | None, list[dict[str, Any]]],
     replies: dict[int | None, list[str]],
 ) -> dict[str, Any]:
-    files = _rows(session, select(FILE).where(FILE.c.patch_id == p.id).order_by(FILE.c.position))
+    files = all_rows(session, select(FILE).where(FILE.c.patch_id == p.id).order_by(FILE.c.position))
     paths = {f.id: (f.old_path if f.change == "removed" else f.new_path) for f in files}
-    hunks = _rows(session, select(HUNK).where(HUNK.c.patch_id == p.id).order_by(HUNK.c.id))
+    hunks = all_rows(session, select(HUNK).where(HUNK.c.patch_id == p.id).order_by(HUNK.c.id))
     return {
         "id": p.id,
         "number": p.number,
@@ -170,7 +170,7 @@ def _patch(
         "title": p.title,
         "msgid": p.msgid,
         "reconstructed_from": p.reconstructed_from,
-        "author": _person(p.author_name, p.author_email),
+        "author": person(p.author_name, p.author_email),
         "state": p.state,
         "state_reason": p.state_reason,
         "trailers": trailers.get(p.id, [])
@@ -205,7 +205,7 @@ def _patch(
 def thread_of(session: Session, msgid: str) -> ThreadNode:
     """The reply tree that contains `msgid`, with placeholders for missing mail."""
     msgid = msgid.strip().strip("<>")
-    if not _rows(session, select(MESSAGE.c.id).where(MESSAGE.c.msgid == msgid)):
+    if not all_rows(session, select(MESSAGE.c.id).where(MESSAGE.c.msgid == msgid)):
         raise NotFound(f"no message <{msgid}>")
     items = _thread_items(session, {msgid})
     kin = _same_subject(session, items)
@@ -224,7 +224,7 @@ def _same_subject(session: Session, items: dict[str, ThreadItem]) -> set[str]:
     if not missing and not any(parse_subject(i.subject).is_reply for i in orphans):
         return set()
     subjects = {thread_subject(i.subject) for i in items.values()} - {""}
-    rows = _rows(
+    rows = all_rows(
         session,
         select(MESSAGE.c.msgid).where(MESSAGE.c.norm_subject.in_(subjects)).limit(_SUBJECT_LIMIT),
     )
@@ -237,7 +237,7 @@ def _thread_items(session: Session, start: set[str]) -> dict[str, ThreadItem]:
     frontier = set(start)
     known_missing: set[str] = set()
     while frontier:
-        rows = _rows(
+        rows = all_rows(
             session,
             select(MESSAGE.c.id, MESSAGE.c.msgid, MESSAGE.c.subject, MESSAGE.c.date).where(
                 MESSAGE.c.msgid.in_(frontier)
@@ -249,7 +249,7 @@ def _thread_items(session: Session, start: set[str]) -> dict[str, ThreadItem]:
             items[r.msgid] = ThreadItem(r.msgid, tuple(refs.get(r.id, ())), r.subject, r.date)
             nxt.update(refs.get(r.id, ()))
         known_missing |= frontier - {r.msgid for r in rows}
-        children = _rows(
+        children = all_rows(
             session,
             select(MESSAGE.c.msgid)
             .join(REF, REF.c.message_id == MESSAGE.c.id)
@@ -262,7 +262,7 @@ def _thread_items(session: Session, start: set[str]) -> dict[str, ThreadItem]:
 
 def _refs(session: Session, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
-    rows = _rows(
+    rows = all_rows(
         session,
         select(REF.c.message_id, REF.c.ref_msgid)
         .where(REF.c.message_id.in_(ids))
@@ -276,7 +276,7 @@ def _refs(session: Session, ids: list[int]) -> dict[int, list[str]]:
 def messages_by_msgid(session: Session, msgids: list[str]) -> dict[str, Any]:
     """Message rows (without raw bytes) by Message-ID."""
     cols = [c for c in MESSAGE.c if c.name != "raw"]
-    rows = _rows(session, select(*cols).where(MESSAGE.c.msgid.in_(msgids)))
+    rows = all_rows(session, select(*cols).where(MESSAGE.c.msgid.in_(msgids)))
     return {r.msgid: r for r in rows}
 
 
@@ -286,15 +286,15 @@ def load_patch_hunks(session: Session, series_id: int) -> list[SeriesPatch]:
     Hunks are in diff order, the order of `series show`'s "hunks": the hunk
     indexes of `rangediff.map_hunks` are positions in that list.
     """
-    if not _rows(session, select(SERIES.c.id).where(SERIES.c.id == series_id)):
+    if not all_rows(session, select(SERIES.c.id).where(SERIES.c.id == series_id)):
         raise NotFound(f"no series with id {series_id}")
-    patches = _rows(
+    patches = all_rows(
         session,
         select(PATCH.c.id, PATCH.c.number, PATCH.c.title)
         .where(PATCH.c.series_id == series_id)
         .order_by(PATCH.c.number, PATCH.c.id),
     )
-    hunks = _rows(
+    hunks = all_rows(
         session,
         select(HUNK, FILE.c.old_path, FILE.c.new_path, FILE.c.change)
         .join(FILE, FILE.c.id == HUNK.c.file_id)
@@ -347,105 +347,43 @@ def diff_series(session: Session, a: int, b: int) -> dict[str, Any]:
     }
 
 
-CONCERN: Table = Concern.__table__  # type: ignore[attr-defined]
-RACE: Table = RaceScenario.__table__  # type: ignore[attr-defined]
-
-
-def concerns_of(session: Session, target: str, *, open_only: bool = False) -> list[dict[str, Any]]:
-    """Concerns of a series ("7") or of one patch ("p42"), in thread order."""
-    stmt = (
-        select(CONCERN, PATCH.c.number, MESSAGE.c.msgid.label("reply_msgid"))
-        .join(MESSAGE, MESSAGE.c.id == CONCERN.c.reply_id)
-        .outerjoin(PATCH, PATCH.c.id == CONCERN.c.patch_id)
-        .order_by(CONCERN.c.date, CONCERN.c.reply_id, CONCERN.c.position)
-    )
-    if target.lower().startswith("p"):
-        stmt = stmt.where(CONCERN.c.patch_id == _target_id(target[1:]))
-    else:
-        stmt = stmt.where(CONCERN.c.series_id == _target_id(target))
-    if open_only:
-        stmt = stmt.where(CONCERN.c.status == "open")
-    rows = _rows(session, stmt)
-    msgids = _patch_msgids(session, {r.patch_id for r in rows if r.patch_id})
-    return [
-        {
-            "id": r.id,
-            "patch": r.number,
-            "patch_msgid": msgids.get(r.patch_id),
-            "file": r.file,
-            "hunk": r.hunk,
-            "side": r.side,
-            "line": r.line,
-            "kind": r.kind,
-            "status": r.status,
-            "status_reason": r.status_reason,
-            "reviewer": _person(r.reviewer_name, r.reviewer_email),
-            "reply_msgid": r.reply_msgid,
-            "text": r.text,
-            "quoted_line": r.quoted_line,
-            "evidence": r.evidence,
-        }
-        for r in rows
-    ]
-
-
-def races_of(session: Session, series_id: int) -> list[dict[str, Any]]:
-    """Race scenarios described in a series' thread, with their links to hunks."""
-    rows = _rows(
-        session,
-        select(RACE, MESSAGE.c.msgid)
-        .join(MESSAGE, MESSAGE.c.id == RACE.c.message_id)
-        .where(RACE.c.series_id == series_id)
-        .order_by(RACE.c.message_id, RACE.c.position),
-    )
-    return [
-        {
-            "id": r.id,
-            "message_msgid": r.msgid,
-            "steps": json.loads(r.steps),
-            "actors": json.loads(r.actors),
-            "identifiers": json.loads(r.identifiers),
-            "outcome": r.outcome,
-            "alternatives": json.loads(r.alternatives),
-            "links": [_race_link(link) for link in json.loads(r.links)],
-            "evidence": json.loads(r.evidence),
-            "depth": r.depth,
-        }
-        for r in rows
-    ]
-
-
-def _race_link(link: dict[str, Any]) -> dict[str, Any]:
-    """A stored race link in the published shape: the patch is named by Message-ID."""
-    return {
-        "patch_msgid": link.get("patch_msgid", link.get("patch_key")),
-        "file": link.get("file"),
-        "hunk": link.get("hunk"),
-        "evidence": link.get("evidence", []),
-    }
-
-
 def series_of(session: Session, target: str) -> int:
     """The series a `concerns` target names: "7" is series 7, "p42" is patch 42's series."""
     if not target.lower().startswith("p"):
-        return _target_id(target)
-    rows = _rows(session, select(PATCH.c.series_id).where(PATCH.c.id == _target_id(target[1:])))
+        return target_id(target)
+    rows = all_rows(session, select(PATCH.c.series_id).where(PATCH.c.id == target_id(target[1:])))
     if not rows:
         raise NotFound(f"no patch with id {target[1:]}")
     return int(rows[0].series_id)
 
 
-def _target_id(text: str) -> int:
+def target_id(text: str) -> int:
+    """A numeric id from the command line, or NotFound saying what was expected."""
     if not text.isdigit():
         raise NotFound(f"{text!r}: expected a series id (7) or a patch id (p42)")
     return int(text)
 
 
-def _patch_msgids(session: Session, patch_ids: set[int]) -> dict[int, str]:
-    rows = _rows(
+def patch_msgids(session: Session, patch_ids: set[int]) -> dict[int, str]:
+    """Patch id -> the Message-ID of the mail that carries it."""
+    rows = all_rows(
         session,
         select(PATCH.c.id, MESSAGE.c.msgid)
         .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
         .where(PATCH.c.id.in_(sorted(patch_ids))),
     )
     return {r.id: r.msgid for r in rows}
+
+
+def concerns_of(session: Session, target: str, *, open_only: bool = False) -> list[dict[str, Any]]:
+    """Concerns of a series ("7") or a patch ("p42"); see review_queries.concerns_of."""
+    from reviewbot import review_queries  # it reads through this module's helpers
+
+    return review_queries.concerns_of(session, target, open_only=open_only)
+
+
+def races_of(session: Session, series_id: int) -> list[dict[str, Any]]:
+    """Race scenarios of a series' thread; see review_queries.races_of."""
+    from reviewbot import review_queries
+
+    return review_queries.races_of(session, series_id)

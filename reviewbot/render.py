@@ -210,6 +210,8 @@ def concerns_table(rows: list[dict[str, Any]]) -> Table:
             if c["file"]
             else ("patch" if c["patch"] else "series")
         )
+        if c.get("ported_from"):
+            where += f" (carried from {c['ported_from']['patch_msgid']})"
         table.add_row(
             str(c["patch"] or "-"),
             escape(where),

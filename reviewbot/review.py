@@ -23,7 +23,7 @@ from reviewbot.link import anchor_comments, classify_comment, is_answer
 from reviewbot.quotes import parse_quotes
 from reviewbot.race_links import link_race
 from reviewbot.races import RaceScenario, find_races
-from reviewbot.rangediff import HunkCounterpart, diff_series, map_hunks
+from reviewbot.rangediff import HunkCounterpart, PatchHunk, diff_series, map_hunks
 
 
 class _Files(dict[int, tuple[FileDiff, ...]]):
@@ -60,6 +60,8 @@ def ensure_linked(*, session: Session, series_ids: Sequence[int] | None = None) 
     only the series somebody looks at need it (`reviewbot link` does them all).
     """
     done = 0
+    if series_ids is not None:  # their previous versions port concerns to them
+        series_ids = [*series_ids, *store.previous_versions(session=session, series_ids=series_ids)]
     while todo := store.review_dirty(session=session, series_ids=series_ids)[:_CHUNK]:
         patches = store.load_patches(session=session, series_ids=todo)
         replies = store.load_placed_replies(session=session, series_ids=todo)
@@ -131,6 +133,10 @@ def _concerns(thread: SeriesThread, files: dict[int, tuple[FileDiff, ...]]) -> l
                         "text": comment.text,
                         "quoted": "\n".join(comment.quoted_context),
                         "evidence": f"{comment.evidence}; kind: {why}",
+                        "ported_patch_id": None,
+                        "ported_file": None,
+                        "ported_hunk": None,
+                        "ported_line": None,
                         "_reply": reply,
                     }
                 )
@@ -169,30 +175,31 @@ def _set_statuses(
         c for c in concerns if c["patch_id"] is not None and c["status"] in ("open", "answered")
     ]
     if thread.superseded_by and followed:
-        counterparts = _counterparts(thread.series_id, thread.superseded_by, session=session)
+        counterparts, newer = _counterparts(thread.series_id, thread.superseded_by, session=session)
         for c in followed:
-            _follow(c, counterparts, files)
+            _follow(c, counterparts, files, newer)
     for c in concerns:
         c.pop("_reply")
 
 
 def _counterparts(
     old: int, new: int, *, session: Session
-) -> dict[tuple[int, int], HunkCounterpart]:
-    diff = diff_series(
-        queries.load_patch_hunks(session, old), queries.load_patch_hunks(session, new)
-    )
+) -> tuple[dict[tuple[int, int], HunkCounterpart], dict[int, tuple[PatchHunk, ...]]]:
+    """Where each old hunk went, and the next version's hunks by patch id."""
+    newer = queries.load_patch_hunks(session, new)
+    diff = diff_series(queries.load_patch_hunks(session, old), newer)
     mapping = map_hunks(diff)
     for patch in diff.patches:  # a dropped patch keeps no hunk: mark it whole
         if patch.status == "dropped" and patch.old_key is not None:
             mapping[(patch.old_key, -1)] = HunkCounterpart(None, None, "dropped")
-    return mapping
+    return mapping, {p.key: p.hunks for p in newer}
 
 
 def _follow(
     c: dict[str, Any],
     counterparts: dict[tuple[int, int], HunkCounterpart],
     files: dict[int, tuple[FileDiff, ...]],
+    newer: dict[int, tuple[PatchHunk, ...]],
 ) -> None:
     """Carry a concern to the next version: addressed if its hunk changed there."""
     patch_id = c["patch_id"]
@@ -212,10 +219,35 @@ def _follow(
         c["status_reason"] = (
             f"the next version {'changes' if there.status == 'changed' else 'drops'} this hunk"
         )
-    elif c["status"] == "open":
-        c["status_reason"] = (
-            f"carried to the next version: patch {there.new_patch} hunk {there.new_index}"
+    elif there.new_patch is not None and there.new_index is not None:
+        _port(c, files.get(patch_id, ()), newer.get(there.new_patch, ()), there)
+
+
+def _port(
+    c: dict[str, Any],
+    old_files: Sequence[FileDiff],
+    new_hunks: Sequence[PatchHunk],
+    there: HunkCounterpart,
+) -> None:
+    """Pin a still-standing concern to the same hunk of the next version, line shifted."""
+    assert there.new_index is not None
+    if there.new_index >= len(new_hunks):
+        return
+    target = new_hunks[there.new_index]
+    old = next((f.hunks[c["hunk"]] for f in old_files if f.path == c["file"]), None)
+    shift = 0
+    if old is not None:
+        shift = (
+            target.old_start - old.old_start
+            if c["side"] == "old"
+            else target.new_start - old.new_start
         )
+    c["ported_patch_id"] = there.new_patch
+    c["ported_file"] = target.file
+    c["ported_hunk"] = sum(1 for h in new_hunks[: there.new_index] if h.file == target.file)
+    c["ported_line"] = c["line"] + shift if c["line"] is not None else None
+    if c["status"] == "open":
+        c["status_reason"] = "carried to the next version, where the hunk is unchanged"
 
 
 def _patch_wide_index(files: Sequence[FileDiff], path: str, hunk: int | None) -> int | None:

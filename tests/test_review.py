@@ -63,7 +63,67 @@ def test_acks_are_approvals_not_open_concerns(
         ]
         assert acks and all(c["kind"] == "approval" and c["status"] == "approval" for c in acks)
     v2_open = queries.concerns_of(session, str(series_ids(session)[2]), open_only=True)
-    assert v2_open == []
+    # the only open one on v2 is v1's unanswered question, carried over: no ack is open
+    assert [c["reply_msgid"] for c in v2_open] == ["r013-ada@example.org"]
+    assert v2_open[0]["ported_from"] is not None
+
+
+def test_open_concern_is_ported_to_the_unchanged_hunk_of_v2(
+    run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """Gerrit's ported comments: v1 05/10's unanswered question shows on v2 05/10."""
+    run_import(JULY, AUGUST)
+    ids = series_ids(session)
+    (made,) = [
+        c
+        for c in queries.concerns_of(session, str(ids[1]))
+        if c["reply_msgid"] == "r013-ada@example.org"
+    ]
+    assert (made["patch"], made["file"], made["hunk"], made["line"]) == (
+        5,
+        "src/qemu/qemu_process.c",
+        1,
+        8747,
+    )
+    assert made["status"] == "open" and "carried" in made["status_reason"]
+    port = made["ported_to"]
+    assert port["patch_msgid"] == "v2p05.1689665402.git.backports@example.org"
+    assert (port["file"], port["hunk"], port["side"]) == ("src/qemu/qemu_process.c", 1, "new")
+    (carried,) = [
+        c
+        for c in queries.concerns_of(session, str(ids[2]))
+        if c["reply_msgid"] == "r013-ada@example.org"
+    ]
+    assert carried["id"] == made["id"]
+    assert carried["patch_msgid"] == port["patch_msgid"]
+    assert (carried["file"], carried["hunk"], carried["line"]) == (
+        port["file"],
+        port["hunk"],
+        port["line"],
+    )
+    assert carried["ported_from"]["patch_msgid"] == "v1p05.1689665401.git.backports@example.org"
+    # the v2 patch's own listing has it too
+    patch_view = queries.concerns_of(session, f"p{_patch_id(session, ids[2], 5)}")
+    assert [c["id"] for c in patch_view] == [made["id"]]
+
+
+def test_linking_a_series_links_its_previous_version_too(
+    run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """What `concerns 2 --open` does on a fresh import: v1's concern must port to v2."""
+    run_import(JULY, AUGUST)
+    v2 = next(r["id"] for r in queries.list_series(session) if r["version"] == 2)
+    review.ensure_linked(session=session, series_ids=[v2])
+    session.commit()
+    assert [c["reply_msgid"] for c in queries.concerns_of(session, str(v2), open_only=True)] == [
+        "r013-ada@example.org"
+    ]
+
+
+def _patch_id(session: Session, series_id: int, number: int) -> int:
+    return next(
+        p["id"] for p in queries.show_series(session, series_id)["patches"] if p["number"] == number
+    )
 
 
 def test_question_answered_then_addressed_by_v2(

@@ -1,4 +1,4 @@
-"""reconstructed messages
+"""reconstructed messages, ported concerns
 
 Revision ID: 0005
 Revises: 0004
@@ -6,6 +6,8 @@ Create Date: 2026-11-25 19:55:00
 
 A message rebuilt from the quotes of a later reply (its own mail is missing from
 the archive) is stored like any other, flagged, naming the reply it came from.
+An open concern is carried to the matching hunk of the next version (Gerrit's
+ported comments): where it lands is kept with it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,18 @@ def upgrade() -> None:
         "message",
         sa.Column("reconstructed_from", sa.String(length=998), nullable=True),
     )
+    op.add_column("concern", sa.Column("ported_patch_id", sa.Integer(), nullable=True))
+    op.add_column("concern", sa.Column("ported_file", sa.String(), nullable=True))
+    op.add_column("concern", sa.Column("ported_hunk", sa.Integer(), nullable=True))
+    op.add_column("concern", sa.Column("ported_line", sa.Integer(), nullable=True))
+    op.create_index("ix_concern_ported_patch_id", "concern", ["ported_patch_id"])
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    op.drop_index("ix_concern_ported_patch_id", table_name="concern")
+    with op.batch_alter_table("concern") as batch:
+        for column in ("ported_patch_id", "ported_file", "ported_hunk", "ported_line"):
+            batch.drop_column(column)
     with op.batch_alter_table("message") as batch:
         batch.drop_column("reconstructed_from")

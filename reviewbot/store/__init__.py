@@ -33,6 +33,7 @@ from reviewbot.store.reconstructed import (
 from reviewbot.store.review import (
     load_placed_replies,
     mark_reviewed,
+    previous_versions,
     replace_review,
     review_dirty,
 )
@@ -64,6 +65,7 @@ from reviewbot.store.series import (
 )
 
 __all__ = [
+    "previous_versions",
     "emails_by_name",
     "load_seeds",
     "reconstructed_among",

@@ -39,6 +39,16 @@ def review_dirty(*, session: Session, series_ids: Sequence[int] | None) -> list[
     return [r[0] for r in session.connection().execute(stmt)]
 
 
+def previous_versions(*, session: Session, series_ids: Sequence[int]) -> list[int]:
+    """The series these ones supersede."""
+    s = _t(Series)
+    out: list[int] = []
+    for chunk in _chunks(list(series_ids)):
+        rows = session.connection().execute(select(s.c.id).where(s.c.superseded_by_id.in_(chunk)))
+        out.extend(r[0] for r in rows)
+    return out
+
+
 def load_placed_replies(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
     """Replies placed under these series (by rebuild), oldest first."""
     m = _t(Message)

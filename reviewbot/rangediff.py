@@ -175,9 +175,13 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     """How alike two runs of diff lines are, 0..1, by characters (one edited line counts)."""
     if not a and not b:
         return 1.0
+    if a == b:
+        return 1.0
     matcher = difflib.SequenceMatcher(None, "\n".join(a), "\n".join(b), autojunk=False)
-    if matcher.real_quick_ratio() < _HUNK_SIMILARITY:
-        return matcher.real_quick_ratio()
+    # both bounds are cheap and ratio() never exceeds them: below the bar, a bound will do
+    for bound in (matcher.real_quick_ratio, matcher.quick_ratio):
+        if (value := bound()) < _HUNK_SIMILARITY:
+            return value
     return matcher.ratio()
 
 

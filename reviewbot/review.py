@@ -66,14 +66,15 @@ def ensure_linked(*, session: Session, series_ids: Sequence[int] | None = None) 
         patches = store.load_patches(session=session, series_ids=todo)
         replies = store.load_placed_replies(session=session, series_ids=todo)
         rows = {r.id: r for r in store.load_series_rows(session=session, ids=todo)}
-        threads = []
-        for sid in todo:
-            placed: dict[int | None, list[Any]] = {}
-            for r in replies:
-                if r.series_id == sid:
-                    placed.setdefault(r.patch_id, []).append(r)
-            own = [p for p in patches if p.series_id == sid]
-            threads.append(SeriesThread(sid, rows[sid].superseded_by_id, own, placed))
+        placed: dict[int, dict[int | None, list[Any]]] = {sid: {} for sid in todo}
+        for r in replies:
+            placed[r.series_id].setdefault(r.patch_id, []).append(r)
+        own: dict[int, list[Any]] = {sid: [] for sid in todo}
+        for p in patches:
+            own[p.series_id].append(p)
+        threads = [
+            SeriesThread(sid, rows[sid].superseded_by_id, own[sid], placed[sid]) for sid in todo
+        ]
         refresh(threads, session=session)
         store.mark_reviewed(session=session, series_ids=todo)
         done += len(todo)

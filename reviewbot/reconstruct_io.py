@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.reconstruct import RebuiltMail, as_mails, reconstruct_quoted
+from reviewbot.reconstruct import RebuiltMail, as_mails, rebuilt_msgid, reconstruct_quoted
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,9 @@ def recover(msgids: list[str], *, session: Session) -> list[Recovered]:
         if not rebuilt[seed.msgid]:
             continue
         chain = refs.get(seed.msgid, ())
-        candidates = [
-            *chain,
-            *(f"reconstructed-{d}.{seed.msgid}" for d in range(1, 10)),
-        ]
-        known = store.existing_msgids(session=session, msgids=candidates)
+        levels = [m.depth for m in rebuilt[seed.msgid]]
+        made_up = [rebuilt_msgid(seed.msgid, d) for d in levels]
+        known = store.existing_msgids(session=session, msgids=[*chain, *made_up])
         own = {seed.from_name: seed.from_email} if seed.from_email else {}
         mails = as_mails(
             seed.msgid, chain, rebuilt[seed.msgid], known.__contains__, {**emails, **own}

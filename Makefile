@@ -20,7 +20,11 @@ demo: $(STAMP)
 	$(BIN)/reviewbot import-mbox --db $(DEMO_DB) data/2016-October.txt.gz data/2023-July.txt.gz data/2023-August.txt.gz
 	$(BIN)/reviewbot series list --db $(DEMO_DB)
 
-test: $(STAMP)
+# the browser tests drive Debian's chromium (Playwright's own download does not work here)
+/usr/bin/chromium:
+	$(APT) update && $(APT) install -y chromium
+
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -54,7 +54,7 @@ def _highlighted(lines: list[str], path: str) -> list[Markup]:
     out = highlight(source, _lexer_for(path), _FORMATTER).split("\n")
     if len(out) < len(lines):  # never lose a line to a lexer's quirk
         return [escape(line) for line in lines]
-    return [Markup(html) for html in out[: len(lines)]]  # noqa: S704 - Pygments escapes
+    return [Markup(html) for html in out[: len(lines)]]  # Pygments escapes
 
 
 def diff_lines(text: str, path: str, old_start: int, new_start: int) -> list[DiffLine]:

@@ -161,9 +161,9 @@ def _apply_status(session: Session, ids: list[int]) -> dict[int, str]:
     """Per series, the outcome of its newest apply run: "applied" or the worst status."""
     conn = session.connection()
     newest = conn.execute(
-        select(RUN.c.series_id, func.max(RUN.c.id)).where(RUN.c.series_id.in_(ids)).group_by(
-            RUN.c.series_id
-        )
+        select(RUN.c.series_id, func.max(RUN.c.id))
+        .where(RUN.c.series_id.in_(ids))
+        .group_by(RUN.c.series_id)
     ).all()
     run_series = {run: sid for sid, run in newest}
     statuses: dict[int, Counter[str]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -106,7 +107,8 @@ def install(app: FastAPI) -> None:
         if not _wants_html(request):  # the API keeps its own error bodies
             handler = app.exception_handlers.get(ReviewbotError)
             if handler is not None:
-                return await handler(request, exc)  # type: ignore[no-any-return]
+                result = handler(request, exc)
+                return await result if inspect.isawaitable(result) else result
             return JSONResponse({"detail": str(exc)}, status_code=404)
         return _error(request, 404, "Not found", str(exc))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, and_, literal_column, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
@@ -69,19 +70,20 @@ def _file_ids(paths: tuple[str, ...]) -> Select:
     for path in paths:
         pattern = _like(path)
         conds.append(
-            or_(FILE.c.new_path.like(pattern, escape="\\"), FILE.c.old_path.like(pattern, escape="\\"))
+            or_(
+                FILE.c.new_path.like(pattern, escape="\\"),
+                FILE.c.old_path.like(pattern, escape="\\"),
+            )
         )
-    return (
-        select(PATCH.c.series_id)
-        .join(FILE, FILE.c.patch_id == PATCH.c.id)
-        .where(and_(*conds))
-    )
+    return select(PATCH.c.series_id).join(FILE, FILE.c.patch_id == PATCH.c.id).where(and_(*conds))
 
 
 def _word_ids(session: Session, words: tuple[str, ...]) -> Select:
     if session.get_bind().dialect.name == "sqlite":
-        hits = select(literal_column("rowid")).select_from(text("message_fts")).where(
-            text("message_fts MATCH :match").bindparams(match=fts_expression(words))
+        hits: Any = (
+            select(literal_column("rowid"))
+            .select_from(text("message_fts"))
+            .where(text("message_fts MATCH :match").bindparams(match=fts_expression(words)))
         )
         return select(MESSAGE.c.series_id).where(
             MESSAGE.c.id.in_(hits), MESSAGE.c.series_id.is_not(None)

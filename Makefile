@@ -17,8 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(BIN)/reviewbot import-mbox --db $(DEMO_DB) data/2016-October.txt.gz data/2023-July.txt.gz data/2023-August.txt.gz
-	$(BIN)/reviewbot series list --db $(DEMO_DB)
+	$(BIN)/reviewbot demo --db $(DEMO_DB)
 
 # the browser tests drive Debian's chromium (Playwright's own download does not work here)
 /usr/bin/chromium:
@@ -37,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_link.py
+	$(BIN)/python bench/bench_ui.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

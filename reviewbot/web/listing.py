@@ -10,7 +10,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, func, or_, select
@@ -80,8 +80,12 @@ def _month_range(month: str) -> tuple[datetime, datetime] | None:
     if not m or not 1 <= int(m.group(2)) <= 12:
         return None
     year, mon = int(m.group(1)), int(m.group(2))
-    end = datetime(year + 1, 1, 1) if mon == 12 else datetime(year, mon + 1, 1)
-    return datetime(year, mon, 1), end
+    end = (
+        datetime(year + 1, 1, 1, tzinfo=UTC)
+        if mon == 12
+        else datetime(year, mon + 1, 1, tzinfo=UTC)
+    )
+    return datetime(year, mon, 1, tzinfo=UTC), end
 
 
 def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:

@@ -12,6 +12,7 @@ from reviewbot import queries
 from reviewbot.errors import NotFound
 from reviewbot.queries import CONCERN, MESSAGE, PATCH
 from reviewbot.threads import ThreadNode
+from reviewbot.web.views import ensure_linked
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ def thread_page(session: Session, msgid: str) -> dict[str, Any]:
     """The reply tree containing `msgid`, each message with its body and anchors."""
     root: ThreadNode = queries.thread_of(session, msgid)
     found = queries.messages_by_msgid(session, [n.msgid for _d, n in root.walk()])
+    series_ids = sorted({m.series_id for m in found.values() if m.series_id})
+    if series_ids:  # the anchors shown are the linked concerns
+        ensure_linked(session, series_ids)
     patch_ids = [m.patch_id for m in found.values() if m.patch_id]
     patches = {
         r.id: r

@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(BIN)/reviewbot import-mbox --db $(DEMO_DB) data/2016-October.txt.gz data/2023-July.txt.gz data/2023-August.txt.gz
-	$(BIN)/reviewbot series list --db $(DEMO_DB)
+	$(BIN)/reviewbot demo --db $(DEMO_DB)
 
-test: $(STAMP)
+# the browser tests drive Debian's chromium (Playwright's own download does not work here)
+/usr/bin/chromium:
+	$(APT) update && $(APT) install -y chromium
+
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -33,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_link.py
+	$(BIN)/python bench/bench_ui.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

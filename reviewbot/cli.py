@@ -339,6 +339,40 @@ def serve(
     uvicorn.run("reviewbot.app:app_from_env", factory=True, host=host, port=port, workers=workers)
 
 
+DEMO_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@app.command("demo")
+def demo(
+    db: Annotated[str, typer.Option("--db", help="Database file to load the demo into.")] = (
+        "demo.db"
+    ),
+    data: Annotated[
+        Path, typer.Option("--data", help="Folder of mbox / .txt.gz archives to load.")
+    ] = DEMO_DATA,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Load the demo archive (data/) into a database, link it, and serve the web UI."""
+    from reviewbot import review
+
+    with _errors():
+        paths = sorted(p for p in data.glob("*") if p.name.endswith((".gz", ".mbox", ".txt")))
+        if not paths:
+            raise InputError(f"{data}: no archives to load (pass --data)")
+        engine = _engine(db)
+        report = import_paths(engine, paths)
+        with session_scope(engine) as session:
+            review.ensure_linked(session=session)
+        engine.dispose()
+    console.print(
+        f"loaded {len(paths)} archives: {report.messages_new} new messages, "
+        f"{report.series_new} new series",
+        markup=False,
+    )
+    serve(db=db, host=host, port=port, workers=1)
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -220,6 +220,8 @@ class Importer:
         self.reconstruct()
         with session_scope(self.engine) as session:
             rebuild_dirty(session=session)
+        with session_scope(self.engine) as session:
+            store.index_messages(session=session)  # in bulk: see migration 0006
         created = self.assembler.created
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)

@@ -105,6 +105,9 @@ def test_database_of_an_older_version_upgrades_and_keeps_its_data(tmp_path: Path
         assert conn.execute("select version_num from alembic_version").fetchone()[0] == head
         assert conn.execute("select title, review_dirty from series").fetchall() == [("t", 1)]
         assert conn.execute("select count(*) from patch").fetchone()[0] == 1
+        # 0006 indexed the messages it found for full-text search
+        found = conn.execute("select rowid from message_fts where message_fts match 'b'")
+        assert found.fetchall() == [(1,)]
 
 
 def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:

@@ -44,6 +44,10 @@ from reviewbot.store.scrape import (
     resolve_scrape_errors,
     save_month,
 )
+from reviewbot.store.search import (
+    index_messages,
+    index_pending,
+)
 from reviewbot.store.series import (
     PatchRecord,
     count_dirty,
@@ -110,4 +114,6 @@ __all__ = [
     "resolve_scrape_errors",
     "open_scrape_errors",
     "save_apply_run",
+    "index_messages",
+    "index_pending",
 ]

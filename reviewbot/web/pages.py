@@ -1,0 +1,133 @@
+"""The HTML routes: one function per page, each a thin wrapper over a read model."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reviewbot.deps import get_session
+from reviewbot.errors import NotFound, ReviewbotError
+from reviewbot.web import listing, patchview, threadview, views
+from reviewbot.web.templating import static_dir, templates
+
+router = APIRouter(include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session)]
+log = logging.getLogger(__name__)
+# the pages' own headers: no script, style or image from elsewhere, no framing
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = templates().TemplateResponse(request, name, context, status_code=status)
+    response.headers.update(_HEADERS)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> Response:
+    """The series list, with filters, search and pagination."""
+    filters = listing.filters_from(request.query_params)
+    page = listing.list_page(session, filters)
+    ids = [r.id for r in page.rows if r.open_concerns is None]
+    if ids:  # link the series shown, then read their counts again
+        views.ensure_linked(session, ids)
+        page = listing.list_page(session, filters)
+    return _page(request, "home.html", {"listing": page, "states": listing.STATES})
+
+
+@router.get("/series/{series_id}", response_class=HTMLResponse)
+def series(request: Request, series_id: int, session: SessionDep) -> Response:
+    """One series: cover letter, patches, versions, concerns."""
+    return _page(request, "series.html", views.series_page(session, series_id))
+
+
+@router.get("/patch/{patch_id}", response_class=HTMLResponse)
+def patch(request: Request, patch_id: int, session: SessionDep) -> Response:
+    """One patch: commit message, diff with concerns pinned, race diagrams."""
+    return _page(request, "patch.html", patchview.patch_page(session, patch_id))
+
+
+@router.get("/thread/{msgid:path}", response_class=HTMLResponse)
+def thread(request: Request, msgid: str, session: SessionDep) -> Response:
+    """The discussion containing a message, as a tree."""
+    return _page(request, "thread.html", threadview.thread_page(session, msgid))
+
+
+@router.get("/message/{msgid:path}", response_class=HTMLResponse)
+def message(request: Request, msgid: str, session: SessionDep) -> Response:
+    """One message, with its raw source."""
+    return _page(request, "message.html", threadview.message_page(session, msgid))
+
+
+@router.get("/raw/{msgid:path}", response_class=PlainTextResponse)
+def raw(msgid: str, session: SessionDep) -> Response:
+    """A message's raw source as text/plain (never rendered as HTML)."""
+    text = threadview.message_page(session, msgid)["raw"]
+    return PlainTextResponse(text, headers=_HEADERS)
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """A file of templates/static (CSS, JS, icon); only plain names, no paths."""
+    folder = static_dir()
+    path = folder / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise NotFound(f"no static file {name!r}")
+    headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return FileResponse(Path(path), headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api")
+
+
+def install(app: FastAPI) -> None:
+    """Give the app the web UI's error pages (404, 500) for everything outside /api."""
+    from fastapi.exception_handlers import http_exception_handler
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if not _wants_html(request):  # the API keeps its own error bodies
+            handler = app.exception_handlers.get(ReviewbotError)
+            if handler is not None:
+                result = handler(request, exc)
+                return await result if inspect.isawaitable(result) else result
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return _error(request, 404, "Not found", str(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if not _wants_html(request) or exc.status_code not in (404, 405):
+            return await http_exception_handler(request, exc)
+        title = "Not found" if exc.status_code == 404 else "Method not allowed"
+        return _error(request, exc.status_code, title, f"nothing at {request.url.path}")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("error serving %s", request.url.path, exc_info=exc)
+        return _error(request, 500, "Server error", "something went wrong on our side")
+
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)
+
+
+def _error(request: Request, status: int, title: str, detail: str) -> Response:
+    context = {"status": status, "title": title, "detail": detail}
+    return _page(request, "error.html", context, status=status)

@@ -15,11 +15,13 @@ from sqlmodel import Session
 from reviewbot import apply_io, rangediff
 from reviewbot.errors import NotFound
 from reviewbot.models import (
+    Concern,
     Hunk,
     Message,
     MessageRef,
     Patch,
     PatchFile,
+    RaceScenario,
     Series,
     Trailer,
 )
@@ -36,6 +38,8 @@ REF: Table = MessageRef.__table__  # type: ignore[attr-defined]
 FILE: Table = PatchFile.__table__  # type: ignore[attr-defined]
 HUNK: Table = Hunk.__table__  # type: ignore[attr-defined]
 TRAILER: Table = Trailer.__table__  # type: ignore[attr-defined]
+CONCERN: Table = Concern.__table__  # type: ignore[attr-defined]
+RACE: Table = RaceScenario.__table__  # type: ignore[attr-defined]
 
 
 def person(name: str, email: str) -> str:

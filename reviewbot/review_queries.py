@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from reviewbot.models import Concern, Message, Patch, RaceScenario
-from reviewbot.queries import all_rows, patch_msgids, person, target_id
-
-PATCH: Table = Patch.__table__  # type: ignore[attr-defined]
-MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
-CONCERN: Table = Concern.__table__  # type: ignore[attr-defined]
-RACE: Table = RaceScenario.__table__  # type: ignore[attr-defined]
+from reviewbot.queries import (
+    CONCERN,
+    MESSAGE,
+    PATCH,
+    RACE,
+    all_rows,
+    patch_msgids,
+    person,
+    target_id,
+)
 
 
 def concerns_of(session: Session, target: str, *, open_only: bool = False) -> list[dict[str, Any]]:

@@ -95,7 +95,6 @@ def test_keyboard_slash_focuses_search(site: str, page: Any) -> None:
     assert page.locator("table.series-list tbody tr").count() >= 1
 
 
-@pytest.mark.xfail(reason="needs issue 5 reconstruction wiring", strict=False)
 def test_seed_thread_reconstructed_patch(site: str, page: Any) -> None:
     """The 2016 seed reply's quoted patch 01: reconstructed hunk, its concerns, the races."""
     page.goto(site + "/?month=2016-10")
@@ -105,7 +104,20 @@ def test_seed_thread_reconstructed_patch(site: str, page: Any) -> None:
     page.wait_for_url("**/patch/*")
     assert page.locator("h1 .badge.reconstructed, p.meta .badge.reconstructed").count() >= 1
     hunks = page.locator("section.hunk.reconstructed")
-    assert hunks.count() >= 1
-    assert hunks.locator(".concern").count() >= 1
-    assert page.locator("svg.race").count() >= 1
+    assert hunks.count() == 1
+    hunk = hunks.first
+    assert "@@ -151,6 +151,7 @@ qemuProcessHandleAgentEOF" in hunk.inner_text()
+    assert "priv->agentError = false;" in hunk.inner_text()
+    concerns = hunk.locator(".concern")
+    assert concerns.count() == 3  # John Ferlan's inline comments, at new lines 153, 154, 157
+    assert all("John Ferlan" in concerns.nth(i).inner_text() for i in range(3))
+    assert "Usually on domain shutdown event comes first" in page.content()  # commit message
+    races = page.locator("figure.race-figure")
+    assert races.count() == 2  # the shutdown interleaving, and the race with A/B alternatives
+    alternatives = page.locator("details.alternative")
+    assert alternatives.count() == 2  # each drawn as a diagram of its own
+    assert alternatives.locator("svg.race").count() == 2
+    text = page.content()
+    assert "IO loop thread" in text and "worker pool" in text
+    assert "qemuConnectAgent wins" in text
     screenshot(page, "seed-patch")

@@ -59,6 +59,15 @@ class FileView:
 
 
 @dataclass(frozen=True)
+class AlternativeView:
+    """One competing order of a race ("A. qemuConnectAgent wins") and its own diagram."""
+
+    label: str
+    text: str
+    svg: Markup
+
+
+@dataclass(frozen=True)
 class RaceView:
     """A race scenario with its diagram and the hunks it is linked to."""
 
@@ -66,7 +75,7 @@ class RaceView:
     message_msgid: str
     svg: Markup
     outcome: str
-    alternatives: tuple[str, ...]
+    alternatives: tuple[AlternativeView, ...]
     links: tuple[dict[str, Any], ...]  # with "anchor" when the hunk is on this page
     evidence: tuple[str, ...]
 
@@ -114,7 +123,7 @@ def _files(session: Session, patch: Any, concerns: list[dict[str, Any]], races: 
                 r["id"]
                 for r in races
                 if any(
-                    lk.get("patch_key") == patch.msgid
+                    lk.get("patch_msgid") == patch.msgid
                     and lk.get("file") == path
                     and lk.get("hunk") == index
                     for lk in r["links"]
@@ -135,22 +144,33 @@ def _files(session: Session, patch: Any, concerns: list[dict[str, Any]], races: 
     return out
 
 
-def _race_view(race: dict[str, Any], anchors: dict[tuple[str, int], str], msgid: str) -> RaceView:
-    steps = [
+def _steps(raw: list[dict[str, Any]]) -> list[RaceStep]:
+    return [
         RaceStep(
             str(s.get("label", "")),
             str(s.get("actor") or "?"),
             str(s.get("text", "")),
             tuple(s.get("identifiers", ())),
         )
-        for s in race["steps"]
+        for s in raw
     ]
+
+
+def _alternative(alt: dict[str, Any], actors: list[str], evidence: str) -> AlternativeView:
+    label, text = str(alt.get("label", "")), str(alt.get("text", ""))
+    steps = _steps(alt.get("steps", []))
+    title = f"Alternative {label}: {text}"
+    return AlternativeView(label, text, race_svg(actors, steps, title=title, evidence=evidence))
+
+
+def _race_view(race: dict[str, Any], anchors: dict[tuple[str, int], str], msgid: str) -> RaceView:
+    steps = _steps(race["steps"])
     evidence = "; ".join(race["evidence"])
     links = tuple(
         dict(
             lk,
             anchor=anchors.get((lk.get("file"), lk.get("hunk")))
-            if lk.get("patch_key") == msgid
+            if lk.get("patch_msgid") == msgid
             else None,
         )
         for lk in race["links"]
@@ -163,7 +183,7 @@ def _race_view(race: dict[str, Any], anchors: dict[tuple[str, int], str], msgid:
         race["message_msgid"],
         svg,
         race["outcome"],
-        tuple(race["alternatives"]),
+        tuple(_alternative(a, race["actors"], evidence) for a in race["alternatives"]),
         links,
         tuple(race["evidence"]),
     )
@@ -185,7 +205,7 @@ def patch_page(session: Session, patch_id: int) -> dict[str, Any]:
         r
         for r in queries.races_of(session, patch.series_id)
         if r["message_msgid"] in replies
-        or any(lk.get("patch_key") == patch.msgid for lk in r["links"])
+        or any(lk.get("patch_msgid") == patch.msgid for lk in r["links"])
     ]
     files = _files(session, patch, concerns, races)
     anchors = {(f.path, h.index): h.anchor for f in files for h in f.hunks}

@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 DEMO_DB ?= demo.db
 APT := DEBIAN_FRONTEND=noninteractive apt-get
 
@@ -12,8 +13,14 @@ $(STAMP): pyproject.toml
 	@command -v git >/dev/null || { $(APT) update && $(APT) install -y git; }
 	@$(PY) -m venv $(VENV) 2>/dev/null || { $(APT) update && $(APT) install -y python3-venv && $(PY) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+# test tools (pytest, Playwright's driver, linters) only for the targets that use them:
+# `make demo` on a fresh clone stays quick
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
 
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
@@ -23,15 +30,15 @@ demo: $(STAMP)
 /usr/bin/chromium:
 	$(APT) update && $(APT) install -y chromium
 
-test: $(STAMP) /usr/bin/chromium
+test: $(DEV_STAMP) /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check reviewbot tests bench migrations
 	$(BIN)/ruff format --check reviewbot tests bench migrations
 	$(BIN)/mypy reviewbot
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_apply.py

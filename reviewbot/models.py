@@ -82,6 +82,9 @@ class Series(SQLModel, table=True):
     dirty: bool = Field(default=True, index=True)
     # concerns and races are linked on demand (they cost more than the import)
     review_dirty: bool = Field(default=True, index=True)
+    # set by maintainers through the API or `state set` (patchwork's fields)
+    delegate: str | None = None
+    archived: bool = False
 
 
 class Patch(SQLModel, table=True):
@@ -103,6 +106,8 @@ class Patch(SQLModel, table=True):
     removed: int = 0
     state: str = "new"
     state_reason: str = ""
+    delegate: str | None = None
+    archived: bool = False
 
 
 class PatchFile(SQLModel, table=True):
@@ -265,3 +270,38 @@ class RaceScenario(SQLModel, table=True):
     alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     links: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     evidence: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token: only its sha256 is stored; the token is shown once, at creation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user: str
+    token_hash: str = Field(unique=True, max_length=64)
+    read_only: bool = False
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """One change: who, when, what, from -> to; written by the API, the CLI and import.
+
+    `target` is "patch", "series" or "concern"; `via` is "api", "cli" or "mail"
+    (a state inferred from the thread). `concern_key` ("reply_id:position")
+    names a concern across rebuilds, which change concern ids.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(index=True)
+    category: str = Field(index=True, max_length=64)
+    actor: str
+    via: str = Field(max_length=8)
+    target: str = Field(max_length=16)
+    target_id: int
+    series_id: int | None = Field(default=None, index=True)
+    patch_id: int | None = Field(default=None, index=True)
+    concern_key: str | None = Field(default=None, index=True, max_length=64)
+    field: str = Field(max_length=32)
+    old_value: str | None = None
+    new_value: str | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from reviewbot import store
+from reviewbot.events import inferred_state_events
 from reviewbot.series import VersionCandidate, find_supersedes, link_versions, missing_numbers
 from reviewbot.series import norm_title as make_norm_title
 from reviewbot.state import Reply, Verdict, infer_patch_state, infer_series_state, unquoted
@@ -269,6 +270,7 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
     """Infer every patch's and series' state; clears the dirty flag."""
     patch_updates: list[tuple[int, str, str]] = []
     series_updates: list[tuple[int, dict[str, Any]]] = []
+    moved: list[tuple[str, int, int, int | None, str, str]] = []  # for the event log
     for w in work.values():
         newer_id = w.row["superseded_by_id"]
         newer = f"series #{newer_id}" if newer_id else None
@@ -279,7 +281,9 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
             verdict = infer_patch_state(own + on_cover, w.row["submitter_email"], newer)
             verdicts.append(verdict)
             patch_updates.append((p.id, verdict.state.value, verdict.reason))
+            moved.append(("patch", p.id, w.id, p.id, p.state, verdict.state.value))
         series = infer_series_state(verdicts, newer)
+        moved.append(("series", w.id, w.id, None, w.row["state"], series.state.value))
         series_updates.append(
             (
                 w.id,
@@ -293,6 +297,7 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
         )
     store.update_patch_states(session=session, rows=patch_updates)
     store.update_many_series(session=session, updates=series_updates)
+    store.save_events(session=session, rows=inferred_state_events(moved))
 
 
 def _reply(row: Any, on_cover: bool) -> Reply:

@@ -9,6 +9,12 @@ per noun; callers use `store.<function>`.
 from reviewbot.store.apply import (
     save_apply_run,
 )
+from reviewbot.store.events import (
+    load_target,
+    reapply_concern_statuses,
+    save_events,
+    set_if_unchanged,
+)
 from reviewbot.store.messages import (
     existing_msgids,
     find_placed,
@@ -55,6 +61,12 @@ from reviewbot.store.series import (
     update_patch_states,
     update_series,
 )
+from reviewbot.store.tokens import (
+    load_token_by_hash,
+    load_tokens,
+    revoke_token,
+    save_token,
+)
 
 __all__ = [
     "load_placed_replies",
@@ -96,4 +108,12 @@ __all__ = [
     "resolve_scrape_errors",
     "open_scrape_errors",
     "save_apply_run",
+    "save_events",
+    "load_target",
+    "set_if_unchanged",
+    "reapply_concern_statuses",
+    "save_token",
+    "load_token_by_hash",
+    "load_tokens",
+    "revoke_token",
 ]

@@ -333,6 +333,13 @@ def serve(
     uvicorn.run("reviewbot.app:app_from_env", factory=True, host=host, port=port, workers=workers)
 
 
+# registered last: their module uses the helpers above
+from reviewbot.cli_api import state_app, token_app  # noqa: E402
+
+app.add_typer(token_app, name="token")
+app.add_typer(state_app, name="state")
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.errors import NotFound, ReviewbotError
+from reviewbot.errors import InputError, NotFound, ReviewbotError
 from reviewbot.state import State
 from reviewbot.tokens import utcnow
 
@@ -107,16 +108,40 @@ def apply_changes(
         session=session, target=target, target_id=row.id, expected=expected, values=new
     ):
         raise Conflict(f"{target} {row.id} was changed by somebody else; read it again")
-    store.save_events(session=session, rows=[_event(c, row, actor, via, note) for c in changes])
+    now = utcnow()  # one write, one moment: a poll sees all of its fields or none
+    rows = [_event(c, row, actor, via, note, now) for c in changes]
+    store.save_events(session=session, rows=rows)
     return changes
 
 
-def _event(change: Change, row: Any, actor: str, via: str, note: str) -> dict[str, Any]:
+def parse_target(text: str) -> tuple[str, int]:
+    """ "7" is series 7 and "p42" patch 42, as the `concerns` command reads them."""
+    kind = "patch" if text[:1].lower() == "p" else "series"
+    digits = text[1:] if kind == "patch" else text
+    if not digits.isdigit():
+        raise InputError(f"{text!r}: expected a series id (7) or a patch id (p42)")
+    return kind, int(digits)
+
+
+def set_state(
+    *, session: Session, target: str, row: Any, state: str, actor: str, via: str
+) -> list[Change]:
+    """Set a patch's or series' state; InputError naming the allowed ones for any other."""
+    if state not in PATCH_STATES:
+        raise InputError(f"unknown state {state!r}: expected one of {', '.join(PATCH_STATES)}")
+    return apply_changes(
+        session=session, target=target, row=row, values={"state": state}, actor=actor, via=via
+    )
+
+
+def _event(
+    change: Change, row: Any, actor: str, via: str, note: str, now: datetime
+) -> dict[str, Any]:
     target = change.target
     series_id = row.id if target == "series" else row.series_id
     patch_id = row.id if target == "patch" else getattr(row, "patch_id", None)
     return {
-        "created_at": utcnow(),
+        "created_at": now,
         "category": _CATEGORY[change.field].format(target=target),
         "actor": actor,
         "via": via,

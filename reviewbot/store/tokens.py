@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from reviewbot.models import ApiToken
-from reviewbot.store._base import _t
+from reviewbot.store._base import _insert_returning_ids, _t
 
 
 def save_token(
@@ -18,8 +18,9 @@ def save_token(
     """Insert a token; return its id."""
     table = _t(ApiToken)
     row = {"user": user, "token_hash": token_hash, "read_only": read_only, "created_at": now}
-    result = session.connection().execute(insert(table).returning(table.c.id), [row])
-    return int(result.scalar_one())
+    # read RETURNING to the end: an unfinished statement keeps the commit from happening
+    (token_id,) = _insert_returning_ids(session, table, [row])
+    return token_id
 
 
 def load_token_by_hash(*, session: Session, token_hash: str) -> Any | None:

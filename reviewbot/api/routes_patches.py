@@ -36,6 +36,7 @@ FileQ = Annotated[
 OpenQ = Annotated[bool | None, Query(description="With (true) or without open concerns.")]
 ArchivedQ = Annotated[bool | None, Query(description="Archived (true) or not.")]
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A body that cannot be read as JSON"},
     401: {"model": Problem, "description": "No token, or an invalid or revoked one"},
     403: {"model": Problem, "description": "A read-only token"},
     404: {"model": Problem, "description": "No such resource"},

@@ -97,14 +97,14 @@ class Patch(SQLModel, table=True):
     subject: str = ""
     title: str = ""
     author_name: str = ""
-    author_email: str = ""
+    author_email: str = Field(default="", index=True)
     commit_message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     diffstat: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     diff: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     diff_error: str | None = None
     added: int = 0
     removed: int = 0
-    state: str = "new"
+    state: str = Field(default="new", index=True)
     state_reason: str = ""
     delegate: str | None = None
     archived: bool = False

@@ -28,6 +28,9 @@ def upgrade() -> None:
             table,
             sa.Column("archived", sa.Boolean(), nullable=False, server_default=sa.false()),
         )
+    # the API's patch lists filter on these
+    op.create_index("ix_patch_author_email", "patch", ["author_email"])
+    op.create_index("ix_patch_state", "patch", ["state"])
     op.create_table(
         "apitoken",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -62,6 +65,8 @@ def downgrade() -> None:
     """Revert this migration."""
     op.drop_table("event")
     op.drop_table("apitoken")
+    op.drop_index("ix_patch_state", "patch")
+    op.drop_index("ix_patch_author_email", "patch")
     for table in ("patch", "series"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("archived")

@@ -18,7 +18,7 @@ from reviewbot.api.models import (
     PersonPublic,
 )
 from reviewbot.api.paging import Page, fetch_page, list_response, page_params
-from reviewbot.api.routes_patches import NOT_FOUND, Id, SessionDep
+from reviewbot.api.routes_patches import NOT_FOUND, Id, ReadSession
 
 router = APIRouter()
 _COVERS = TypeAdapter(list[CoverPublic])
@@ -27,9 +27,9 @@ _PEOPLE = TypeAdapter(list[PersonPublic])
 
 
 @router.get("/covers", response_model=list[CoverPublic], tags=["covers"])
-def list_covers(
+async def list_covers(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     f: Annotated[Filters, Depends(common_filters)],
     page: Annotated[Page, Depends(page_params)],
 ) -> Response:
@@ -39,15 +39,15 @@ def list_covers(
 
 
 @router.get("/covers/{cover_id}", response_model=CoverDetail, responses=NOT_FOUND, tags=["covers"])
-def get_cover(cover_id: Id, request: Request, session: SessionDep) -> Response:
+async def get_cover(cover_id: Id, request: Request, session: ReadSession) -> Response:
     """One cover letter (ETag; If-None-Match gives 304)."""
     return detail_response(request, reads.cover_detail(session, cover_id))
 
 
 @router.get("/messages", response_model=list[MessagePublic], tags=["messages"])
-def list_messages(
+async def list_messages(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     f: Annotated[Filters, Depends(common_filters)],
     page: Annotated[Page, Depends(page_params)],
     patch: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Replies to a patch.")] = None,
@@ -61,19 +61,19 @@ def list_messages(
 @router.get(
     "/messages/{msgid:path}", response_model=MessageDetail, responses=NOT_FOUND, tags=["messages"]
 )
-def get_message(
+async def get_message(
     msgid: Annotated[str, Path(min_length=1, max_length=998, description="A Message-ID.")],
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
 ) -> Response:
     """One message by its Message-ID (ETag; If-None-Match gives 304)."""
     return detail_response(request, reads_more.message_detail(session, msgid))
 
 
 @router.get("/people", response_model=list[PersonPublic], tags=["people"])
-def list_people(
+async def list_people(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     page: Annotated[Page, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=TEXT, description="Part of a name/address.")] = None,
 ) -> Response:
@@ -84,10 +84,10 @@ def list_people(
 
 
 @router.get("/people/{email}", response_model=PersonPublic, responses=NOT_FOUND, tags=["people"])
-def get_person(
+async def get_person(
     email: Annotated[str, Path(max_length=TEXT, description="An e-mail address.")],
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
 ) -> Response:
     """One person by address, with how many messages, patches and series they sent."""
     return detail_response(request, reads_more.person_detail(session, email))

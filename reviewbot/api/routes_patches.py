@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, TypeAdapter
 from sqlmodel import Session
 
@@ -12,7 +13,7 @@ from reviewbot import events
 from reviewbot.api import export, reads
 from reviewbot.api.auth import writer
 from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
-from reviewbot.api.http import check_if_match, detail_response
+from reviewbot.api.http import check_if_match, detail_response, read_session
 from reviewbot.api.models import (
     PatchDetail,
     PatchPublic,
@@ -28,6 +29,7 @@ from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSession = Annotated[Session, Depends(read_session)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 StateQ = Annotated[PatchState | None, Query(description="Only this state.")]
 FileQ = Annotated[
@@ -63,9 +65,9 @@ def _linked(session: Session, open_concerns: bool | None, series: int | None) ->
 
 
 @router.get("/series", response_model=list[SeriesPublic], tags=["series"])
-def list_series(
+async def list_series(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     f: Annotated[Filters, Depends(common_filters)],
     page: Annotated[Page, Depends(page_params)],
     state: StateQ = None,
@@ -74,7 +76,7 @@ def list_series(
     archived: ArchivedQ = None,
 ) -> Response:
     """Series, newest first."""
-    _linked(session, open_concerns, f.series)
+    await run_in_threadpool(_linked, session, open_concerns, f.series)
     stmt = reads.series_statement(
         f, state=state, file=file, open_concerns=open_concerns, archived=archived
     )
@@ -85,13 +87,13 @@ def list_series(
 @router.get(
     "/series/{series_id}", response_model=SeriesDetail, responses=NOT_FOUND, tags=["series"]
 )
-def get_series(series_id: Id, request: Request, session: SessionDep) -> Response:
+async def get_series(series_id: Id, request: Request, session: ReadSession) -> Response:
     """One series with its patches (ETag; If-None-Match gives 304)."""
     return detail_response(request, reads.series_detail(session, series_id))
 
 
 @router.get("/series/{series_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["series"])
-def series_mbox(series_id: Id, session: SessionDep) -> Response:
+async def series_mbox(series_id: Id, session: ReadSession) -> Response:
     """The series as an mbox for `git am`, with the trailers given on the list."""
     body = export.mbox_of_series(session, series_id)
     return _mbox(body, f"series-{series_id}.mbox")
@@ -114,9 +116,9 @@ def update_series(
 
 
 @router.get("/patches", response_model=list[PatchPublic], tags=["patches"])
-def list_patches(
+async def list_patches(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     f: Annotated[Filters, Depends(common_filters)],
     page: Annotated[Page, Depends(page_params)],
     state: StateQ = None,
@@ -125,7 +127,7 @@ def list_patches(
     archived: ArchivedQ = None,
 ) -> Response:
     """Patches, newest first."""
-    _linked(session, open_concerns, f.series)
+    await run_in_threadpool(_linked, session, open_concerns, f.series)
     stmt = reads.patch_statement(
         f, state=state, file=file, open_concerns=open_concerns, archived=archived
     )
@@ -136,13 +138,13 @@ def list_patches(
 @router.get(
     "/patches/{patch_id}", response_model=PatchDetail, responses=NOT_FOUND, tags=["patches"]
 )
-def get_patch(patch_id: Id, request: Request, session: SessionDep) -> Response:
+async def get_patch(patch_id: Id, request: Request, session: ReadSession) -> Response:
     """One patch with its diff and trailers (ETag; If-None-Match gives 304)."""
     return detail_response(request, reads.patch_detail(session, patch_id))
 
 
 @router.get("/patches/{patch_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["patches"])
-def patch_mbox(patch_id: Id, session: SessionDep) -> Response:
+async def patch_mbox(patch_id: Id, session: ReadSession) -> Response:
     """The patch as an mbox for `git am`, with the trailers given on the list."""
     return _mbox(export.mbox_of_patch(session, patch_id), f"patch-{patch_id}.mbox")
 

@@ -21,7 +21,7 @@ from reviewbot.api.models import (
     RacePublic,
 )
 from reviewbot.api.paging import Page, fetch_page, list_response, page_params
-from reviewbot.api.routes_patches import NOT_FOUND, WRITE_ERRORS, Id, SessionDep
+from reviewbot.api.routes_patches import NOT_FOUND, WRITE_ERRORS, Id, ReadSession, SessionDep
 from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
@@ -131,9 +131,9 @@ def get_race(race_id: Id, request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/events", response_model=list[EventPublic], tags=["events"])
-def list_events(
+async def list_events(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     f: Annotated[Filters, Depends(common_filters)],
     page: Annotated[Page, Depends(page_params)],
     category: Annotated[Category | None, Query(description="Only this kind of change.")] = None,
@@ -147,6 +147,6 @@ def list_events(
 
 
 @router.get("/events/{event_id}", response_model=EventPublic, responses=NOT_FOUND, tags=["events"])
-def get_event(event_id: Id, request: Request, session: SessionDep) -> Response:
+async def get_event(event_id: Id, request: Request, session: ReadSession) -> Response:
     """One event."""
     return detail_response(request, reads_more.event_detail(session, event_id))

@@ -33,6 +33,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_link.py
+	@command -v wrk >/dev/null || $(APT) install -y wrk || { $(APT) update && $(APT) install -y wrk; } \
+		|| echo "no wrk: bench_api.py falls back to its asyncio load generator"
+	$(BIN)/python bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

@@ -90,6 +90,8 @@ class Series(SQLModel, table=True):
 class Patch(SQLModel, table=True):
     """One patch mail of a series, with its diff taken apart."""
 
+    # the API's patch lists filter by submitter and state together
+    __table_args__ = (Index("ix_patch_author_state", "author_email", "state"),)
     id: int | None = Field(default=None, primary_key=True)
     series_id: int = Field(foreign_key="series.id", index=True)
     message_id: int = Field(foreign_key="message.id", unique=True)
@@ -97,7 +99,7 @@ class Patch(SQLModel, table=True):
     subject: str = ""
     title: str = ""
     author_name: str = ""
-    author_email: str = Field(default="", index=True)
+    author_email: str = ""
     commit_message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     diffstat: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     diff: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

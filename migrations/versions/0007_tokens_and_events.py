@@ -29,7 +29,7 @@ def upgrade() -> None:
             sa.Column("archived", sa.Boolean(), nullable=False, server_default=sa.false()),
         )
     # the API's patch lists filter on these
-    op.create_index("ix_patch_author_email", "patch", ["author_email"])
+    op.create_index("ix_patch_author_state", "patch", ["author_email", "state"])
     op.create_index("ix_patch_state", "patch", ["state"])
     op.create_table(
         "apitoken",
@@ -66,7 +66,7 @@ def downgrade() -> None:
     op.drop_table("event")
     op.drop_table("apitoken")
     op.drop_index("ix_patch_state", "patch")
-    op.drop_index("ix_patch_author_email", "patch")
+    op.drop_index("ix_patch_author_state", "patch")
     for table in ("patch", "series"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("archived")

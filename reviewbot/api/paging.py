@@ -39,10 +39,14 @@ def page_params(
     return Page(page, per_page)
 
 
-def fetch_page(session: Session, stmt: Select[Any], page: Page) -> tuple[list[Any], int]:
-    """The rows of one page of `stmt` and how many rows it has in all."""
+def fetch_page(
+    session: Session, stmt: Select[Any], page: Page, count: Select[Any] | None = None
+) -> tuple[list[Any], int]:
+    """The rows of one page of `stmt` and how many rows it has in all (`count` when given)."""
     conn = session.connection()
-    total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if count is None:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = conn.execute(count)
     rows = conn.execute(stmt.limit(page.per_page).offset(page.offset)).all()
     return list(rows), int(total.scalar_one())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, or_, select
 from sqlmodel import Session
 
 from reviewbot.api.filters import Filters, path_match, person_match, text_match, time_range
@@ -127,16 +127,20 @@ def _patch_base(cols: list[Any] | None = None) -> Select[Any]:
     )
 
 
-def patch_statement(
+def patch_conditions(
     f: Filters,
     *,
     state: str | None,
     file: str | None,
     open_concerns: bool | None,
     archived: bool | None,
-) -> Select[Any]:
-    """The filtered patch list, newest first."""
-    conds: list[ColumnElement[bool]] = time_range(f, MESSAGE.c.date)
+) -> list[ColumnElement[bool]]:
+    """The patch list's filters, on the patch table alone (so counting needs no join)."""
+    conds: list[ColumnElement[bool]] = []
+    if f.msgid or f.since or f.before:
+        mail = [MESSAGE.c.msgid == f.msgid] if f.msgid else []
+        mail += time_range(f, MESSAGE.c.date)
+        conds.append(PATCH.c.message_id.in_(select(MESSAGE.c.id).where(*mail)))
     if state:
         conds.append(PATCH.c.state == state)
     if archived is not None:
@@ -145,8 +149,6 @@ def patch_statement(
         conds.append(person_match(f.submitter, PATCH.c.author_name, PATCH.c.author_email))
     if f.series:
         conds.append(PATCH.c.series_id == f.series)
-    if f.msgid:
-        conds.append(MESSAGE.c.msgid == f.msgid)
     if f.q:
         conds.append(text_match(f.q, PATCH.c.subject, PATCH.c.commit_message))
     if file:
@@ -155,7 +157,21 @@ def patch_statement(
     if open_concerns is not None:
         has_open = exists().where(CONCERN.c.patch_id == PATCH.c.id, CONCERN.c.status == "open")
         conds.append(has_open if open_concerns else ~has_open)
-    return _patch_base().where(*conds).order_by(MESSAGE.c.date.desc(), PATCH.c.id.desc())
+    return conds
+
+
+def patch_statement(conds: list[ColumnElement[bool]]) -> Select[Any]:
+    """The filtered patch list, newest (highest id: imported last) first.
+
+    By id, as patchwork orders: an index on the filtered columns then yields the
+    page without sorting every match by date.
+    """
+    return _patch_base().where(*conds).order_by(PATCH.c.id.desc())
+
+
+def patch_count(conds: list[ColumnElement[bool]]) -> Select[Any]:
+    """How many patches the filters match."""
+    return select(func.count()).select_from(PATCH).where(*conds)
 
 
 def patch_public(r: Any) -> PatchPublic:
@@ -184,9 +200,33 @@ def _patch_fields(r: Any) -> dict[str, Any]:
     }
 
 
+# the patch detail is the hot path: its statements are built once, with parameters
+_PATCH_BY_ID = _patch_base(list(PATCH.c)).where(PATCH.c.id == bindparam("patch_id"))
+_FILES_OF = select(FILE).where(FILE.c.patch_id == bindparam("patch_id")).order_by(FILE.c.position)
+_REPLIES_TO = (
+    select(MESSAGE.c.msgid)
+    .where(MESSAGE.c.patch_id == bindparam("patch_id"), MESSAGE.c.kind.in_(("reply", "other")))
+    .order_by(MESSAGE.c.date, MESSAGE.c.id)
+)
+# a patch's own trailers, then the cover letter's (patch_id NULL), which apply to all
+_TRAILERS_OF = (
+    select(TRAILER, MESSAGE.c.msgid)
+    .join(MESSAGE, MESSAGE.c.id == TRAILER.c.message_id)
+    .where(
+        TRAILER.c.series_id == bindparam("series_id"),
+        or_(TRAILER.c.patch_id.is_(None), TRAILER.c.patch_id == bindparam("patch_id")),
+    )
+    .order_by(TRAILER.c.patch_id.is_(None), TRAILER.c.id)
+)
+
+
+def _run(session: Session, stmt: Any, **params: Any) -> list[Any]:
+    return list(session.connection().execute(stmt, params).all())
+
+
 def patch_row(session: Session, patch_id: int) -> Any:
     """The full patch row with its msgid and date; NotFound when there is none."""
-    found = _rows(session, _patch_base(list(PATCH.c)).where(PATCH.c.id == patch_id))
+    found = _run(session, _PATCH_BY_ID, patch_id=patch_id)
     if not found:
         raise NotFound(f"no patch with id {patch_id}")
     return found[0]
@@ -195,15 +235,8 @@ def patch_row(session: Session, patch_id: int) -> Any:
 def patch_detail(session: Session, patch_id: int) -> PatchDetail:
     """One patch with its diff, files, trailers (its own and the cover's) and replies."""
     r = patch_row(session, patch_id)
-    files = _rows(
-        session, select(FILE).where(FILE.c.patch_id == patch_id).order_by(FILE.c.position)
-    )
-    replies = _rows(
-        session,
-        select(MESSAGE.c.msgid)
-        .where(MESSAGE.c.patch_id == patch_id, MESSAGE.c.kind.in_(("reply", "other")))
-        .order_by(MESSAGE.c.date, MESSAGE.c.id),
-    )
+    files = _run(session, _FILES_OF, patch_id=patch_id)
+    replies = _run(session, _REPLIES_TO, patch_id=patch_id)
     return PatchDetail(
         **_patch_fields(r),
         commit_message=r.commit_message,
@@ -230,16 +263,7 @@ def trailers_of(session: Session, series_id: int, patch_id: int | None) -> list[
 
     With `patch_id` None: only the cover letter's, which apply to every patch.
     """
-    where: ColumnElement[bool] = TRAILER.c.patch_id.is_(None)
-    if patch_id is not None:
-        where = or_(where, TRAILER.c.patch_id == patch_id)
-    rows = _rows(
-        session,
-        select(TRAILER, MESSAGE.c.msgid)
-        .join(MESSAGE, MESSAGE.c.id == TRAILER.c.message_id)
-        .where(TRAILER.c.series_id == series_id, where)
-        .order_by(TRAILER.c.patch_id.is_(None), TRAILER.c.id),
-    )
+    rows = _run(session, _TRAILERS_OF, series_id=series_id, patch_id=patch_id)
     return [
         TrailerPublic(
             name=t.name,

@@ -126,12 +126,12 @@ async def list_patches(
     open_concerns: OpenQ = None,
     archived: ArchivedQ = None,
 ) -> Response:
-    """Patches, newest first."""
+    """Patches, most recently imported first."""
     await run_in_threadpool(_linked, session, open_concerns, f.series)
-    stmt = reads.patch_statement(
+    conds = reads.patch_conditions(
         f, state=state, file=file, open_concerns=open_concerns, archived=archived
     )
-    rows, total = fetch_page(session, stmt, page)
+    rows, total = fetch_page(session, reads.patch_statement(conds), page, reads.patch_count(conds))
     return list_response(request, _PATCH_LIST, [reads.patch_public(r) for r in rows], page, total)
 
 

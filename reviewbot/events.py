@@ -100,6 +100,8 @@ def apply_changes(
         return []
     expected = {k: getattr(row, k) for k in fields}
     new = {c.field: c.new for c in changes}
+    if "state" in new:  # rebuild leaves a state set by hand alone
+        new["state_by"] = actor
     # a manual value replaces the inferred reason, so `series show` says who set it
     new["status_reason" if target == "concern" else "state_reason"] = f"set by {actor}" + (
         f": {note}" if note else ""

@@ -85,6 +85,7 @@ class Series(SQLModel, table=True):
     # set by maintainers through the API or `state set` (patchwork's fields)
     delegate: str | None = None
     archived: bool = False
+    state_by: str | None = None  # who set `state` by hand; None: inferred from mail
 
 
 class Patch(SQLModel, table=True):
@@ -110,6 +111,7 @@ class Patch(SQLModel, table=True):
     state_reason: str = ""
     delegate: str | None = None
     archived: bool = False
+    state_by: str | None = None  # who set `state` by hand; None: inferred from mail
 
 
 class PatchFile(SQLModel, table=True):

@@ -22,7 +22,14 @@ from reviewbot import store
 from reviewbot.events import inferred_state_events
 from reviewbot.series import VersionCandidate, find_supersedes, link_versions, missing_numbers
 from reviewbot.series import norm_title as make_norm_title
-from reviewbot.state import Reply, Verdict, infer_patch_state, infer_series_state, unquoted
+from reviewbot.state import (
+    Reply,
+    State,
+    Verdict,
+    infer_patch_state,
+    infer_series_state,
+    unquoted,
+)
 from reviewbot.subject import parse_subject
 from reviewbot.trailers import find_trailers
 
@@ -277,24 +284,20 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
         on_cover = [_reply(r, True) for r in w.replies.get(None, [])]
         verdicts: list[Verdict] = []
         for p in w.patches:
+            if p.state_by:  # a maintainer's state stands until they change it
+                verdicts.append(Verdict(State(p.state), p.state_reason))
+                continue
             own = [_reply(r, False) for r in w.replies.get(p.id, [])]
             verdict = infer_patch_state(own + on_cover, w.row["submitter_email"], newer)
             verdicts.append(verdict)
             patch_updates.append((p.id, verdict.state.value, verdict.reason))
             moved.append(("patch", p.id, w.id, p.id, p.state, verdict.state.value))
-        series = infer_series_state(verdicts, newer)
-        moved.append(("series", w.id, w.id, None, w.row["state"], series.state.value))
-        series_updates.append(
-            (
-                w.id,
-                {
-                    "state": series.state.value,
-                    "state_reason": series.reason,
-                    "dirty": False,
-                    "review_dirty": True,
-                },
-            )
-        )
+        values: dict[str, Any] = {"dirty": False, "review_dirty": True}
+        if not w.row["state_by"]:
+            series = infer_series_state(verdicts, newer)
+            values.update(state=series.state.value, state_reason=series.reason)
+            moved.append(("series", w.id, w.id, None, w.row["state"], series.state.value))
+        series_updates.append((w.id, values))
     store.update_patch_states(session=session, rows=patch_updates)
     store.update_many_series(session=session, updates=series_updates)
     store.save_events(session=session, rows=inferred_state_events(moved))

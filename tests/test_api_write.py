@@ -124,6 +124,27 @@ def test_series_write_and_unknown_state(engine: Engine, client: TestClient) -> N
     assert gone.status_code == 404
 
 
+def test_a_state_set_by_hand_outlives_the_next_import(engine: Engine, client: TestClient) -> None:
+    from reviewbot.rebuild import rebuild_dirty
+
+    token = auth(make_token(engine, "alice"))
+    v2 = client.get(f"{API}/series", params={"state": "accepted"}).json()[0]
+    patch_id = client.get(f"{API}/series/{v2['id']}").json()["patches"][0]["id"]
+    client.patch(f"{API}/patches/{patch_id}", json={"state": "rejected"}, headers=token)
+    client.patch(f"{API}/series/{v2['id']}", json={"state": "changes-requested"}, headers=token)
+    with session_scope(engine) as s:  # new mail in the thread: the series is rebuilt
+        from reviewbot import store
+
+        store.mark_dirty(session=s, series_ids=[v2["id"]])
+        assert rebuild_dirty(session=s) >= 1
+    patch = client.get(f"{API}/patches/{patch_id}").json()
+    assert (patch["state"], patch["state_by"]) == ("rejected", "alice")
+    series = client.get(f"{API}/series/{v2['id']}").json()
+    assert (series["state"], series["state_by"]) == ("changes-requested", "alice")
+    others = [p["state"] for p in series["patches"] if p["id"] != patch_id]
+    assert set(others) == {"accepted"}  # still inferred
+
+
 def test_if_match_stale_write_is_412(engine: Engine, client: TestClient) -> None:
     alice, bob = auth(make_token(engine, "alice")), auth(make_token(engine, "bob"))
     etag = client.get(f"{API}/patches/5").headers["ETag"]

@@ -28,6 +28,7 @@ def upgrade() -> None:
             table,
             sa.Column("archived", sa.Boolean(), nullable=False, server_default=sa.false()),
         )
+        op.add_column(table, sa.Column("state_by", sa.String(), nullable=True))
     # the API's patch lists filter on these
     op.create_index("ix_patch_author_state", "patch", ["author_email", "state"])
     op.create_index("ix_patch_state", "patch", ["state"])
@@ -69,5 +70,6 @@ def downgrade() -> None:
     op.drop_index("ix_patch_author_state", "patch")
     for table in ("patch", "series"):
         with op.batch_alter_table(table) as batch:
+            batch.drop_column("state_by")
             batch.drop_column("archived")
             batch.drop_column("delegate")

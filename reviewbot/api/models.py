@@ -63,6 +63,7 @@ class PatchPublic(SQLModel):
     date: datetime | None
     state: str
     state_reason: str
+    state_by: str | None
     delegate: str | None
     archived: bool
     added: int
@@ -96,6 +97,7 @@ class SeriesPublic(SQLModel):
     last_date: datetime | None
     state: str
     state_reason: str
+    state_by: str | None
     delegate: str | None
     archived: bool
     cover_msgid: str | None

@@ -48,6 +48,15 @@ def _link(session: Session, series: int | None) -> None:
     session.commit()
 
 
+def _link_owner(session: Session, target: str, target_id: int) -> None:
+    """Link the series a concern or race id belongs to (404 when there is no such id).
+
+    A relink recreates the series' concerns; an id gone with it is then a 404.
+    """
+    row = events.load(session=session, target=target, target_id=target_id)
+    _link(session, row.series_id)
+
+
 @router.get("/concerns", response_model=list[ConcernPublic], tags=["concerns"])
 def list_concerns(
     request: Request,
@@ -73,7 +82,7 @@ def list_concerns(
 )
 def get_concern(concern_id: Id, request: Request, session: SessionDep) -> Response:
     """One concern (ETag; If-None-Match gives 304)."""
-    _link(session, None)
+    _link_owner(session, "concern", concern_id)
     return detail_response(request, reads_more.concern_detail(session, concern_id))
 
 
@@ -91,7 +100,7 @@ def update_concern(
     owner: Annotated[TokenOwner, Depends(writer)],
 ) -> Response:
     """Set a concern's status, with a note saying why (needs a token; If-Match honoured)."""
-    _link(session, None)
+    _link_owner(session, "concern", concern_id)
     row = events.load(session=session, target="concern", target_id=concern_id)
     shown = reads_more.concern_detail(session, concern_id)
     if row.status != shown.status:
@@ -126,7 +135,7 @@ def list_races(
 @router.get("/races/{race_id}", response_model=RacePublic, responses=NOT_FOUND, tags=["races"])
 def get_race(race_id: Id, request: Request, session: SessionDep) -> Response:
     """One race scenario (ETag; If-None-Match gives 304)."""
-    _link(session, None)
+    _link_owner(session, "race", race_id)
     return detail_response(request, reads_more.race_detail(session, race_id))
 
 

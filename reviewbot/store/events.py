@@ -8,10 +8,15 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlmodel import Session
 
-from reviewbot.models import Concern, Event, Patch, Series
+from reviewbot.models import Concern, Event, Patch, RaceScenario, Series
 from reviewbot.store._base import _t
 
-_TABLES: dict[str, Any] = {"patch": Patch, "series": Series, "concern": Concern}
+_TABLES: dict[str, Any] = {
+    "patch": Patch,
+    "series": Series,
+    "concern": Concern,
+    "race": RaceScenario,
+}
 
 
 def save_events(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -21,7 +26,7 @@ def save_events(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def load_target(*, session: Session, target: str, target_id: int) -> Any | None:
-    """The patch, series or concern row with this id, or None."""
+    """The patch, series, concern or race row with this id, or None."""
     table = _t(_TABLES[target])
     return session.connection().execute(select(table).where(table.c.id == target_id)).first()
 

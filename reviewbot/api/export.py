@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from reviewbot.api.mbox import PatchMail, build_mbox, subject_line
-from reviewbot.api.reads import _rows
+from reviewbot.api.reads import all_rows
 from reviewbot.errors import NotFound
 from reviewbot.queries import MESSAGE, PATCH, SERIES, TRAILER
 
@@ -16,7 +16,7 @@ from reviewbot.queries import MESSAGE, PATCH, SERIES, TRAILER
 def mbox_of_series(session: Session, series_id: int) -> bytes:
     """A series' patches as an mbox, with the trailers collected from the list."""
     rows = _patch_rows(session, PATCH.c.series_id == series_id)
-    if not rows and not _rows(session, select(SERIES.c.id).where(SERIES.c.id == series_id)):
+    if not rows and not all_rows(session, select(SERIES.c.id).where(SERIES.c.id == series_id)):
         raise NotFound(f"no series with id {series_id}")
     return build_mbox(_mails(session, rows))
 
@@ -30,7 +30,7 @@ def mbox_of_patch(session: Session, patch_id: int) -> bytes:
 
 
 def _patch_rows(session: Session, where: Any) -> list[Any]:
-    return _rows(
+    return all_rows(
         session,
         select(PATCH, MESSAGE.c.msgid, MESSAGE.c.date, SERIES.c.version, SERIES.c.total)
         .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
@@ -44,7 +44,7 @@ def _mails(session: Session, rows: list[Any]) -> list[PatchMail]:
     if not rows:
         return []
     series_id = rows[0].series_id
-    given = _rows(
+    given = all_rows(
         session,
         select(TRAILER.c.patch_id, TRAILER.c.name, TRAILER.c.value)
         .where(TRAILER.c.series_id == series_id, TRAILER.c.source == "reply")

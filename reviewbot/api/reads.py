@@ -28,7 +28,8 @@ API = "/api/v1"
 _PATCH_LIST_COLS = [c for c in PATCH.c if c.name not in ("commit_message", "diff", "diffstat")]
 
 
-def _rows(session: Session, stmt: Any) -> list[Any]:
+def all_rows(session: Session, stmt: Any) -> list[Any]:
+    """Every row a statement returns."""
     return list(session.connection().execute(stmt).all())
 
 
@@ -106,10 +107,10 @@ def series_detail(session: Session, series_id: int) -> SeriesDetail:
     """One series with its patches; NotFound when there is none."""
     f = Filters(None, series_id, None, None, None, None)
     stmt = series_statement(f, state=None, file=None, open_concerns=None, archived=None)
-    found = _rows(session, stmt)
+    found = all_rows(session, stmt)
     if not found:
         raise NotFound(f"no series with id {series_id}")
-    patches = _rows(
+    patches = all_rows(
         session,
         _patch_base().where(PATCH.c.series_id == series_id).order_by(PATCH.c.number, PATCH.c.id),
     )
@@ -281,12 +282,13 @@ def trailers_of(session: Session, series_id: int, patch_id: int | None) -> list[
 def cover_statement(f: Filters) -> Select[Any]:
     """The filtered cover letters, newest first."""
     conds = [MESSAGE.c.kind == "cover", MESSAGE.c.series_id.is_not(None)]
-    conds += _message_conds(f)
+    conds += message_conditions(f)
     cols = [c for c in MESSAGE.c if c.name not in ("raw", "body")]
     return select(*cols).where(*conds).order_by(MESSAGE.c.date.desc(), MESSAGE.c.id.desc())
 
 
-def _message_conds(f: Filters) -> list[ColumnElement[bool]]:
+def message_conditions(f: Filters) -> list[ColumnElement[bool]]:
+    """The common filters, on the message table (covers and messages)."""
     conds = time_range(f, MESSAGE.c.date)
     if f.submitter:
         conds.append(person_match(f.submitter, MESSAGE.c.from_name, MESSAGE.c.from_email))
@@ -314,7 +316,7 @@ def cover_public(r: Any) -> CoverPublic:
 
 def cover_detail(session: Session, cover_id: int) -> CoverDetail:
     """One cover letter with its text; NotFound when there is none."""
-    found = _rows(
+    found = all_rows(
         session,
         select(MESSAGE).where(
             MESSAGE.c.id == cover_id, MESSAGE.c.kind == "cover", MESSAGE.c.series_id.is_not(None)

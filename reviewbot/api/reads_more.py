@@ -18,7 +18,7 @@ from reviewbot.api.models import (
     PersonRef,
     RacePublic,
 )
-from reviewbot.api.reads import API, _message_conds, _rows
+from reviewbot.api.reads import API, all_rows, message_conditions
 from reviewbot.errors import NotFound
 from reviewbot.models import Event
 from reviewbot.queries import CONCERN, MESSAGE, PATCH, RACE, REF, SERIES
@@ -29,7 +29,7 @@ _MESSAGE_LIST_COLS = [c for c in MESSAGE.c if c.name not in ("raw", "body")]
 
 def message_statement(f: Filters, *, patch: int | None) -> Select[Any]:
     """The filtered messages, newest first."""
-    conds = _message_conds(f)
+    conds = message_conditions(f)
     if patch is not None:
         conds.append(MESSAGE.c.patch_id == patch)
     return (
@@ -62,13 +62,13 @@ def _message_fields(r: Any) -> dict[str, Any]:
 def message_detail(session: Session, msgid: str) -> MessageDetail:
     """One message by Message-ID, with its references; NotFound when there is none."""
     msgid = msgid.strip().strip("<>")
-    found = _rows(
+    found = all_rows(
         session, select(*_MESSAGE_LIST_COLS, MESSAGE.c.body).where(MESSAGE.c.msgid == msgid)
     )
     if not found:
         raise NotFound(f"no message <{msgid}>")
     r = found[0]
-    refs = _rows(
+    refs = all_rows(
         session,
         select(REF.c.ref_msgid).where(REF.c.message_id == r.id).order_by(REF.c.position),
     )
@@ -127,7 +127,7 @@ def person_public(r: Any) -> PersonPublic:
 
 def person_detail(session: Session, email: str) -> PersonPublic:
     """One person by address; NotFound when nobody wrote from it."""
-    found = _rows(session, people_statement(None, email.strip().strip("<>").lower()))
+    found = all_rows(session, people_statement(None, email.strip().strip("<>").lower()))
     if not found:
         raise NotFound(f"nobody wrote from {email!r}")
     return person_public(found[0])
@@ -200,7 +200,7 @@ def concern_detail(session: Session, concern_id: int) -> ConcernPublic:
     """One concern; NotFound when there is none."""
     f = Filters(None, None, None, None, None, None)
     stmt = concern_statement(f, patch=None, status=None, file=None)
-    found = _rows(session, stmt.where(CONCERN.c.id == concern_id))
+    found = all_rows(session, stmt.where(CONCERN.c.id == concern_id))
     if not found:
         raise NotFound(f"no concern with id {concern_id}")
     return concern_public(found[0])
@@ -237,7 +237,7 @@ def race_public(r: Any) -> RacePublic:
 
 def race_detail(session: Session, race_id: int) -> RacePublic:
     """One race scenario; NotFound when there is none."""
-    found = _rows(session, race_statement(None, None).where(RACE.c.id == race_id))
+    found = all_rows(session, race_statement(None, None).where(RACE.c.id == race_id))
     if not found:
         raise NotFound(f"no race scenario with id {race_id}")
     return race_public(found[0])
@@ -269,7 +269,7 @@ def event_public(r: Any) -> EventPublic:
 
 def event_detail(session: Session, event_id: int) -> EventPublic:
     """One event; NotFound when there is none."""
-    found = _rows(session, select(EVENT).where(EVENT.c.id == event_id))
+    found = all_rows(session, select(EVENT).where(EVENT.c.id == event_id))
     if not found:
         raise NotFound(f"no event with id {event_id}")
     return event_public(found[0])

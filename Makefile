@@ -44,6 +44,9 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_link.py
 	$(BIN)/python bench/bench_ui.py
+	@command -v wrk >/dev/null || $(APT) install -y wrk || { $(APT) update && $(APT) install -y wrk; } \
+		|| echo "no wrk: bench_api.py falls back to its asyncio load generator"
+	$(BIN)/python bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from reviewbot.db import open_engine
 
 def create_app(engine: Engine) -> FastAPI:
     """A FastAPI app serving `engine`'s database."""
+    from reviewbot.api import install as install_api
     from reviewbot.api import router as api_router
     from reviewbot.web import install as install_web
     from reviewbot.web import router as web_router
@@ -22,6 +23,7 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="reviewbot", version="0.1.0")
     app.state.engine = engine
     app.include_router(api_router)
+    install_api(app)
     app.include_router(web_router)
     install_web(app)
     return app

@@ -373,6 +373,13 @@ def demo(
     serve(db=db, host=host, port=port, workers=1)
 
 
+# registered last: their module uses the helpers above
+from reviewbot.cli_api import state_app, token_app  # noqa: E402
+
+app.add_typer(token_app, name="token")
+app.add_typer(state_app, name="state")
+
+
 def main() -> None:
     """Console entry point."""
     app()

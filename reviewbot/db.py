@@ -117,6 +117,10 @@ def _restorable(engine: Engine) -> Iterator[None]:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     backup = Path(f"{database}.pre-migration")
     shutil.copy2(database, backup)
+    # closing the copy's descriptor dropped this process's POSIX locks on the file, so
+    # a pooled connection would be unlocked: another process closing the database
+    # would then delete the WAL under it, losing its later commits
+    engine.dispose()
     try:
         yield
     except BaseException:

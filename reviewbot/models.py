@@ -82,11 +82,17 @@ class Series(SQLModel, table=True):
     dirty: bool = Field(default=True, index=True)
     # concerns and races are linked on demand (they cost more than the import)
     review_dirty: bool = Field(default=True, index=True)
+    # set by maintainers through the API or `state set` (patchwork's fields)
+    delegate: str | None = None
+    archived: bool = False
+    state_by: str | None = None  # who set `state` by hand; None: inferred from mail
 
 
 class Patch(SQLModel, table=True):
     """One patch mail of a series, with its diff taken apart."""
 
+    # the API's patch lists filter by submitter and state together
+    __table_args__ = (Index("ix_patch_author_state", "author_email", "state"),)
     id: int | None = Field(default=None, primary_key=True)
     series_id: int = Field(foreign_key="series.id", index=True)
     message_id: int = Field(foreign_key="message.id", unique=True)
@@ -101,8 +107,11 @@ class Patch(SQLModel, table=True):
     diff_error: str | None = None
     added: int = 0
     removed: int = 0
-    state: str = "new"
+    state: str = Field(default="new", index=True)
     state_reason: str = ""
+    delegate: str | None = None
+    archived: bool = False
+    state_by: str | None = None  # who set `state` by hand; None: inferred from mail
 
 
 class PatchFile(SQLModel, table=True):
@@ -271,3 +280,38 @@ class RaceScenario(SQLModel, table=True):
     alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     links: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     evidence: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token: only its sha256 is stored; the token is shown once, at creation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user: str
+    token_hash: str = Field(unique=True, max_length=64)
+    read_only: bool = False
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """One change: who, when, what, from -> to; written by the API, the CLI and import.
+
+    `target` is "patch", "series" or "concern"; `via` is "api", "cli" or "mail"
+    (a state inferred from the thread). `concern_key` ("reply_id:position")
+    names a concern across rebuilds, which change concern ids.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(index=True)
+    category: str = Field(index=True, max_length=64)
+    actor: str
+    via: str = Field(max_length=8)
+    target: str = Field(max_length=16)
+    target_id: int
+    series_id: int | None = Field(default=None, index=True)
+    patch_id: int | None = Field(default=None, index=True)
+    concern_key: str | None = Field(default=None, index=True, max_length=64)
+    field: str = Field(max_length=32)
+    old_value: str | None = None
+    new_value: str | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -19,9 +19,17 @@ from typing import Any
 from sqlmodel import Session
 
 from reviewbot import store
+from reviewbot.events import inferred_state_events
 from reviewbot.series import VersionCandidate, find_supersedes, link_versions, missing_numbers
 from reviewbot.series import norm_title as make_norm_title
-from reviewbot.state import Reply, Verdict, infer_patch_state, infer_series_state, unquoted
+from reviewbot.state import (
+    Reply,
+    State,
+    Verdict,
+    infer_patch_state,
+    infer_series_state,
+    unquoted,
+)
 from reviewbot.subject import parse_subject
 from reviewbot.trailers import find_trailers
 
@@ -269,30 +277,30 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
     """Infer every patch's and series' state; clears the dirty flag."""
     patch_updates: list[tuple[int, str, str]] = []
     series_updates: list[tuple[int, dict[str, Any]]] = []
+    moved: list[tuple[str, int, int, int | None, str, str]] = []  # for the event log
     for w in work.values():
         newer_id = w.row["superseded_by_id"]
         newer = f"series #{newer_id}" if newer_id else None
         on_cover = [_reply(r, True) for r in w.replies.get(None, [])]
         verdicts: list[Verdict] = []
         for p in w.patches:
+            if p.state_by:  # a maintainer's state stands until they change it
+                verdicts.append(Verdict(State(p.state), p.state_reason))
+                continue
             own = [_reply(r, False) for r in w.replies.get(p.id, [])]
             verdict = infer_patch_state(own + on_cover, w.row["submitter_email"], newer)
             verdicts.append(verdict)
             patch_updates.append((p.id, verdict.state.value, verdict.reason))
-        series = infer_series_state(verdicts, newer)
-        series_updates.append(
-            (
-                w.id,
-                {
-                    "state": series.state.value,
-                    "state_reason": series.reason,
-                    "dirty": False,
-                    "review_dirty": True,
-                },
-            )
-        )
+            moved.append(("patch", p.id, w.id, p.id, p.state, verdict.state.value))
+        values: dict[str, Any] = {"dirty": False, "review_dirty": True}
+        if not w.row["state_by"]:
+            series = infer_series_state(verdicts, newer)
+            values.update(state=series.state.value, state_reason=series.reason)
+            moved.append(("series", w.id, w.id, None, w.row["state"], series.state.value))
+        series_updates.append((w.id, values))
     store.update_patch_states(session=session, rows=patch_updates)
     store.update_many_series(session=session, updates=series_updates)
+    store.save_events(session=session, rows=inferred_state_events(moved))
 
 
 def _reply(row: Any, on_cover: bool) -> Reply:

@@ -94,9 +94,10 @@ def refresh(threads: Sequence[SeriesThread], *, session: Session) -> None:
         _set_statuses(found, thread, files, session=session)
         concerns.extend(found)
         races.extend(_races(thread, files))
-    store.replace_review(
-        session=session, series_ids=[t.series_id for t in threads], concerns=concerns, races=races
-    )
+    ids = [t.series_id for t in threads]
+    store.replace_review(session=session, series_ids=ids, concerns=concerns, races=races)
+    # a status a maintainer set outlives the rebuild that recreated its concern
+    store.reapply_concern_statuses(session=session, series_ids=ids)
 
 
 def _concerns(thread: SeriesThread, files: dict[int, tuple[FileDiff, ...]]) -> list[dict[str, Any]]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import os
+import subprocess
+import tarfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -75,3 +80,73 @@ def run_import(engine: Engine) -> Callable[..., ImportReport]:
         return import_paths(engine, list(paths))
 
     return run
+
+
+# -- a git tree of the libvirt 9.0.0 files the corpus' backports touch -----------------
+
+SUBSET = DATA / "libvirt-9.0.0-subset.tar.xz"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Fixture",
+    "GIT_AUTHOR_EMAIL": "fixture@example.org",
+    "GIT_COMMITTER_NAME": "Fixture",
+    "GIT_COMMITTER_EMAIL": "fixture@example.org",
+    "GIT_AUTHOR_DATE": "2023-01-16T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2023-01-16T00:00:00Z",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+
+def snapshot(repo: Path) -> dict[str, Any]:
+    """Everything a user would notice changing in their checkout."""
+    files = {
+        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(repo).parts
+    }
+    return {
+        "files": files,
+        "status": git(repo, "status", "--porcelain", "--ignored"),
+        "head": git(repo, "rev-parse", "HEAD"),
+        "refs": git(repo, "for-each-ref"),
+        "worktrees": git(repo, "worktree", "list", "--porcelain"),
+    }
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Iterator[Path]:
+    """A git repository of the nine libvirt 9.0.0 files; checked unchanged afterwards."""
+    repo = tmp_path / "libvirt"
+    with tarfile.open(SUBSET) as tar:
+        tar.extractall(tmp_path, filter="data")
+    (tmp_path / "libvirt-9.0.0").rename(repo)
+    git(repo, "init", "-q", "-b", "master")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "libvirt 9.0.0 (files the backports touch)")
+    before = snapshot(repo)
+    yield repo
+    assert snapshot(repo) == before, "the user's checkout must not change"
+
+
+# -- the REST API over the corpus ---------------------------------------------------------
+
+
+def import_corpus(path: Path) -> Engine:
+    """A database file with "qemu: backport fixes for 9.0.0" v1 and v2 and their review."""
+    engine = open_engine(f"sqlite:///{path}")
+    import_paths(engine, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
+    return engine
+
+
+def make_token(engine: Engine, user: str, *, read_only: bool = False) -> str:
+    """A new API token's secret."""
+    from reviewbot.db import session_scope
+    from reviewbot.tokens import create_token
+
+    with session_scope(engine) as s:
+        return create_token(session=s, user=user, read_only=read_only).token

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
 import sys
-import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -20,55 +16,7 @@ from reviewbot import queries
 from reviewbot.apply_io import apply_series
 from reviewbot.errors import NotAGitTree, NotFound
 from reviewbot.pipeline import ImportReport
-from tests.conftest import DATA, LIST, mail, write_mbox
-
-SUBSET = DATA / "libvirt-9.0.0-subset.tar.xz"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Fixture",
-    "GIT_AUTHOR_EMAIL": "fixture@example.org",
-    "GIT_COMMITTER_NAME": "Fixture",
-    "GIT_COMMITTER_EMAIL": "fixture@example.org",
-    "GIT_AUTHOR_DATE": "2023-01-16T00:00:00Z",
-    "GIT_COMMITTER_DATE": "2023-01-16T00:00:00Z",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
-    ).stdout
-
-
-def snapshot(repo: Path) -> dict[str, Any]:
-    """Everything a user would notice changing in their checkout."""
-    files = {
-        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(repo).parts
-    }
-    return {
-        "files": files,
-        "status": git(repo, "status", "--porcelain", "--ignored"),
-        "head": git(repo, "rev-parse", "HEAD"),
-        "refs": git(repo, "for-each-ref"),
-        "worktrees": git(repo, "worktree", "list", "--porcelain"),
-    }
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Iterator[Path]:
-    """A git repository of the nine libvirt 9.0.0 files; checked unchanged afterwards."""
-    repo = tmp_path / "libvirt"
-    with tarfile.open(SUBSET) as tar:
-        tar.extractall(tmp_path, filter="data")
-    (tmp_path / "libvirt-9.0.0").rename(repo)
-    git(repo, "init", "-q", "-b", "master")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "libvirt 9.0.0 (files the backports touch)")
-    before = snapshot(repo)
-    yield repo
-    assert snapshot(repo) == before, "the user's checkout must not change"
+from tests.conftest import LIST, git, mail, write_mbox
 
 
 def series_id(session: Session, version: int) -> int:

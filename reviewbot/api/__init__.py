@@ -1,7 +1,21 @@
-"""The REST API under /api/v1/ (issue 7)."""
+"""The REST API under /api/v1/ (issue 7): read models in models.py, one router per noun."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
+
+from reviewbot.api.http import BodyLimit, install_error_handlers
+from reviewbot.api.routes_mail import router as mail_router
+from reviewbot.api.routes_patches import router as patches_router
+from reviewbot.api.routes_review import router as review_router
 
 router = APIRouter(prefix="/api/v1")
+router.include_router(patches_router)
+router.include_router(mail_router)
+router.include_router(review_router)
+
+
+def install(app: FastAPI) -> None:
+    """What the API needs from the app: JSON errors and the request body limit."""
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit)

@@ -9,6 +9,12 @@ per noun; callers use `store.<function>`.
 from reviewbot.store.apply import (
     save_apply_run,
 )
+from reviewbot.store.events import (
+    load_target,
+    reapply_concern_statuses,
+    save_events,
+    set_if_unchanged,
+)
 from reviewbot.store.messages import (
     existing_msgids,
     find_placed,
@@ -67,6 +73,12 @@ from reviewbot.store.series import (
     update_patch_states,
     update_series,
 )
+from reviewbot.store.tokens import (
+    load_token_by_hash,
+    load_tokens,
+    revoke_token,
+    save_token,
+)
 
 __all__ = [
     "previous_versions",
@@ -116,4 +128,12 @@ __all__ = [
     "save_apply_run",
     "index_messages",
     "index_pending",
+    "save_events",
+    "load_target",
+    "set_if_unchanged",
+    "reapply_concern_statuses",
+    "save_token",
+    "load_token_by_hash",
+    "load_tokens",
+    "revoke_token",
 ]

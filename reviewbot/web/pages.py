@@ -19,7 +19,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewbot.deps import get_session
-from reviewbot.errors import NotFound, ReviewbotError
+from reviewbot.errors import NotFound
 from reviewbot.web import listing, patchview, threadview, views
 from reviewbot.web.templating import static_dir, templates
 
@@ -100,16 +100,26 @@ def _wants_html(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    """Give the app the web UI's error pages (404, 500) for everything outside /api."""
+    """Give the app the web UI's error pages (404, 500) for everything outside /api.
+
+    Installed after the API's handlers: under /api the handler the API registered
+    for the same exception still answers, with its JSON body.
+    """
     from fastapi.exception_handlers import http_exception_handler
 
+    api = dict(app.exception_handlers)
+
+    async def to_api(request: Request, exc: Exception, kind: type, fallback: Response) -> Response:
+        handler = api.get(kind)
+        if handler is None:
+            return fallback
+        result = handler(request, exc)
+        return await result if inspect.isawaitable(result) else result
+
     async def not_found(request: Request, exc: Exception) -> Response:
-        if not _wants_html(request):  # the API keeps its own error bodies
-            handler = app.exception_handlers.get(ReviewbotError)
-            if handler is not None:
-                result = handler(request, exc)
-                return await result if inspect.isawaitable(result) else result
-            return JSONResponse({"detail": str(exc)}, status_code=404)
+        if not _wants_html(request):
+            fallback = JSONResponse({"detail": str(exc)}, status_code=404)
+            return await to_api(request, exc, NotFound, fallback)
         return _error(request, 404, "Not found", str(exc))
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -120,6 +130,9 @@ def install(app: FastAPI) -> None:
         return _error(request, exc.status_code, title, f"nothing at {request.url.path}")
 
     async def server_error(request: Request, exc: Exception) -> Response:
+        if not _wants_html(request):
+            fallback = JSONResponse({"detail": "internal error"}, status_code=500)
+            return await to_api(request, exc, Exception, fallback)
         log.exception("error serving %s", request.url.path, exc_info=exc)
         return _error(request, 500, "Server error", "something went wrong on our side")
 

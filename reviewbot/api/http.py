@@ -1,0 +1,146 @@
+"""HTTP plumbing the routes share: ETags, JSON errors, the request body limit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reviewbot.deps import get_engine
+from reviewbot.errors import InputError, NotFound, ReviewbotError
+from reviewbot.events import Conflict
+
+MAX_BODY = 64 * 1024
+log = logging.getLogger(__name__)
+
+
+async def read_session(request: Request) -> AsyncIterator[Session]:
+    """A session for a read, on the event loop: no thread hop for a ~1 ms SQLite query.
+
+    Handlers that may wait (writes, linking on demand) are plain `def` and use
+    deps.get_session in the thread pool instead.
+    """
+    with Session(get_engine(request)) as session:
+        yield session
+
+
+def etag_of(body: bytes) -> str:
+    """A strong ETag: the hash of the representation."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match / If-Match header names this ETag (or is *)."""
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+def detail_response(request: Request, model: BaseModel) -> Response:
+    """The model as JSON with its ETag; 304 when the client already has it."""
+    body = model.model_dump_json().encode()
+    etag = etag_of(body)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type="application/json", headers={"ETag": etag})
+
+
+def check_if_match(request: Request, model: BaseModel) -> None:
+    """412 when If-Match names another version of the resource than the current one."""
+    header = request.headers.get("if-match")
+    if header and not etag_matches(header, etag_of(model.model_dump_json().encode())):
+        raise HTTPException(412, "the resource changed since you read it (If-Match)")
+
+
+def _problem(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map reviewbot's error tree to JSON errors with the right status."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return _problem(404, str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
+        # with If-Match the client asked for exactly this check
+        return _problem(412 if request.headers.get("if-match") else 409, str(exc))
+
+    @app.exception_handler(InputError)
+    async def bad_input(_request: Request, exc: InputError) -> JSONResponse:
+        return _problem(400, str(exc))
+
+    @app.exception_handler(ReviewbotError)
+    async def failed(_request: Request, exc: ReviewbotError) -> JSONResponse:
+        return _problem(500, str(exc))
+
+    @app.exception_handler(Exception)
+    async def crashed(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _problem(500, "internal error")
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a request body over `limit` bytes, declared or sent."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Buffer the body (it is small or refused), then replay it to the app."""
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send, 413 if declared.isdigit() else 400)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.limit:
+                await self._refuse(send, 413)
+                return
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send, status: int) -> None:
+        detail = (
+            f"request body larger than {self.limit} bytes"
+            if status == 413
+            else "bad Content-Length"
+        )
+        payload = json.dumps({"detail": detail}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(payload)),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})

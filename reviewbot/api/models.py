@@ -1,0 +1,263 @@
+"""The API's read models and request bodies: what /openapi.json documents.
+
+SQLModel's family pattern, read side only (the tables live in reviewbot/models.py):
+`XPublic` is a list item, `XDetail` the detail view. Links are paths under the
+server's root, like the `url` and `mbox` fields of patchwork's API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import SQLModel
+
+PatchState = Literal[
+    "new", "under-review", "changes-requested", "accepted", "superseded", "rejected"
+]
+ConcernStatus = Literal[
+    "open", "answered", "addressed", "dropped", "approval", "noted", "resolved", "wontfix"
+]
+
+
+class PersonRef(SQLModel):
+    """A name and an address, as a message header gives them."""
+
+    name: str
+    email: str
+
+
+class TrailerPublic(SQLModel):
+    """A trailer: in the commit message ("patch"), or given in a reply to it or the cover."""
+
+    name: str
+    value: str
+    source: str
+    msgid: str
+    mismatch: bool
+
+
+class FilePublic(SQLModel):
+    """One file a patch touches."""
+
+    path: str
+    old_path: str
+    change: str
+    added: int
+    removed: int
+
+
+class PatchPublic(SQLModel):
+    """A patch in a list."""
+
+    id: int
+    url: str
+    mbox: str
+    series_id: int
+    number: int
+    msgid: str
+    subject: str
+    title: str
+    submitter: PersonRef
+    date: datetime | None
+    state: str
+    state_reason: str
+    state_by: str | None
+    delegate: str | None
+    archived: bool
+    added: int
+    removed: int
+
+
+class PatchDetail(PatchPublic):
+    """One patch: commit message, diff, files, trailers and the replies it got."""
+
+    commit_message: str
+    diffstat: str
+    diff: str
+    diff_error: str | None
+    files: list[FilePublic]
+    trailers: list[TrailerPublic]
+    replies: list[str]
+
+
+class SeriesPublic(SQLModel):
+    """A series (one version of a patch set) in a list."""
+
+    id: int
+    url: str
+    mbox: str
+    title: str
+    version: int
+    version_label: str
+    total: int
+    submitter: PersonRef
+    date: datetime | None
+    last_date: datetime | None
+    state: str
+    state_reason: str
+    state_by: str | None
+    delegate: str | None
+    archived: bool
+    cover_msgid: str | None
+    patch_count: int
+    missing: list[int]
+    previous_id: int | None
+    superseded_by_id: int | None
+    rfc: bool
+
+
+class SeriesDetail(SeriesPublic):
+    """One series with its patches and the trailers given to all of them."""
+
+    base_commit: str | None
+    patches: list[PatchPublic]
+    trailers: list[TrailerPublic]
+
+
+class CoverPublic(SQLModel):
+    """A cover letter in a list (`id` is its message id)."""
+
+    id: int
+    url: str
+    msgid: str
+    series_id: int
+    subject: str
+    submitter: PersonRef
+    date: datetime | None
+
+
+class CoverDetail(CoverPublic):
+    """A cover letter with its text."""
+
+    body: str
+
+
+class MessagePublic(SQLModel):
+    """Any imported message in a list."""
+
+    id: int
+    url: str
+    msgid: str
+    subject: str
+    sender: PersonRef
+    date: datetime | None
+    kind: str
+    series_id: int | None
+    patch_id: int | None
+    in_reply_to: str | None
+
+
+class MessageDetail(MessagePublic):
+    """One message: its text, the Message-IDs it references, and how it was read."""
+
+    body: str
+    references: list[str]
+    warnings: str
+    parse_error: str | None
+    archive_url: str | None
+    reconstructed_from: str | None
+
+
+class ConcernPublic(SQLModel):
+    """A reviewer's comment, anchored to a hunk line (file, hunk, side, line), patch or series."""
+
+    id: int
+    url: str
+    series_id: int
+    patch_id: int | None
+    patch_number: int | None
+    patch_msgid: str | None
+    reply_msgid: str
+    position: int
+    scope: str
+    file: str | None
+    hunk: int | None
+    side: str | None
+    line: int | None
+    quoted_line: str | None
+    kind: str
+    status: str
+    status_reason: str
+    reviewer: PersonRef
+    date: datetime | None
+    text: str
+    quoted: str
+    evidence: str
+
+
+class RacePublic(SQLModel):
+    """An interleaving described in a review, as steps, with the hunks it concerns."""
+
+    id: int
+    url: str
+    series_id: int
+    message_msgid: str
+    position: int
+    depth: int
+    steps: list[dict[str, Any]]
+    actors: list[str]
+    identifiers: list[str]
+    outcome: str
+    alternatives: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    evidence: list[str]
+
+
+class PersonPublic(SQLModel):
+    """Somebody who wrote to the list, with how much."""
+
+    email: str
+    url: str
+    name: str
+    messages: int
+    patches: int
+    series: int
+
+
+class EventPublic(SQLModel):
+    """One change: who, when, what, from -> to ("via" mail: inferred from the thread)."""
+
+    id: int
+    url: str
+    created_at: datetime
+    category: str
+    actor: str
+    via: str
+    target: str
+    target_id: int
+    series_id: int | None
+    patch_id: int | None
+    field: str
+    old_value: str | None
+    new_value: str | None
+    note: str
+
+
+class StateUpdate(BaseModel):
+    """A PATCH of a patch or series: any of state, delegate (null clears it), archived."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: PatchState | None = None
+    delegate: str | None = Field(default=None, max_length=255)
+    archived: bool | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The fields the request set (a null delegate is set; a null state is not)."""
+        out = {k: getattr(self, k) for k in self.model_fields_set}
+        return {k: v for k, v in out.items() if v is not None or k == "delegate"}
+
+
+class ConcernUpdate(BaseModel):
+    """A PATCH of a concern: its new status and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: ConcernStatus
+    note: str = Field(default="", max_length=2000)
+
+
+class Problem(BaseModel):
+    """An error: `detail` says what was wrong."""
+
+    detail: Any

@@ -1,0 +1,193 @@
+"""/series and /patches: lists, details, mbox, and PATCH of state, delegate, archived."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, TypeAdapter
+from sqlmodel import Session
+
+from reviewbot import events
+from reviewbot.api import export, reads
+from reviewbot.api.auth import writer
+from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
+from reviewbot.api.http import check_if_match, detail_response, read_session
+from reviewbot.api.models import (
+    PatchDetail,
+    PatchPublic,
+    PatchState,
+    Problem,
+    SeriesDetail,
+    SeriesPublic,
+    StateUpdate,
+)
+from reviewbot.api.paging import Page, fetch_page, list_response, page_params
+from reviewbot.deps import get_session
+from reviewbot.tokens import TokenOwner
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+ReadSession = Annotated[Session, Depends(read_session)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+StateQ = Annotated[PatchState | None, Query(description="Only this state.")]
+FileQ = Annotated[
+    str | None, Query(max_length=TEXT, description="Touches this path (or dir/ prefix).")
+]
+OpenQ = Annotated[bool | None, Query(description="With (true) or without open concerns.")]
+ArchivedQ = Annotated[bool | None, Query(description="Archived (true) or not.")]
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A body that cannot be read as JSON"},
+    401: {"model": Problem, "description": "No token, or an invalid or revoked one"},
+    403: {"model": Problem, "description": "A read-only token"},
+    404: {"model": Problem, "description": "No such resource"},
+    409: {"model": Problem, "description": "Changed by somebody else during the write"},
+    412: {"model": Problem, "description": "If-Match names an older version"},
+    413: {"model": Problem, "description": "Request body over 64 KiB"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+_SERIES_LIST = TypeAdapter(list[SeriesPublic])
+_PATCH_LIST = TypeAdapter(list[PatchPublic])
+MBOX: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/mbox": {}}, "description": "An mboxrd file"}
+}
+
+
+def _linked(session: Session, open_concerns: bool | None, series: int | None) -> None:
+    """Concerns are linked on demand: bring them up to date before filtering on them."""
+    if open_concerns is None:
+        return
+    from reviewbot import review
+
+    review.ensure_linked(session=session, series_ids=[series] if series else None)
+    session.commit()
+
+
+@router.get("/series", response_model=list[SeriesPublic], tags=["series"])
+async def list_series(
+    request: Request,
+    session: ReadSession,
+    f: Annotated[Filters, Depends(common_filters)],
+    page: Annotated[Page, Depends(page_params)],
+    state: StateQ = None,
+    file: FileQ = None,
+    open_concerns: OpenQ = None,
+    archived: ArchivedQ = None,
+) -> Response:
+    """Series, newest first."""
+    await run_in_threadpool(_linked, session, open_concerns, f.series)
+    stmt = reads.series_statement(
+        f, state=state, file=file, open_concerns=open_concerns, archived=archived
+    )
+    rows, total = fetch_page(session, stmt, page)
+    return list_response(request, _SERIES_LIST, [reads.series_public(r) for r in rows], page, total)
+
+
+@router.get(
+    "/series/{series_id}", response_model=SeriesDetail, responses=NOT_FOUND, tags=["series"]
+)
+async def get_series(series_id: Id, request: Request, session: ReadSession) -> Response:
+    """One series with its patches (ETag; If-None-Match gives 304)."""
+    return detail_response(request, reads.series_detail(session, series_id))
+
+
+@router.get("/series/{series_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["series"])
+async def series_mbox(series_id: Id, session: ReadSession) -> Response:
+    """The series as an mbox for `git am`, with the trailers given on the list."""
+    body = export.mbox_of_series(session, series_id)
+    return _mbox(body, f"series-{series_id}.mbox")
+
+
+@router.patch(
+    "/series/{series_id}", response_model=SeriesDetail, responses=WRITE_ERRORS, tags=["series"]
+)
+def update_series(
+    series_id: Id,
+    body: StateUpdate,
+    request: Request,
+    session: SessionDep,
+    owner: Annotated[TokenOwner, Depends(writer)],
+) -> Response:
+    """Set a series' state, delegate or archived flag (needs a token; If-Match honoured)."""
+    row = events.load(session=session, target="series", target_id=series_id)
+    _write(request, session, "series", row, reads.series_detail(session, series_id), body, owner)
+    return detail_response(request, reads.series_detail(session, series_id))
+
+
+@router.get("/patches", response_model=list[PatchPublic], tags=["patches"])
+async def list_patches(
+    request: Request,
+    session: ReadSession,
+    f: Annotated[Filters, Depends(common_filters)],
+    page: Annotated[Page, Depends(page_params)],
+    state: StateQ = None,
+    file: FileQ = None,
+    open_concerns: OpenQ = None,
+    archived: ArchivedQ = None,
+) -> Response:
+    """Patches, most recently imported first."""
+    await run_in_threadpool(_linked, session, open_concerns, f.series)
+    conds = reads.patch_conditions(
+        f, state=state, file=file, open_concerns=open_concerns, archived=archived
+    )
+    rows, total = fetch_page(session, reads.patch_statement(conds), page, reads.patch_count(conds))
+    return list_response(request, _PATCH_LIST, [reads.patch_public(r) for r in rows], page, total)
+
+
+@router.get(
+    "/patches/{patch_id}", response_model=PatchDetail, responses=NOT_FOUND, tags=["patches"]
+)
+async def get_patch(patch_id: Id, request: Request, session: ReadSession) -> Response:
+    """One patch with its diff and trailers (ETag; If-None-Match gives 304)."""
+    return detail_response(request, reads.patch_detail(session, patch_id))
+
+
+@router.get("/patches/{patch_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["patches"])
+async def patch_mbox(patch_id: Id, session: ReadSession) -> Response:
+    """The patch as an mbox for `git am`, with the trailers given on the list."""
+    return _mbox(export.mbox_of_patch(session, patch_id), f"patch-{patch_id}.mbox")
+
+
+@router.patch(
+    "/patches/{patch_id}", response_model=PatchDetail, responses=WRITE_ERRORS, tags=["patches"]
+)
+def update_patch(
+    patch_id: Id,
+    body: StateUpdate,
+    request: Request,
+    session: SessionDep,
+    owner: Annotated[TokenOwner, Depends(writer)],
+) -> Response:
+    """Set a patch's state, delegate or archived flag (needs a token; If-Match honoured)."""
+    row = events.load(session=session, target="patch", target_id=patch_id)
+    _write(request, session, "patch", row, reads.patch_detail(session, patch_id), body, owner)
+    return detail_response(request, reads.patch_detail(session, patch_id))
+
+
+def _write(
+    request: Request,
+    session: Session,
+    target: str,
+    row: object,
+    shown: BaseModel,
+    body: StateUpdate,
+    owner: TokenOwner,
+) -> None:
+    """Check If-Match against what was read, then write compare-and-set, with events."""
+    if any(getattr(row, k) != getattr(shown, k) for k in events.WRITABLE[target]):
+        # changed between our two reads: whatever the client read is not current
+        raise events.Conflict(f"{target} changed while it was being read; read it again")
+    check_if_match(request, shown)
+    events.apply_changes(
+        session=session, target=target, row=row, values=body.values(), actor=owner.user, via="api"
+    )
+    session.commit()
+
+
+def _mbox(body: bytes, name: str) -> Response:
+    return Response(
+        body,
+        media_type="application/mbox",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

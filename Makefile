@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.db
 APT := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test lint bench clean
+# PostgreSQL server binaries for the tests' throw-away cluster (tests/pgcluster.py)
+PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+.PHONY: demo test lint bench clean postgresql
 
 $(STAMP): pyproject.toml
 	@command -v git >/dev/null || { $(APT) update && $(APT) install -y git; }
@@ -20,19 +23,26 @@ demo: $(STAMP)
 	$(BIN)/reviewbot import-mbox --db $(DEMO_DB) data/2016-October.txt.gz data/2023-July.txt.gz data/2023-August.txt.gz
 	$(BIN)/reviewbot series list --db $(DEMO_DB)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# the suite runs every database test on SQLite and on a PostgreSQL cluster that
+# the session fixture starts and always stops; REVIEWBOT_REQUIRE_PG turns
+# "no server" into failures instead of skips
+test: $(STAMP) postgresql
+	REVIEWBOT_REQUIRE_PG=1 $(BIN)/python -m pytest -q
+
+postgresql:
+	@test -n "$(PG_BIN)" || { $(APT) update && $(APT) install -y postgresql; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check reviewbot tests bench migrations
 	$(BIN)/ruff format --check reviewbot tests bench migrations
 	$(BIN)/mypy reviewbot
 
-bench: $(STAMP)
+bench: $(STAMP) postgresql
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_link.py
+	$(BIN)/python bench/bench_pg.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

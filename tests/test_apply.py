@@ -166,6 +166,7 @@ def test_conflicting_patch_two_reported_and_others_still_applied(
     run_import: Callable[..., ImportReport],
     engine: Engine,
     session: Session,
+    db_url: str,
 ) -> None:
     first = make_patch(
         "src/qemu/qemu_extdevice.c",
@@ -212,7 +213,7 @@ def test_conflicting_patch_two_reported_and_others_still_applied(
             "--tree",
             str(tree),
             "--db",
-            str(tmp_path / "test.db"),
+            db_url,
             "--json",
         ],
         capture_output=True,

@@ -25,9 +25,9 @@ from reviewbot.errors import InputError, MessageParseError, NotFound
 from reviewbot.git import run_git, work_tree_root
 from reviewbot.ingest.mbox import RawMail, read_path
 from reviewbot.mail import Message, parse_message, synthetic_msgid
-from reviewbot.rebuild import rebuild_dirty
 from reviewbot.series import Kind, classify
 from reviewbot.subject import parse_subject, thread_subject
+from reviewbot.writes import locked_write, rebuild_dirty_series
 
 BATCH = 500
 Progress = Callable[[int], None]
@@ -132,25 +132,48 @@ class Importer:
         self.report = ImportReport()
         self.assembler = Assembler()
         self.touched: set[int] = set()
+        self.newest_seen: int | None = None  # the newest message id after our last batch
 
     def add(self, batch: list[Incoming]) -> list[str]:
         """Store one batch in one transaction; return the Message-IDs that were new."""
-        with session_scope(self.engine) as session:
-            seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
-            fresh: dict[str, Incoming] = {}
-            for p in batch:
-                if p.msgid in seen or p.msgid in fresh:
-                    self.report.messages_duplicate += 1
-                else:
-                    fresh[p.msgid] = p
-            known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
-            store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
-            stored = self._store_fresh(list(fresh.values()), session=session)
+        saved = self._checkpoint()
+        stored = locked_write(
+            self.engine, lambda s: self._add_locked(batch, s), on_retry=lambda: self._restore(saved)
+        )
         # said for every read, not only the first: a re-import of a damaged file is still damaged
         self.report.errors.extend(
             f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
         )
         return stored
+
+    def _add_locked(self, batch: list[Incoming], session: Session) -> list[str]:
+        if store.newest_message_id(session=session) != self.newest_seen:
+            # someone else imported since our last batch: the open series we
+            # cached may have grown or new ones opened; ask the database again
+            self.assembler.forget()
+        seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
+        fresh: dict[str, Incoming] = {}
+        for p in batch:
+            if p.msgid in seen or p.msgid in fresh:
+                self.report.messages_duplicate += 1
+            else:
+                fresh[p.msgid] = p
+        known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
+        store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
+        stored = self._store_fresh(list(fresh.values()), session=session)
+        self.newest_seen = store.newest_message_id(session=session)
+        return stored
+
+    def _checkpoint(self) -> tuple[ImportReport, set[int], set[int], set[int]]:
+        """What a batch changes in memory, to put back if its transaction is retried."""
+        a = self.assembler
+        return _copy_report(self.report), set(self.touched), set(a.created), set(a.touched)
+
+    def _restore(self, saved: tuple[ImportReport, set[int], set[int], set[int]]) -> None:
+        report, touched, created, assembled = saved
+        self.report, self.touched = _copy_report(report), set(touched)
+        self.assembler.forget()
+        self.assembler.created, self.assembler.touched = set(created), set(assembled)
 
     def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> list[str]:
         fresh = _inherit_references(fresh, session=session)
@@ -176,12 +199,15 @@ class Importer:
 
     def finish(self) -> ImportReport:
         """Rebuild every series this run touched; return the report."""
-        with session_scope(self.engine) as session:
-            rebuild_dirty(session=session)
+        rebuild_dirty_series(self.engine)
         created = self.assembler.created
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)
         return self.report
+
+
+def _copy_report(report: ImportReport) -> ImportReport:
+    return replace(report, errors=list(report.errors), warnings=list(report.warnings))
 
 
 def _inherit_references(fresh: list[Incoming], *, session: Any) -> list[Incoming]:

@@ -104,6 +104,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server.drop(url)
 
 
+@pytest.fixture(params=BACKENDS)
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Makes fresh, migrated databases on one backend: new_db(name) -> URL."""
+    made: list[str] = []
+    server = None if request.param == "sqlite" else need_pg(request.getfixturevalue("pg_server"))
+
+    def new(name: str) -> str:
+        if server is None:
+            return f"sqlite:///{tmp_path / name}.db"
+        made.append(server.create())
+        return made[-1]
+
+    yield new
+    for url in made:
+        assert server is not None
+        server.drop(url)
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """A fresh, migrated database (each test runs on SQLite and on PostgreSQL)."""

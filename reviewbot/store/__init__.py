@@ -9,6 +9,10 @@ per noun; callers use `store.<function>`.
 from reviewbot.store.apply import (
     save_apply_run,
 )
+from reviewbot.store.locks import (
+    lock_writers,
+    newest_message_id,
+)
 from reviewbot.store.messages import (
     existing_msgids,
     find_placed,
@@ -57,6 +61,8 @@ from reviewbot.store.series import (
 )
 
 __all__ = [
+    "lock_writers",
+    "newest_message_id",
     "load_placed_replies",
     "mark_reviewed",
     "review_dirty",

@@ -37,6 +37,8 @@ from reviewbot.threads import ThreadNode
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
 series_app = typer.Typer(help="List and show patch series.", no_args_is_help=True)
 app.add_typer(series_app, name="series")
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 console = Console()
 # soft_wrap: an error naming a long path must stay on one line for grep and logs
 err = Console(stderr=True, soft_wrap=True)
@@ -331,6 +333,27 @@ def serve(
     os.environ["REVIEWBOT_DB"] = url
     console.print(f"serving {url} on http://{host}:{port}/", markup=False, highlight=False)
     uvicorn.run("reviewbot.app:app_from_env", factory=True, host=host, port=port, workers=workers)
+
+
+@db_app.command("migrate")
+def db_migrate(
+    sqlite_file: Annotated[Path, typer.Argument(help="The SQLite database to copy.")],
+    postgres_url: Annotated[
+        str, typer.Argument(help="An empty PostgreSQL database: postgresql+psycopg://...")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Copy an SQLite database into PostgreSQL (schema, then every row), checking counts."""
+    from reviewbot.copydb import copy_sqlite_to_postgres
+
+    with _errors():
+        counts = copy_sqlite_to_postgres(sqlite_file, postgres_url)
+    if as_json:
+        _print_json(counts)
+    else:
+        console.print(
+            ", ".join(f"{n} {t}" for t, n in counts.items()) + " rows copied", markup=False
+        )
 
 
 def main() -> None:

@@ -141,6 +141,15 @@ def scrape(
         str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
     ] = None,
     as_json: JsonOption = False,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            "--watch",
+            metavar="INTERVAL",
+            help="Keep following the archive: scrape again every INTERVAL seconds "
+            "until SIGTERM (errors are logged and retried).",
+        ),
+    ] = None,
 ) -> None:
     """Scrape a pipermail archive (libvir-list by default), incrementally and politely."""
     from reviewbot.ingest.http import Fetcher  # imported here: only scraping needs HTTP
@@ -150,6 +159,12 @@ def scrape(
         if since and not re.fullmatch(r"\d{4}-\d{2}", since):
             raise InputError(f"--since {since!r}: expected YYYY-MM")
         settings = load_settings(db=db, data_dir=data_dir)
+    if watch is not None:
+        from reviewbot.watch import Round, follow
+
+        job = Round(archive_url, month or [], since, all_months, refresh, rate, timeout)
+        raise typer.Exit(follow(settings, job, watch, lambda line: err.print(line, markup=False)))
+    with _errors():
         engine = open_engine(settings.database_url)
         fetcher = Fetcher(settings.data_dir / "http-cache", rate=rate, timeout=timeout)
         with fetcher, _progress(as_json) as advance:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 
 def _sorted(rows: Any) -> list[Any]:
@@ -72,5 +73,17 @@ def dump(url: str) -> dict[str, Any]:
                 ),
                 "hunks": _rows(conn, "select count(*) from hunk"),
             }
+    finally:
+        engine.dispose()
+
+
+def count_messages(url: str) -> int:
+    """How many messages the database holds (0 while it cannot be read yet)."""
+    engine = create_engine(url, connect_args={"timeout": 1} if url.startswith("sqlite") else {})
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("select count(*) from message")).scalar_one())
+    except SQLAlchemyError:
+        return 0
     finally:
         engine.dispose()

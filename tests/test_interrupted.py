@@ -14,11 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
-
 from tests.conftest import diff_body, mail, write_mbox
-from tests.dump import dump
+from tests.dump import count_messages, dump
 
 CLI = [sys.executable, "-m", "reviewbot"]
 
@@ -79,17 +76,6 @@ def snapshot(url: str) -> dict[str, object]:
     for r in rows:
         r.pop("id"), r.pop("previous"), r.pop("superseded_by")
     return {"series": rows, "tables": dump(url)}
-
-
-def count_messages(url: str) -> int:
-    engine = create_engine(url, connect_args={"timeout": 1} if url.startswith("sqlite") else {})
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("select count(*) from message")).scalar_one())
-    except SQLAlchemyError:
-        return 0
-    finally:
-        engine.dispose()
 
 
 def import_cli(url: str, *paths: Path) -> subprocess.CompletedProcess[str]:

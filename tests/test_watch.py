@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from tests.archive_server import ArchiveServer
 from tests.conftest import LIST
+from tests.dump import count_messages
 
 CLI = [sys.executable, "-m", "reviewbot"]
 
@@ -32,17 +31,6 @@ def watch(url: str, server: ArchiveServer, data: Path, log: Path) -> subprocess.
          "--db", url, "--data-dir", str(data), "--watch", "0.2"],
         stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True,
     )  # fmt: skip
-
-
-def messages(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("select count(*) from message")).scalar_one())
-    except SQLAlchemyError:
-        return 0
-    finally:
-        engine.dispose()
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
@@ -70,7 +58,7 @@ def test_sigterm_stops_cleanly_after_rounds(
          "--db", str(once), "--data-dir", str(tmp_path / "d2")],
         check=True, capture_output=True,
     )  # fmt: skip
-    assert messages(url) == messages(f"sqlite:///{once}")
+    assert count_messages(url) == count_messages(f"sqlite:///{once}")
 
 
 def test_an_error_is_logged_and_the_next_round_retries(
@@ -85,7 +73,7 @@ def test_an_error_is_logged_and_the_next_round_retries(
     wait_for(lambda: log.read_text().count("trying again in 0.2 s") >= 2)
     assert proc.poll() is None, "an error must not end the job"
     blocker.unlink()
-    wait_for(lambda: db.exists() and messages(f"sqlite:///{db}") > 0)
+    wait_for(lambda: db.exists() and count_messages(f"sqlite:///{db}") > 0)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     assert "error:" in log.read_text()

@@ -20,7 +20,7 @@ from reviewbot import apply_io, store
 from reviewbot.apply import apply_patches, find_base
 from reviewbot.assemble import Assembler, Placement
 from reviewbot.db import session_scope
-from reviewbot.diff import has_diff, split_patch
+from reviewbot.diff import PatchBody, has_diff, split_patch
 from reviewbot.errors import InputError, MessageParseError, NotFound
 from reviewbot.git import run_git, work_tree_root
 from reviewbot.ingest.mbox import RawMail, read_path
@@ -136,9 +136,12 @@ class Importer:
 
     def add(self, batch: list[Incoming]) -> list[str]:
         """Store one batch in one transaction; return the Message-IDs that were new."""
+        prepared = self._prepare(batch)
         saved = self._checkpoint()
         stored = locked_write(
-            self.engine, lambda s: self._add_locked(batch, s), on_retry=lambda: self._restore(saved)
+            self.engine,
+            lambda s: self._add_locked(batch, prepared, s),
+            on_retry=lambda: self._restore(saved),
         )
         # said for every read, not only the first: a re-import of a damaged file is still damaged
         self.report.errors.extend(
@@ -146,7 +149,19 @@ class Importer:
         )
         return stored
 
-    def _add_locked(self, batch: list[Incoming], session: Session) -> list[str]:
+    def _prepare(self, batch: list[Incoming]) -> dict[str, _Prepared]:
+        """Classify and take apart the diffs of the batch's new mail before taking the lock.
+
+        This is most of an import's CPU; done here, concurrent importers overlap
+        it. Mail stored meanwhile by someone else is simply not used.
+        """
+        with Session(self.engine) as session:
+            seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
+        return {p.msgid: _prepare(p) for p in batch if p.msgid not in seen}
+
+    def _add_locked(
+        self, batch: list[Incoming], prepared: dict[str, _Prepared], session: Session
+    ) -> list[str]:
         if store.newest_message_id(session=session) != self.newest_seen:
             # someone else imported since our last batch: the open series we
             # cached may have grown or new ones opened; ask the database again
@@ -160,7 +175,7 @@ class Importer:
                 fresh[p.msgid] = p
         known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
         store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
-        stored = self._store_fresh(list(fresh.values()), session=session)
+        stored = self._store_fresh(list(fresh.values()), prepared, session=session)
         self.newest_seen = store.newest_message_id(session=session)
         return stored
 
@@ -175,10 +190,14 @@ class Importer:
         self.assembler.forget()
         self.assembler.created, self.assembler.touched = set(created), set(assembled)
 
-    def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> list[str]:
+    def _store_fresh(
+        self, fresh: list[Incoming], prepared: dict[str, _Prepared], *, session: Any
+    ) -> list[str]:
         fresh = _inherit_references(fresh, session=session)
         now = datetime.now(UTC)
-        kinds = {p.msgid: _classify(p) for p in fresh}
+        # stored by someone else between _prepare and the lock, then deleted: rare enough
+        prepared = {p.msgid: prepared.get(p.msgid) or _prepare(p) for p in fresh}
+        kinds = {m: prep.kind for m, prep in prepared.items()}
         ids = store.save_messages(
             session=session, rows=[_row(p, kinds[p.msgid], now) for p in fresh]
         )
@@ -187,7 +206,7 @@ class Importer:
         fresh = [p for p in fresh if p.msgid in ids]
         store.save_refs(session=session, rows=_ref_rows(fresh, ids))
         placements = [
-            _placement(ids[p.msgid], p.message, kinds[p.msgid])
+            _placement(ids[p.msgid], p.message, prepared[p.msgid])
             for p in fresh
             if p.message and kinds[p.msgid] in (Kind.COVER, Kind.PATCH)
         ]
@@ -298,11 +317,24 @@ def _ref_rows(items: Iterable[Incoming], ids: dict[str, int]) -> list[dict[str, 
     ]
 
 
-def _placement(message_id: int, message: Message | None, kind: Kind) -> Placement:
+@dataclass(frozen=True)
+class _Prepared:
+    """What placing a message needs that takes CPU, not the database."""
+
+    kind: Kind
+    body: PatchBody | None
+
+
+def _prepare(p: Incoming) -> _Prepared:
+    kind = _classify(p)
+    placed = p.message is not None and kind in (Kind.COVER, Kind.PATCH)
+    return _Prepared(kind, split_patch(p.message.body) if placed and p.message else None)
+
+
+def _placement(message_id: int, message: Message | None, prepared: _Prepared) -> Placement:
     assert message is not None
-    return Placement(
-        message_id, message, parse_subject(message.subject), kind, split_patch(message.body)
-    )
+    subject = parse_subject(message.subject)
+    return Placement(message_id, message, subject, prepared.kind, prepared.body)
 
 
 def _touch_threads(items: Iterable[Incoming], *, session: Any) -> set[int]:

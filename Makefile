@@ -7,7 +7,10 @@ DEV_STAMP := $(VENV)/.installed-dev
 DEMO_DB ?= demo.db
 APT := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test lint bench clean
+# PostgreSQL server binaries for the tests' throw-away cluster (tests/pgcluster.py)
+PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+.PHONY: demo test lint bench clean postgresql
 
 $(STAMP): pyproject.toml
 	@command -v git >/dev/null || { $(APT) update && $(APT) install -y git; }
@@ -30,15 +33,21 @@ demo: $(STAMP)
 /usr/bin/chromium:
 	$(APT) update && $(APT) install -y chromium
 
-test: $(DEV_STAMP) /usr/bin/chromium
-	$(BIN)/python -m pytest -q
+# the suite runs every database test on SQLite and on a PostgreSQL cluster that
+# the session fixture starts and always stops; REVIEWBOT_REQUIRE_PG turns
+# "no server" into failures instead of skips
+test: $(DEV_STAMP) /usr/bin/chromium postgresql
+	REVIEWBOT_REQUIRE_PG=1 $(BIN)/python -m pytest -q
+
+postgresql:
+	@test -n "$(PG_BIN)" || { $(APT) update && $(APT) install -y postgresql; }
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check reviewbot tests bench migrations
 	$(BIN)/ruff format --check reviewbot tests bench migrations
 	$(BIN)/mypy reviewbot
 
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) postgresql
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_apply.py
@@ -47,6 +56,7 @@ bench: $(DEV_STAMP)
 	@command -v wrk >/dev/null || $(APT) install -y wrk || { $(APT) update && $(APT) install -y wrk; } \
 		|| echo "no wrk: bench_api.py falls back to its asyncio load generator"
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_pg.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

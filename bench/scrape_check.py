@@ -22,8 +22,9 @@ from typing import Any
 
 from pipermail_month import THREADLEVELS, Article, obscure
 
+from reviewbot.incoming import incoming_from_raw
 from reviewbot.ingest.mbox import read_path
-from reviewbot.pipeline import BATCH, Importer, incoming_from_raw
+from reviewbot.pipeline import BATCH, Importer
 
 SAMPLES = 5  # examples kept per kind of difference
 

@@ -83,6 +83,13 @@ class Assembler:
         self.new_series: list[tuple[_Open, dict[str, Any]]] = []
         self.next_temp_id = -1
 
+    def forget(self) -> None:
+        """Drop every cached open series and pending write (kept: created, touched)."""
+        self.by_key, self.by_id, self.placed = {}, {}, {}
+        self.loaded_keys = set()
+        self.pending_patches, self.pending_series = [], []
+        self.new_series, self.next_temp_id = [], -1
+
     def place_all(self, items: list[Placement], *, session: Session) -> None:
         """Place a batch, oldest first, so covers and early patches open series."""
         refs = {r for item in items for r in item.message.references}

@@ -38,6 +38,8 @@ from reviewbot.threads import ThreadNode
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
 series_app = typer.Typer(help="List and show patch series.", no_args_is_help=True)
 app.add_typer(series_app, name="series")
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 console = Console()
 # soft_wrap: an error naming a long path must stay on one line for grep and logs
 err = Console(stderr=True, soft_wrap=True)
@@ -145,6 +147,15 @@ def scrape(
         str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
     ] = None,
     as_json: JsonOption = False,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            "--watch",
+            metavar="INTERVAL",
+            help="Keep following the archive: scrape again every INTERVAL seconds "
+            "until SIGTERM (errors are logged and retried).",
+        ),
+    ] = None,
 ) -> None:
     """Scrape a pipermail archive (libvir-list by default), incrementally and politely."""
     from reviewbot.ingest.http import Fetcher  # imported here: only scraping needs HTTP
@@ -154,6 +165,12 @@ def scrape(
         if since and not re.fullmatch(r"\d{4}-\d{2}", since):
             raise InputError(f"--since {since!r}: expected YYYY-MM")
         settings = load_settings(db=db, data_dir=data_dir)
+    if watch is not None:
+        from reviewbot.watch import Round, follow
+
+        job = Round(archive_url, month or [], since, all_months, refresh, rate, timeout)
+        raise typer.Exit(follow(settings, job, watch, lambda line: err.print(line, markup=False)))
+    with _errors():
         engine = open_engine(settings.database_url)
         fetcher = Fetcher(settings.data_dir / "http-cache", rate=rate, timeout=timeout)
         with fetcher, _progress(as_json) as advance:
@@ -337,6 +354,27 @@ def serve(
     os.environ["REVIEWBOT_DB"] = url
     console.print(f"serving {url} on http://{host}:{port}/", markup=False, highlight=False)
     uvicorn.run("reviewbot.app:app_from_env", factory=True, host=host, port=port, workers=workers)
+
+
+@db_app.command("migrate")
+def db_migrate(
+    sqlite_file: Annotated[Path, typer.Argument(help="The SQLite database to copy.")],
+    postgres_url: Annotated[
+        str, typer.Argument(help="An empty PostgreSQL database: postgresql+psycopg://...")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Copy an SQLite database into PostgreSQL (schema, then every row), checking counts."""
+    from reviewbot.copydb import copy_sqlite_to_postgres
+
+    with _errors():
+        counts = copy_sqlite_to_postgres(sqlite_file, postgres_url)
+    if as_json:
+        _print_json(counts)
+    else:
+        console.print(
+            ", ".join(f"{n} {t}" for t, n in counts.items()) + " rows copied", markup=False
+        )
 
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "data"

@@ -11,23 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from reviewbot import store
 from reviewbot.assemble import Assembler, Placement
-from reviewbot.db import session_scope
-from reviewbot.diff import has_diff, split_patch
-from reviewbot.errors import InputError, MessageParseError
+from reviewbot.diff import PatchBody, has_diff, split_patch
+from reviewbot.errors import InputError
+from reviewbot.incoming import Incoming, incoming_from_raw
 from reviewbot.ingest.mbox import RawMail, read_path
-from reviewbot.mail import Message, parse_message, synthetic_msgid
-from reviewbot.rebuild import rebuild_dirty
-from reviewbot.reconstruct import RebuiltMail
+from reviewbot.mail import Message
 from reviewbot.series import Kind, classify
 from reviewbot.subject import parse_subject, thread_subject
+from reviewbot.writes import locked_write, rebuild_dirty_series
 
 BATCH = 500
 Progress = Callable[[int], None]
@@ -93,36 +92,6 @@ def _batches(mails: Iterator[RawMail]) -> Iterator[list[RawMail]]:
         yield batch
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """A message on its way in: its bytes, where they came from, and their parse."""
-
-    raw: bytes
-    source: str
-    position: int
-    message: Message | None
-    error: str | None
-    truncated: bool = False
-    archive_url: str | None = None
-    reconstructed_from: str | None = None
-
-    @property
-    def msgid(self) -> str:
-        """The Message-ID, or the synthetic id of a mail that could not be parsed."""
-        return self.message.msgid if self.message else synthetic_msgid(self.raw)
-
-
-def incoming_from_raw(mail: RawMail, archive_url: str | None = None) -> Incoming:
-    """Parse a raw mail; a failure is kept as an Incoming with the reason."""
-    try:
-        message, error = parse_message(mail.raw), None
-    except MessageParseError as exc:
-        message, error = None, str(exc)
-    return Incoming(
-        mail.raw, mail.source, mail.position, message, error, mail.truncated, archive_url
-    )
-
-
 class Importer:
     """Stores batches of incoming messages and places them into series.
 
@@ -135,6 +104,7 @@ class Importer:
         self.report = ImportReport()
         self.assembler = Assembler()
         self.touched: set[int] = set()
+        self.newest_seen: int | None = None  # the newest message id after our last batch
         # (reply, parent) pairs and what this run stored: replies whose parent never
         # arrives are the ones whose quotes may rebuild it (reconstruct_io)
         self.parents: list[tuple[str, str]] = []
@@ -142,30 +112,72 @@ class Importer:
 
     def add(self, batch: list[Incoming]) -> list[str]:
         """Store one batch in one transaction; return the Message-IDs that were new."""
-        with session_scope(self.engine) as session:
-            seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
-            fresh: dict[str, Incoming] = {}
-            for p in batch:
-                if p.msgid in seen or p.msgid in fresh:
-                    self.report.messages_duplicate += 1
-                else:
-                    fresh[p.msgid] = p
-            stand_ins = store.reconstructed_among(session=session, msgids=sorted(seen))
-            for msgid, row_id in stand_ins.items():
-                self._replace_reconstruction(row_id, _first_with(batch, msgid), session=session)
-            known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
-            store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
-            stored = self._store_fresh(list(fresh.values()), session=session)
+        prepared = self._prepare(batch)
+        saved = self._checkpoint()
+        stored = locked_write(
+            self.engine,
+            lambda s: self._add_locked(batch, prepared, s),
+            on_retry=lambda: self._restore(saved),
+        )
+        self._remember(batch, set(stored))
         # said for every read, not only the first: a re-import of a damaged file is still damaged
         self.report.errors.extend(
             f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
         )
         return stored
 
-    def _store_fresh(self, fresh: list[Incoming], *, session: Any) -> list[str]:
+    def _prepare(self, batch: list[Incoming]) -> dict[str, _Prepared]:
+        """Classify and take apart the diffs of the batch's new mail before taking the lock.
+
+        This is most of an import's CPU; done here, concurrent importers overlap
+        it. Mail stored meanwhile by someone else is simply not used.
+        """
+        with Session(self.engine) as session:
+            seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
+        return {p.msgid: _prepare(p) for p in batch if p.msgid not in seen}
+
+    def _add_locked(
+        self, batch: list[Incoming], prepared: dict[str, _Prepared], session: Session
+    ) -> list[str]:
+        if store.newest_message_id(session=session) != self.newest_seen:
+            # someone else imported since our last batch: the open series we
+            # cached may have grown or new ones opened; ask the database again
+            self.assembler.forget()
+        seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
+        fresh: dict[str, Incoming] = {}
+        for p in batch:
+            if p.msgid in seen or p.msgid in fresh:
+                self.report.messages_duplicate += 1
+            else:
+                fresh[p.msgid] = p
+        stand_ins = store.reconstructed_among(session=session, msgids=sorted(seen))
+        for msgid, row_id in stand_ins.items():
+            self._replace_reconstruction(row_id, _first_with(batch, msgid), session=session)
+        known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
+        store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
+        stored = self._store_fresh(list(fresh.values()), prepared, session=session)
+        self.newest_seen = store.newest_message_id(session=session)
+        return stored
+
+    def _checkpoint(self) -> tuple[ImportReport, set[int], set[int], set[int]]:
+        """What a batch changes in memory, to put back if its transaction is retried."""
+        a = self.assembler
+        return _copy_report(self.report), set(self.touched), set(a.created), set(a.touched)
+
+    def _restore(self, saved: tuple[ImportReport, set[int], set[int], set[int]]) -> None:
+        report, touched, created, assembled = saved
+        self.report, self.touched = _copy_report(report), set(touched)
+        self.assembler.forget()
+        self.assembler.created, self.assembler.touched = set(created), set(assembled)
+
+    def _store_fresh(
+        self, fresh: list[Incoming], prepared: dict[str, _Prepared], *, session: Any
+    ) -> list[str]:
         fresh = _inherit_references(fresh, session=session)
         now = datetime.now(UTC)
-        kinds = {p.msgid: _classify(p) for p in fresh}
+        # stored by someone else between _prepare and the lock, then deleted: rare enough
+        prepared = {p.msgid: prepared.get(p.msgid) or _prepare(p) for p in fresh}
+        kinds = {m: prep.kind for m, prep in prepared.items()}
         ids = store.save_messages(
             session=session, rows=[_row(p, kinds[p.msgid], now) for p in fresh]
         )
@@ -174,7 +186,7 @@ class Importer:
         fresh = [p for p in fresh if p.msgid in ids]
         store.save_refs(session=session, rows=_ref_rows(fresh, ids))
         placements = [
-            _placement(ids[p.msgid], p.message, kinds[p.msgid])
+            _placement(ids[p.msgid], p.message, prepared[p.msgid])
             for p in fresh
             if p.message and kinds[p.msgid] in (Kind.COVER, Kind.PATCH)
         ]
@@ -182,46 +194,52 @@ class Importer:
         self.touched.update(_touch_threads(fresh, session=session))
         for p in fresh:
             _account(p, self.report)
-            self.stored.add(p.msgid)
-            if p.message and p.message.in_reply_to:
-                self.parents.append((p.msgid, p.message.in_reply_to))
         return [p.msgid for p in fresh]
 
-    def _replace_reconstruction(self, row_id: int, p: Incoming, *, session: Any) -> None:
+    def _remember(self, batch: list[Incoming], stored: set[str]) -> None:
+        """Note what a committed batch stored, and the parents its replies name."""
+        for p in batch:
+            if p.msgid in stored and p.msgid not in self.stored:
+                self.stored.add(p.msgid)
+                if p.message and p.message.in_reply_to:
+                    self.parents.append((p.msgid, p.message.in_reply_to))
+
+    def _replace_reconstruction(self, row_id: int, p: Incoming, *, session: Session) -> None:
         """The real mail of a message we had rebuilt from quotes: it takes the row over."""
-        self.report.messages_duplicate -= 1  # counted as seen above; it is news
+        self.report.messages_duplicate -= 1  # counted as seen by the caller; it is news
         self.report.messages_new += 1
         self.report.warnings.append(f"{p.msgid}: the real message replaces its reconstruction")
-        store.replace_message(
-            session=session, message_id=row_id, row=_row(p, _classify(p), datetime.now(UTC))
-        )
+        row = _row(p, _classify(p), datetime.now(UTC))
+        store.replace_message(session=session, message_id=row_id, row=row)
         refs = list(p.message.references) if p.message else []
         store.replace_refs(session=session, message_id=row_id, refs=refs)
         self.touched.update(_touch_threads([p], session=session))
 
     def reconstruct(self) -> int:
-        """Rebuild the messages replies of this run quote but nobody sent us; return how many."""
+        """Rebuild the messages this run's replies quote but nobody sent; return how many."""
         from reviewbot import reconstruct_io
 
-        with session_scope(self.engine) as session:
+        with Session(self.engine) as session:
             seeds = reconstruct_io.orphans(self.parents, self.stored, session=session)
             found = reconstruct_io.recover(seeds, session=session)
         added = 0
         for item in found:
-            incoming = [_rebuilt_incoming(mail, item.seed_msgid) for mail in item.mails]
-            added += len(self.add(incoming))
-            with session_scope(self.engine) as session:
+            added += len(
+                self.add([reconstruct_io.as_incoming(m, item.seed_msgid) for m in item.mails])
+            )
+
+            def rethread(session: Session, item: reconstruct_io.Recovered = item) -> None:
                 store.replace_refs(session=session, message_id=item.seed_id, refs=item.seed_refs)
                 self.touched.update(_touch_refs(set(item.seed_refs), session=session))
+
+            locked_write(self.engine, rethread)
         return added
 
     def finish(self) -> ImportReport:
         """Rebuild quoted messages nobody sent, then every series this run touched."""
         self.reconstruct()
-        with session_scope(self.engine) as session:
-            rebuild_dirty(session=session)
-        with session_scope(self.engine) as session:
-            store.index_messages(session=session)  # in bulk: see migration 0006
+        rebuild_dirty_series(self.engine)
+        locked_write(self.engine, lambda s: store.index_messages(session=s))  # see 0006
         created = self.assembler.created
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)
@@ -233,25 +251,8 @@ def _first_with(batch: list[Incoming], msgid: str) -> Incoming:
     return next(p for p in batch if p.msgid == msgid)
 
 
-def _rebuilt_incoming(mail: RebuiltMail, seed_msgid: str) -> Incoming:
-    """A reconstructed mail on its way in; the author's address as found, maybe none."""
-    message = parse_message(mail.raw)
-    if mail.author:  # a bare display name must not be parsed into an address
-        message = replace(message, from_name=mail.author, from_email=_address(mail.raw))
-    return Incoming(
-        mail.raw,
-        f"reconstructed from <{seed_msgid}>",
-        mail.depth,
-        message,
-        None,
-        reconstructed_from=seed_msgid,
-    )
-
-
-def _address(raw: bytes) -> str:
-    head = raw.split(b"\n\n", 1)[0].decode("utf-8", "replace")
-    found = next((line for line in head.split("\n") if line.startswith("From: ")), "")
-    return getaddresses([found.removeprefix("From: ")])[0][1]
+def _copy_report(report: ImportReport) -> ImportReport:
+    return replace(report, errors=list(report.errors), warnings=list(report.warnings))
 
 
 def _inherit_references(fresh: list[Incoming], *, session: Any) -> list[Incoming]:
@@ -343,11 +344,24 @@ def _ref_rows(items: Iterable[Incoming], ids: dict[str, int]) -> list[dict[str, 
     ]
 
 
-def _placement(message_id: int, message: Message | None, kind: Kind) -> Placement:
+@dataclass(frozen=True)
+class _Prepared:
+    """What placing a message needs that takes CPU, not the database."""
+
+    kind: Kind
+    body: PatchBody | None
+
+
+def _prepare(p: Incoming) -> _Prepared:
+    kind = _classify(p)
+    placed = p.message is not None and kind in (Kind.COVER, Kind.PATCH)
+    return _Prepared(kind, split_patch(p.message.body) if placed and p.message else None)
+
+
+def _placement(message_id: int, message: Message | None, prepared: _Prepared) -> Placement:
     assert message is not None
-    return Placement(
-        message_id, message, parse_subject(message.subject), kind, split_patch(message.body)
-    )
+    subject = parse_subject(message.subject)
+    return Placement(message_id, message, subject, prepared.kind, prepared.body)
 
 
 def _touch_threads(items: Iterable[Incoming], *, session: Any) -> set[int]:

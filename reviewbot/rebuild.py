@@ -60,10 +60,17 @@ def rebuild_dirty(*, session: Session) -> int:
     """
     done = 0
     budget = 4 * store.count_dirty(session=session) + 1000
-    while done < budget and (ids := store.load_dirty_series(session=session, limit=_CHUNK)):
-        rebuild(ids, session=session)
-        done += len(ids)
+    while done < budget and (step := rebuild_next(session=session)):
+        done += step
     return done
+
+
+def rebuild_next(*, session: Session) -> int:
+    """Rebuild the next chunk of dirty series; return how many (0: none left)."""
+    ids = store.load_dirty_series(session=session, limit=_CHUNK)
+    if ids:
+        rebuild(ids, session=session)
+    return len(ids)
 
 
 def rebuild(series_ids: Sequence[int], *, session: Session) -> None:

@@ -9,11 +9,14 @@ costs one lookup of the few that do not.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.utils import getaddresses
 
 from sqlmodel import Session
 
 from reviewbot import store
+from reviewbot.incoming import Incoming
+from reviewbot.mail import parse_message
 from reviewbot.reconstruct import RebuiltMail, as_mails, rebuilt_msgid, reconstruct_quoted
 
 
@@ -59,3 +62,24 @@ def recover(msgids: list[str], *, session: Session) -> list[Recovered]:
             new_chain = (*mails[0].references, *(m.msgid for m in mails))
             out.append(Recovered(seed.id, seed.msgid, mails, new_chain))
     return out
+
+
+def as_incoming(mail: RebuiltMail, seed_msgid: str) -> Incoming:
+    """A reconstructed mail on its way in; the author's address as found, maybe none."""
+    message = parse_message(mail.raw)
+    if mail.author:  # a bare display name must not be parsed into an address
+        message = replace(message, from_name=mail.author, from_email=_address(mail.raw))
+    return Incoming(
+        mail.raw,
+        f"reconstructed from <{seed_msgid}>",
+        mail.depth,
+        message,
+        None,
+        reconstructed_from=seed_msgid,
+    )
+
+
+def _address(raw: bytes) -> str:
+    head = raw.split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    found = next((line for line in head.split("\n") if line.startswith("From: ")), "")
+    return getaddresses([found.removeprefix("From: ")])[0][1]

@@ -59,9 +59,13 @@ def ensure_linked(*, session: Session, series_ids: Sequence[int] | None = None) 
     On demand rather than during import: linking costs more than importing, and
     only the series somebody looks at need it (`reviewbot link` does them all).
     """
-    done = 0
     if series_ids is not None:  # their previous versions port concerns to them
         series_ids = [*series_ids, *store.previous_versions(session=session, series_ids=series_ids)]
+    if not store.review_dirty(session=session, series_ids=series_ids):
+        return 0  # the common case for a reader: nothing to write, no lock to wait for
+    # two readers linking the same series at once would both insert its concerns
+    store.lock_writers(session=session)
+    done = 0
     while todo := store.review_dirty(session=session, series_ids=series_ids)[:_CHUNK]:
         patches = store.load_patches(session=session, series_ids=todo)
         replies = store.load_placed_replies(session=session, series_ids=todo)

@@ -26,6 +26,7 @@ from reviewbot import store
 from reviewbot.db import session_scope
 from reviewbot.diff import has_diff
 from reviewbot.errors import InputError, ReviewbotError
+from reviewbot.incoming import Incoming, incoming_from_raw
 from reviewbot.ingest.http import Fetched, Fetcher
 from reviewbot.ingest.mbox import read_mbox_stream
 from reviewbot.ingest.pipermail import (
@@ -38,7 +39,7 @@ from reviewbot.ingest.pipermail import (
     parse_thread_index,
 )
 from reviewbot.mail import Message, restore_bracketed_addresses, synthetic_msgid
-from reviewbot.pipeline import BATCH, Importer, Incoming, incoming_from_raw
+from reviewbot.pipeline import BATCH, Importer
 from reviewbot.subject import parse_subject
 
 LIBVIR_LIST = "https://listman.redhat.com/archives/libvir-list/"

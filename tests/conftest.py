@@ -1,8 +1,17 @@
-"""Shared fixtures: real SQLite files in tmp_path, and a tiny mbox writer."""
+"""Shared fixtures: a fresh database on each backend, and a tiny mbox writer.
+
+Every test that takes `engine` (or `db_url`) runs twice: on a real SQLite file
+in tmp_path and on a fresh PostgreSQL database. The PostgreSQL server is
+$REVIEWBOT_TEST_PG (an SQLAlchemy URL of a database we may CREATE DATABASE
+from), else a throw-away cluster started for the session (tests/pgcluster.py).
+Without a server the PostgreSQL cases are skipped, unless $REVIEWBOT_REQUIRE_PG
+is set (make test sets it) and they fail instead.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import subprocess
 import tarfile
@@ -11,20 +20,118 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import Session
 
 from reviewbot.db import open_engine
 from reviewbot.pipeline import ImportReport, import_paths
+from tests.pgcluster import PgCluster, find_bindir
 
 DATA = Path(__file__).parent / "data"
 LIST = DATA / "libvir-list"
+BACKENDS = ["sqlite", "postgresql"]
+TEMPLATE = "reviewbot_template"
+
+
+class PgServer:
+    """Makes and drops databases on a PostgreSQL server (CREATE DATABASE ... TEMPLATE)."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.names = itertools.count()
+
+    def url(self, database: str) -> str:
+        """URL of another database on this server."""
+        url = make_url(self.admin_url).set(database=database)
+        return url.render_as_string(hide_password=False)
+
+    def execute(self, sql: str) -> None:
+        """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def create(self, template: str | None = TEMPLATE) -> str:
+        """A new database (a copy of the migrated template by default); its URL."""
+        name = f"test_{os.getpid()}_{next(self.names)}"
+        self.execute(f"DROP DATABASE IF EXISTS {name}")
+        self.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        """Drop a database made by `create`, whoever is still connected."""
+        self.execute(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer | None]:
+    """The PostgreSQL server of this test session, with a migrated template database."""
+    cluster = None
+    if given := os.environ.get("REVIEWBOT_TEST_PG"):
+        server = PgServer(given)
+    elif bindir := find_bindir():
+        cluster = PgCluster(bindir)
+        cluster.start()
+        server = PgServer(cluster.url())
+    else:
+        yield None
+        return
+    try:
+        server.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+        server.execute(f"CREATE DATABASE {TEMPLATE}")
+        open_engine(server.url(TEMPLATE)).dispose()
+        yield server
+    finally:
+        server.admin.dispose()
+        if cluster:
+            cluster.stop()
+
+
+def need_pg(server: PgServer | None) -> PgServer:
+    """The server, or skip (fail under $REVIEWBOT_REQUIRE_PG) when there is none."""
+    if server is None:
+        if os.environ.get("REVIEWBOT_REQUIRE_PG"):
+            pytest.fail("no PostgreSQL: set REVIEWBOT_TEST_PG or install postgresql")
+        pytest.skip("no PostgreSQL server (set REVIEWBOT_TEST_PG or install postgresql)")
+    return server
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, migrated database on each backend (SQLite: tmp_path/test.db)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    server = need_pg(request.getfixturevalue("pg_server"))
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Makes fresh, migrated databases on one backend: new_db(name) -> URL."""
+    made: list[str] = []
+    server = None if request.param == "sqlite" else need_pg(request.getfixturevalue("pg_server"))
+
+    def new(name: str) -> str:
+        if server is None:
+            return f"sqlite:///{tmp_path / name}.db"
+        made.append(server.create())
+        return made[-1]
+
+    yield new
+    for url in made:
+        assert server is not None
+        server.drop(url)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    """A fresh, migrated SQLite database file."""
-    return open_engine(f"sqlite:///{tmp_path / 'test.db'}")
+def engine(db_url: str) -> Iterator[Engine]:
+    """A fresh, migrated database (each test runs on SQLite and on PostgreSQL)."""
+    engine = open_engine(db_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

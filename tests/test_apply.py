@@ -115,6 +115,7 @@ def test_conflicting_patch_two_reported_and_others_still_applied(
     run_import: Callable[..., ImportReport],
     engine: Engine,
     session: Session,
+    db_url: str,
 ) -> None:
     first = make_patch(
         "src/qemu/qemu_extdevice.c",
@@ -161,7 +162,7 @@ def test_conflicting_patch_two_reported_and_others_still_applied(
             "--tree",
             str(tree),
             "--db",
-            str(tmp_path / "test.db"),
+            db_url,
             "--json",
         ],
         capture_output=True,

@@ -4,6 +4,9 @@ Each case imports a good archive first, then the bad input into the same databas
 and checks the exit code (README: 2 for bad input, 0 when the input is fine),
 that stderr names the path and the problem, that what was stored before is
 untouched, and that the good messages of a bad file are still imported.
+
+SQLite only: the subject is reading damaged input, which happens before and
+apart from the database; the rows are checked with sqlite3 directly.
 """
 
 from __future__ import annotations

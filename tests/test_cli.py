@@ -20,8 +20,8 @@ def run(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_markup_in_mail_is_printed_literally(tmp_path: Path) -> None:
-    db = tmp_path / "x.db"
+def test_markup_in_mail_is_printed_literally(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     archive = write_mbox(
         tmp_path / "a.mbox",
         [
@@ -44,8 +44,8 @@ def test_markup_in_mail_is_printed_literally(tmp_path: Path) -> None:
     assert data["title"] == EVIL
 
 
-def test_thread_unknown_message_exit_code(tmp_path: Path) -> None:
-    result = run("thread", "nope@example.org", "--db", tmp_path / "x.db")
+def test_thread_unknown_message_exit_code(db_url: str) -> None:
+    result = run("thread", "nope@example.org", "--db", db_url)
     assert result.returncode == 3 and "no message <nope@example.org>" in result.stderr
 
 

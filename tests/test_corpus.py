@@ -182,11 +182,11 @@ def test_pipermail_addresses_restored(
     assert (row.from_name, row.from_email) == ("Ada Reviewer", "ada@example.org")
 
 
-def test_cli_json_contract(tmp_path: Path) -> None:
+def test_cli_json_contract(db_url: str) -> None:
     import subprocess
     import sys
 
-    db = tmp_path / "cli.db"
+    db = db_url
     cmd = [sys.executable, "-m", "reviewbot"]
     out = subprocess.run(
         [*cmd, "import-mbox", "--db", str(db), "--json", *map(str, MONTHS)],

@@ -1,4 +1,10 @@
-"""Storage: migrations, WAL, upgrade of an older database, configuration."""
+"""Storage: migrations, WAL, upgrade of an older database, configuration.
+
+SQLite only: these test the SQLite file itself (WAL mode, an old file upgraded in
+place, the copy restored after a failed migration, paths as URLs). PostgreSQL's
+migrations run for every test session (the template database is migrated from
+empty) and in test_copydb.py.
+"""
 
 from __future__ import annotations
 

@@ -253,8 +253,8 @@ def run(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_diff_json_and_unknown_id(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
+def test_cli_diff_json_and_unknown_id(db_url: str) -> None:
+    db = db_url
     assert run("import-mbox", "--db", db, *MONTHS).returncode == 0
     ids = {
         r["version"]: r["id"]
@@ -277,9 +277,9 @@ def test_cli_diff_json_and_unknown_id(tmp_path: Path) -> None:
     assert missing.returncode == 3 and "no series with id 999" in missing.stderr
 
 
-def test_cli_diff_prints_markup_literally(tmp_path: Path) -> None:
+def test_cli_diff_prints_markup_literally(tmp_path: Path, db_url: str) -> None:
     evil = "owned [bold red]loud[/bold red]"
-    db = tmp_path / "x.db"
+    db = db_url
     archive = write_mbox(
         tmp_path / "a.mbox",
         [

@@ -15,6 +15,10 @@ from reviewbot.store.events import (
     save_events,
     set_if_unchanged,
 )
+from reviewbot.store.locks import (
+    lock_writers,
+    newest_message_id,
+)
 from reviewbot.store.messages import (
     existing_msgids,
     find_placed,
@@ -87,6 +91,8 @@ __all__ = [
     "reconstructed_among",
     "replace_message",
     "replace_refs",
+    "lock_writers",
+    "newest_message_id",
     "load_placed_replies",
     "mark_reviewed",
     "review_dirty",

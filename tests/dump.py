@@ -1,0 +1,89 @@
+"""A canonical dump of a database: what was imported, without row ids.
+
+Two databases holding the same mail placed the same way dump equal, whatever
+order rows were inserted in. A series is named by the smallest Message-ID among
+its cover and patches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+
+def _sorted(rows: Any) -> list[Any]:
+    return sorted(rows, key=repr)  # repr: None sorts among strings
+
+
+def _rows(conn: Any, sql: str) -> list[Any]:
+    return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def dump(url: str) -> dict[str, Any]:
+    """Messages, series, patches and trailers of the database at `url`, canonically."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            msgid = dict(_rows(conn, "select id, msgid from message"))
+            key: dict[int, str] = {}
+            for sid, mid in _rows(
+                conn, "select series_id, id from message where kind in ('cover', 'patch')"
+            ):
+                if sid is not None:
+                    key[sid] = min(key.get(sid, msgid[mid]), msgid[mid])
+            patch_msg = dict(_rows(conn, "select id, message_id from patch"))
+            return {
+                "messages": _sorted(
+                    (msgid[m], k, key.get(s) if s else None, msgid.get(patch_msg.get(p, -1)))
+                    for m, k, s, p in _rows(
+                        conn, "select id, kind, series_id, patch_id from message"
+                    )
+                ),
+                "refs": _sorted(
+                    (msgid[m], r, p)
+                    for m, r, p in _rows(
+                        conn, "select message_id, ref_msgid, position from messageref"
+                    )
+                ),
+                "series": _sorted(
+                    (key.get(i), t, v, n, st, why, miss, key.get(prev), key.get(sup), bool(dirty))
+                    for i, t, v, n, st, why, miss, prev, sup, dirty in _rows(
+                        conn,
+                        "select id, title, version, total, state, state_reason, missing,"
+                        " previous_id, superseded_by_id, dirty from series",
+                    )
+                ),
+                "patches": _sorted(
+                    (msgid[m], key.get(s), n, st, why, a, r)
+                    for m, s, n, st, why, a, r in _rows(
+                        conn,
+                        "select message_id, series_id, number, state, state_reason,"
+                        " added, removed from patch",
+                    )
+                ),
+                "trailers": _sorted(
+                    (key.get(s), msgid.get(patch_msg.get(p, -1)), msgid[m], n, v, src, bool(x))
+                    for s, p, m, n, v, src, x in _rows(
+                        conn,
+                        "select series_id, patch_id, message_id, name, value, source, mismatch"
+                        " from trailer",
+                    )
+                ),
+                "hunks": _rows(conn, "select count(*) from hunk"),
+            }
+    finally:
+        engine.dispose()
+
+
+def count_messages(url: str) -> int:
+    """How many messages the database holds (0 while it cannot be read yet)."""
+    engine = create_engine(url, connect_args={"timeout": 1} if url.startswith("sqlite") else {})
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("select count(*) from message")).scalar_one())
+    except SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()

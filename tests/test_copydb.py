@@ -1,0 +1,97 @@
+"""`reviewbot db migrate`: an SQLite database of the corpus, copied into PostgreSQL,
+answers every query the same (CLI JSON: series list, series show, concerns)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from reviewbot import queries
+from reviewbot.db import open_engine
+from tests.conftest import LIST, PgServer, need_pg
+
+BENCH = Path(__file__).parent.parent / "bench"
+CLI = [sys.executable, "-m", "reviewbot"]
+CORPUS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz", LIST / "backports-2023.mbox")
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def answers(db: str) -> dict[str, Any]:
+    """What the query commands print about every series (the CLI for a sample, the
+    functions it prints for all: a process per series would take minutes)."""
+    listed = json.loads(cli("series", "list", "--json", "--db", db).stdout)
+    ids = [row["id"] for row in listed]
+    engine = open_engine(db)
+    try:
+        with Session(engine) as session:
+            shown = [queries.show_series(session, i) for i in ids]
+            concerns = [queries.concerns_of(session, str(i)) for i in ids]
+    finally:
+        engine.dispose()
+    sample = [str(i) for i in ids[:: max(1, len(ids) // 3)]]
+    return {
+        "list": listed,
+        "show": json.loads(json.dumps(shown, default=str)),
+        "concerns": json.loads(json.dumps(concerns, default=str)),
+        "cli": [
+            (cli("series", "show", i, "--json", "--db", db).stdout,
+             cli("concerns", i, "--json", "--db", db).stdout)
+            for i in sample
+        ],
+    }  # fmt: skip
+
+
+@pytest.fixture
+def server(pg_server: PgServer | None) -> PgServer:
+    return need_pg(pg_server)
+
+
+def test_copy_answers_like_the_original(tmp_path: Path, server: PgServer) -> None:
+    generated = tmp_path / "generated.mbox"
+    subprocess.run(
+        [sys.executable, str(BENCH / "gen_corpus.py"), "--messages", "400", "--out", generated],
+        check=True,
+        capture_output=True,
+    )
+    source = tmp_path / "corpus.db"
+    assert cli("import-mbox", "--db", source, *CORPUS, generated).returncode == 0
+    cli("link", "--db", source)  # concerns are copied, not recomputed
+    target = server.create(template=None)  # empty: the command migrates it
+    try:
+        done = cli("db", "migrate", source, target, "--json")
+        assert done.returncode == 0, done.stderr
+        counts = json.loads(done.stdout)
+        assert counts["message"] > 400 and counts["series"] > 20 and counts["concern"] > 10
+        assert answers(target) == answers(f"sqlite:///{source}")
+        # the sequences moved on: a later import adds rows after the copied ones
+        again = cli("import-mbox", "--db", target, "--json", LIST / "2016-October.txt.gz")
+        assert again.returncode == 0 and json.loads(again.stdout)["messages_new"] > 0
+        # a second copy into a database holding data is refused
+        refused = cli("db", "migrate", source, target)
+        assert refused.returncode == 4 and "already holds data" in refused.stderr
+    finally:
+        server.drop(target)
+
+
+def test_bad_paths_and_urls(tmp_path: Path, server: PgServer) -> None:
+    missing = cli("db", "migrate", tmp_path / "nope.db", server.url("x"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n")
+    wrong = cli("db", "migrate", text, server.url("x"))
+    assert wrong.returncode == 2 and "not an SQLite database" in wrong.stderr
+    db = tmp_path / "ok.db"
+    assert cli("series", "list", "--db", db).returncode == 0
+    not_pg = cli("db", "migrate", db, f"sqlite:///{tmp_path / 'other.db'}")
+    assert not_pg.returncode == 2 and "postgresql://" in not_pg.stderr
+    unreachable = cli("db", "migrate", db, "postgresql+psycopg://nobody@127.0.0.1:1/x")
+    assert unreachable.returncode == 4 and "error:" in unreachable.stderr

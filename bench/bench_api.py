@@ -218,10 +218,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(db: Path, port: int) -> subprocess.Popen[bytes]:
-    """`reviewbot serve --workers 2`, once it answers."""
+def serve(db: Path | str, port: int, workers: int = 2) -> subprocess.Popen[bytes]:
+    """`reviewbot serve --workers N` on a database file or URL, once it answers."""
     proc = subprocess.Popen(
-        [str(REVIEWBOT), "serve", "--db", str(db), "--port", str(port), "--workers", "2"],
+        [str(REVIEWBOT), "serve", "--db", str(db), "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -229,12 +229,31 @@ def serve(db: Path, port: int) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                time.sleep(1)  # both workers up
+                time.sleep(1)  # every worker up
                 return proc
         except OSError:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("reviewbot serve did not start")
+
+
+def measure(
+    port: int, targets: dict[str, list[str]], seconds: float, connections: int
+) -> dict[str, dict[str, Any]]:
+    """Load each named set of URLs in turn (wrk when installed); print and return the runs."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, urls in targets.items():
+        if shutil.which("wrk"):
+            out[name] = run_wrk(port, urls, seconds, connections)
+        else:
+            out[name] = summary(asyncio.run(load(port, urls, seconds, connections)), seconds)
+        r = out[name]
+        print(
+            f"{name:14} {r['req_per_s']:6d} req/s  p50 {r['p50_ms']:7.2f} ms"
+            f"  p99 {r['p99_ms']:7.2f} ms  ({r['requests']} requests, {r['non_200']} not 200)",
+            flush=True,
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,18 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         since = urllib.parse.quote(make_changes(db, port))
         targets["event_poll"] = [f"/api/v1/events?since={since}&per_page=30"]
-        for name, urls in targets.items():
-            if results["load_generator"] == "wrk":
-                results[name] = run_wrk(port, urls, args.seconds, args.connections)
-            else:
-                tally = asyncio.run(load(port, urls, args.seconds, args.connections))
-                results[name] = summary(tally, args.seconds)
-            r = results[name]
-            print(
-                f"{name:14} {r['req_per_s']:6d} req/s  p50 {r['p50_ms']:7.2f} ms"
-                f"  p99 {r['p99_ms']:7.2f} ms  ({r['requests']} requests, {r['non_200']} not 200)",
-                flush=True,
-            )
+        results.update(measure(port, targets, args.seconds, args.connections))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

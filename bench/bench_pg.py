@@ -9,9 +9,9 @@ halves (split at a message boundary) at the same time into one database. Both
 must end with the same series count. Prints msg/s and the scaling, writes
 bench/out/results-pg.json.
 
-API throughput with 1 and 2 workers: the REST API is being written on another
-branch, so `API_PATHS` is empty and that part is skipped; fill it in (paths to
-GET, e.g. "/api/series") and `bench_api` measures requests/s per worker count.
+Then the REST API on the 1-importer database with `reviewbot serve --workers 1`
+and `--workers 2`: requests/s and p99 of a patch detail and a filtered patch
+list (bench_api.py's load generators: wrk when installed, else asyncio).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bench_api as bench_api_module
 import bench_import
 from sqlalchemy import create_engine, make_url, text
 
@@ -34,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 from tests.pgcluster import PgCluster, find_bindir  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-API_PATHS: list[str] = []  # hook: GET paths of the REST API once it exists
 
 
 def split_mbox(corpus: Path, first: Path, second: Path) -> None:
@@ -117,33 +117,35 @@ def bench_imports(reviewbot: Path, server: Server, corpus: Path) -> list[dict[st
     return rows
 
 
-def bench_api(reviewbot: Path, url: str, workers: int, seconds: float = 10) -> dict[str, Any]:
-    """Requests/s over API_PATHS with `workers` uvicorn workers (needs API_PATHS)."""
-    import httpx
+def api_targets(url: str) -> dict[str, list[str]]:
+    """Patch-detail and filtered-list URLs chosen from the database, as bench_api does."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(text("select id from patch order by id"))]
+        busiest = conn.execute(
+            text(
+                "select author_email from patch where state = 'accepted'"
+                " group by author_email order by count(*) desc limit 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    sample = ids[:: max(1, len(ids) // 500)][:500]
+    return {
+        "patch_detail": [f"/api/v1/patches/{i}" for i in sample],
+        "filtered_list": [f"/api/v1/patches?state=accepted&submitter={busiest}&per_page=30"],
+    }
 
-    port = 8765
-    proc = subprocess.Popen(
-        [str(reviewbot), "serve", "--db", url, "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+
+def bench_api(url: str, workers: int, seconds: float = 10) -> dict[str, Any]:
+    """The REST API served from PostgreSQL by `workers` processes, under load."""
+    port = bench_api_module.free_port()
+    proc = bench_api_module.serve(url, port, workers)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(base + API_PATHS[0])
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        done, end = 0, time.perf_counter() + seconds
-        with httpx.Client(base_url=base) as client:
-            while time.perf_counter() < end:
-                client.get(API_PATHS[done % len(API_PATHS)]).raise_for_status()
-                done += 1
-        return {"workers": workers, "requests_per_second": round(done / seconds, 1)}
+        runs = bench_api_module.measure(port, api_targets(url), seconds, 16)
     finally:
         proc.terminate()
-        proc.wait()
+        proc.wait(timeout=30)
+    return {"workers": workers, **runs}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(cluster.url())
     try:
         rows = bench_imports(args.reviewbot, server, corpus)
-        api = [bench_api(args.reviewbot, server.url_of("bench_1"), w) for w in (1, 2) if API_PATHS]
+        api = [bench_api(server.url_of("bench_1"), w) for w in (1, 2)]
     except (bench_import.ImportFailed, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -193,11 +195,16 @@ def report(rows: list[dict[str, Any]], api: list[dict[str, Any]]) -> None:
     print(f"scaling with 2 importers: x{scaling:.2f}")
     if rows[0]["series"] != rows[1]["series"]:
         print("warning: the two runs found different series counts")
-    if api:
-        for a in api:
-            print(f"API, {a['workers']} workers: {a['requests_per_second']} requests/s")
-    else:
-        print("API throughput: skipped (the REST API is on another branch; see API_PATHS)")
+    for a in api:
+        detail, listing = a["patch_detail"], a["filtered_list"]
+        print(
+            f"API, {a['workers']} worker(s): patch detail {detail['req_per_s']} req/s"
+            f" (p99 {detail['p99_ms']} ms), filtered list {listing['req_per_s']} req/s"
+            f" (p99 {listing['p99_ms']} ms)"
+        )
+    if len(api) == 2:
+        gain = api[1]["patch_detail"]["req_per_s"] / max(1, api[0]["patch_detail"]["req_per_s"])
+        print(f"API scaling with 2 workers (patch detail): x{gain:.2f}")
     results = {
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",

@@ -1,5 +1,6 @@
 """`reviewbot db migrate`: an SQLite database of the corpus, copied into PostgreSQL,
-answers every query the same (CLI JSON: series list, series show, concerns)."""
+answers every query the same (CLI JSON: series list, series show, concerns; and the
+REST API's list, detail and mbox responses with their ETags)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def answers(db: str) -> dict[str, Any]:
         engine.dispose()
     sample = [str(i) for i in ids[:: max(1, len(ids) // 3)]]
     return {
+        "api": api_answers(db, ids),
         "list": listed,
         "show": json.loads(json.dumps(shown, default=str)),
         "concerns": json.loads(json.dumps(concerns, default=str)),
@@ -48,6 +50,38 @@ def answers(db: str) -> dict[str, Any]:
             for i in sample
         ],
     }  # fmt: skip
+
+
+def api_answers(db: str, series_ids: list[int]) -> list[tuple[str, int, str, str | None]]:
+    """(path, status, body, ETag) of the REST API's reads, through the real app."""
+    from fastapi.testclient import TestClient
+
+    from reviewbot.app import create_app
+
+    engine = open_engine(db)
+    paths = [
+        "/api/v1/series?per_page=250",
+        "/api/v1/patches?per_page=250",
+        "/api/v1/patches?per_page=250&page=2",
+        "/api/v1/covers?per_page=250",
+        "/api/v1/concerns?per_page=250",
+        "/api/v1/races?per_page=250",
+        "/api/v1/people?per_page=250",
+        "/api/v1/messages?per_page=50",
+        "/api/v1/patches?state=accepted&per_page=250",
+        "/api/v1/patches?file=src/conf/virstorageobj.c",
+    ]
+    for sid in series_ids[:: max(1, len(series_ids) // 6)]:
+        paths += [f"/api/v1/series/{sid}", f"/api/v1/series/{sid}/mbox"]
+    try:
+        with TestClient(create_app(engine)) as client:
+            out = []
+            for path in paths:
+                r = client.get(path)
+                out.append((path, r.status_code, r.text, r.headers.get("etag")))
+            return out
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -71,7 +105,9 @@ def test_copy_answers_like_the_original(tmp_path: Path, server: PgServer) -> Non
         assert done.returncode == 0, done.stderr
         counts = json.loads(done.stdout)
         assert counts["message"] > 400 and counts["series"] > 20 and counts["concern"] > 10
-        assert answers(target) == answers(f"sqlite:///{source}")
+        original = answers(f"sqlite:///{source}")
+        assert all(status == 200 and body for _p, status, body, _e in original["api"])
+        assert answers(target) == original  # the REST API's reads too, byte for byte
         # the sequences moved on: a later import adds rows after the copied ones
         again = cli("import-mbox", "--db", target, "--json", LIST / "2016-October.txt.gz")
         assert again.returncode == 0 and json.loads(again.stdout)["messages_new"] > 0

@@ -86,7 +86,7 @@ def fts_expression(words: tuple[str, ...]) -> str:
 def _pg_word(word: str) -> ColumnElement[Any]:
     """One word as a tsquery: a phrase of its tokens, tokenized as the column is."""
     word, prefix = _split_prefix(word)
-    config = literal_column(f"'{PG_CONFIG}'")  # a constant, not user text
+    config: ColumnElement[Any] = literal_column(f"'{PG_CONFIG}'")  # a constant, not user text
     if not prefix:
         # phraseto_tsquery runs the same parser as to_tsvector: VIR_LOCK_GUARD
         # becomes 'vir' <-> 'lock' <-> 'guard', priv->agentError 'priv' <-> 'agenterror'
@@ -151,7 +151,7 @@ def matching_patches(session: Session, query: SearchQuery) -> Select[Any]:
 
 
 def matching_series(session: Session, query: SearchQuery) -> Select[Any]:
-    """A SELECT of ids of series with a message holding every word and patches touching every path."""
+    """A SELECT of ids of series with a message holding every word, touching every path."""
     selects = [
         select(PATCH.c.series_id).where(PATCH.c.id.in_(_touching(path))) for path in query.files
     ]

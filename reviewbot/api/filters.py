@@ -39,7 +39,13 @@ def common_filters(
     ] = None,
     before: Annotated[datetime | None, Query(description="Strictly before this time.")] = None,
     q: Annotated[
-        str | None, Query(max_length=TEXT, description="Text in the subject, title or body.")
+        str | None,
+        Query(
+            max_length=TEXT,
+            description="Words in subjects and bodies, every one required (full-text; "
+            "`word*` is a prefix, `file:PATH` a path the patches touch); on concerns, "
+            "part of the concern's text.",
+        ),
     ] = None,
 ) -> Filters:
     """The submitter, series, msgid, since, before and q parameters."""

@@ -39,7 +39,13 @@ def common_filters(
     ] = None,
     before: Annotated[datetime | None, Query(description="Strictly before this time.")] = None,
     q: Annotated[
-        str | None, Query(max_length=TEXT, description="Text in the subject, title or body.")
+        str | None,
+        Query(
+            max_length=TEXT,
+            description="Words in subjects and bodies, every one required (full-text; "
+            "`word*` is a prefix, `file:PATH` a path the patches touch); on concerns, "
+            "part of the concern's text.",
+        ),
     ] = None,
 ) -> Filters:
     """The submitter, series, msgid, since, before and q parameters."""
@@ -67,7 +73,11 @@ def like(text: str) -> str:
 
 
 def text_match(q: str, *columns: Any) -> ColumnElement[bool]:
-    """Any of the columns contains `q` (LIKE; the FTS5 module replaces this at merge)."""
+    """Any of the columns contains `q` (LIKE: names, addresses and concern texts).
+
+    Subjects and bodies are searched with the full-text index instead
+    (reviewbot.search); these short columns have none.
+    """
     pattern = like(q)
     return or_(*(c.like(pattern, escape="\\") for c in columns))
 

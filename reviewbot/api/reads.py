@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, exists, func, or_, select
 from sqlmodel import Session
 
-from reviewbot.api.filters import Filters, path_match, person_match, text_match, time_range
+from reviewbot.api.filters import Filters, path_match, person_match, time_range
 from reviewbot.api.models import (
     CoverDetail,
     CoverPublic,
@@ -22,6 +22,7 @@ from reviewbot.api.models import (
 )
 from reviewbot.errors import NotFound
 from reviewbot.queries import CONCERN, FILE, MESSAGE, PATCH, SERIES, TRAILER
+from reviewbot.search import matching_messages, matching_patches, matching_series, parse_query
 
 API = "/api/v1"
 # list items leave the big text columns out
@@ -34,6 +35,7 @@ def all_rows(session: Session, stmt: Any) -> list[Any]:
 
 
 def series_statement(
+    session: Session,
     f: Filters,
     *,
     state: str | None,
@@ -57,8 +59,8 @@ def series_statement(
     if f.msgid:
         placed = select(MESSAGE.c.series_id).where(MESSAGE.c.msgid == f.msgid)
         conds.append(SERIES.c.id.in_(placed))
-    if f.q:
-        conds.append(text_match(f.q, SERIES.c.title))
+    if f.q and not (query := parse_query(f.q)).empty:
+        conds.append(SERIES.c.id.in_(matching_series(session, query)))
     if file:
         touching = (
             select(PATCH.c.series_id)
@@ -106,7 +108,7 @@ def _series_fields(r: Any) -> dict[str, Any]:
 def series_detail(session: Session, series_id: int) -> SeriesDetail:
     """One series with its patches; NotFound when there is none."""
     f = Filters(None, series_id, None, None, None, None)
-    stmt = series_statement(f, state=None, file=None, open_concerns=None, archived=None)
+    stmt = series_statement(session, f, state=None, file=None, open_concerns=None, archived=None)
     found = all_rows(session, stmt)
     if not found:
         raise NotFound(f"no series with id {series_id}")
@@ -130,6 +132,7 @@ def _patch_base(cols: list[Any] | None = None) -> Select[Any]:
 
 
 def patch_conditions(
+    session: Session,
     f: Filters,
     *,
     state: str | None,
@@ -151,8 +154,8 @@ def patch_conditions(
         conds.append(person_match(f.submitter, PATCH.c.author_name, PATCH.c.author_email))
     if f.series:
         conds.append(PATCH.c.series_id == f.series)
-    if f.q:
-        conds.append(text_match(f.q, PATCH.c.subject, PATCH.c.commit_message))
+    if f.q and not (query := parse_query(f.q)).empty:
+        conds.append(PATCH.c.id.in_(matching_patches(session, query)))
     if file:
         touching = select(FILE.c.patch_id).where(path_match(file, FILE.c.old_path, FILE.c.new_path))
         conds.append(PATCH.c.id.in_(touching))
@@ -279,15 +282,15 @@ def trailers_of(session: Session, series_id: int, patch_id: int | None) -> list[
     ]
 
 
-def cover_statement(f: Filters) -> Select[Any]:
+def cover_statement(session: Session, f: Filters) -> Select[Any]:
     """The filtered cover letters, newest first."""
     conds = [MESSAGE.c.kind == "cover", MESSAGE.c.series_id.is_not(None)]
-    conds += message_conditions(f)
+    conds += message_conditions(session, f)
     cols = [c for c in MESSAGE.c if c.name not in ("raw", "body")]
     return select(*cols).where(*conds).order_by(MESSAGE.c.date.desc(), MESSAGE.c.id.desc())
 
 
-def message_conditions(f: Filters) -> list[ColumnElement[bool]]:
+def message_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     """The common filters, on the message table (covers and messages)."""
     conds = time_range(f, MESSAGE.c.date)
     if f.submitter:
@@ -296,8 +299,8 @@ def message_conditions(f: Filters) -> list[ColumnElement[bool]]:
         conds.append(MESSAGE.c.series_id == f.series)
     if f.msgid:
         conds.append(MESSAGE.c.msgid == f.msgid)
-    if f.q:
-        conds.append(text_match(f.q, MESSAGE.c.subject, MESSAGE.c.body))
+    if f.q and not (query := parse_query(f.q)).empty:
+        conds.append(MESSAGE.c.id.in_(matching_messages(session, query)))
     return conds
 
 

@@ -27,9 +27,9 @@ EVENT: Table = Event.__table__  # type: ignore[attr-defined]
 _MESSAGE_LIST_COLS = [c for c in MESSAGE.c if c.name not in ("raw", "body")]
 
 
-def message_statement(f: Filters, *, patch: int | None) -> Select[Any]:
+def message_statement(session: Session, f: Filters, *, patch: int | None) -> Select[Any]:
     """The filtered messages, newest first."""
-    conds = message_conditions(f)
+    conds = message_conditions(session, f)
     if patch is not None:
         conds.append(MESSAGE.c.patch_id == patch)
     return (

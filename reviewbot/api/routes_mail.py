@@ -34,7 +34,7 @@ async def list_covers(
     page: Annotated[Page, Depends(page_params)],
 ) -> Response:
     """Cover letters, newest first."""
-    rows, total = fetch_page(session, reads.cover_statement(f), page)
+    rows, total = fetch_page(session, reads.cover_statement(session, f), page)
     return list_response(request, _COVERS, [reads.cover_public(r) for r in rows], page, total)
 
 
@@ -53,7 +53,7 @@ async def list_messages(
     patch: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Replies to a patch.")] = None,
 ) -> Response:
     """Every imported message, newest first."""
-    rows, total = fetch_page(session, reads_more.message_statement(f, patch=patch), page)
+    rows, total = fetch_page(session, reads_more.message_statement(session, f, patch=patch), page)
     items = [reads_more.message_public(r) for r in rows]
     return list_response(request, _MESSAGES, items, page, total)
 

@@ -78,7 +78,7 @@ async def list_series(
     """Series, newest first."""
     await run_in_threadpool(_linked, session, open_concerns, f.series)
     stmt = reads.series_statement(
-        f, state=state, file=file, open_concerns=open_concerns, archived=archived
+        session, f, state=state, file=file, open_concerns=open_concerns, archived=archived
     )
     rows, total = fetch_page(session, stmt, page)
     return list_response(request, _SERIES_LIST, [reads.series_public(r) for r in rows], page, total)
@@ -129,7 +129,7 @@ async def list_patches(
     """Patches, most recently imported first."""
     await run_in_threadpool(_linked, session, open_concerns, f.series)
     conds = reads.patch_conditions(
-        f, state=state, file=file, open_concerns=open_concerns, archived=archived
+        session, f, state=state, file=file, open_concerns=open_concerns, archived=archived
     )
     rows, total = fetch_page(session, reads.patch_statement(conds), page, reads.patch_count(conds))
     return list_response(request, _PATCH_LIST, [reads.patch_public(r) for r in rows], page, total)

@@ -1,7 +1,8 @@
 """The full-text index's writer: new messages go into SQLite's `message_fts` in bulk.
 
 Migration 0006 made the index and its high-water mark (`message_fts_state`).
-Other dialects have no index yet, so these are no-ops there.
+On PostgreSQL these are no-ops: its index is a generated tsvector column
+(migration 0008) that the database keeps current on every insert.
 """
 
 from __future__ import annotations

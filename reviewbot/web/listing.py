@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from reviewbot.models import ApplyRun, Concern, PatchApply
 from reviewbot.queries import PATCH, SERIES
-from reviewbot.web.search import matching_series, parse_query
+from reviewbot.search import matching_series, parse_query
 
 PAGE_SIZE = 25
 STATES = ("new", "under-review", "changes-requested", "accepted", "superseded", "rejected")

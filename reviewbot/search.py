@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import Select, false, func, literal_column, or_, select, text
+from sqlalchemy import Select, bindparam, false, func, literal_column, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -116,7 +116,12 @@ def message_ids(session: Session, words: tuple[str, ...]) -> Select[Any]:
         return (
             select(literal_column("rowid").label("id"))
             .select_from(text("message_fts"))
-            .where(text("message_fts MATCH :match").bindparams(match=fts_expression(words)))
+            .where(
+                text("message_fts MATCH :match").bindparams(
+                    # unique: two searches in one statement keep their own values
+                    bindparam("match", fts_expression(words), unique=True)
+                )
+            )
         )
     tsquery = reduce(lambda a, b: a.op("&&")(b), [_pg_word(w) for w in words])
     match = literal_column("message.search").op("@@")(tsquery)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import Select, false, func, literal_column, or_, select, text
+from sqlalchemy import Select, bindparam, false, func, literal_column, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -36,6 +36,7 @@ from reviewbot.queries import FILE, MESSAGE, PATCH
 PG_SPLIT = "/.@-"
 PG_CONFIG = "simple"  # no stemming or stop words: code identifiers match exactly
 _TOKEN = re.compile(r"[^\W_]+")  # what both tokenizers keep: letters and digits
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ class SearchQuery:
 def parse_query(raw: str | None) -> SearchQuery:
     """Split a search box's text: `file:src/x.c` terms and plain words."""
     words, files = [], []
-    for term in re.findall(r'"[^"]*"|\S+', raw or ""):
+    # control characters are blanks: FTS5 reads its query as a C string (a NUL
+    # cuts a quoted phrase short, a syntax error) and PostgreSQL text cannot hold NUL
+    raw = _CONTROL.sub(" ", raw or "")
+    for term in re.findall(r'"[^"]*"|\S+', raw):
         term = term.strip('"')
         if term.lower().startswith("file:") and term[5:]:
             files.append(term[5:])
@@ -116,7 +120,12 @@ def message_ids(session: Session, words: tuple[str, ...]) -> Select[Any]:
         return (
             select(literal_column("rowid").label("id"))
             .select_from(text("message_fts"))
-            .where(text("message_fts MATCH :match").bindparams(match=fts_expression(words)))
+            .where(
+                text("message_fts MATCH :match").bindparams(
+                    # unique: two searches in one statement keep their own values
+                    bindparam("match", fts_expression(words), unique=True)
+                )
+            )
         )
     tsquery = reduce(lambda a, b: a.op("&&")(b), [_pg_word(w) for w in words])
     match = literal_column("message.search").op("@@")(tsquery)

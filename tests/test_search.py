@@ -90,6 +90,9 @@ HOSTILE = [
     "'; drop table message; --",
     "file:%",
     "file:'",
+    "a\x00b",  # FTS5 reads a C string; PostgreSQL text holds no NUL
+    "file:\x00",
+    "\x00\x1f",
 ]
 
 

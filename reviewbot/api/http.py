@@ -100,6 +100,9 @@ class BodyLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Buffer the body (it is small or refused), then replay it to the app."""
+        if scope["type"] == "http" and _has_nul(scope):
+            await _answer(send, 400, NUL_DETAIL)
+            return
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -120,6 +123,9 @@ class BodyLimit:
                 await self._refuse(send, 413)
                 return
         body = b"".join(chunks)
+        if b"\x00" in body or b"\\u0000" in body.lower():
+            await _answer(send, 400, NUL_DETAIL)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -137,10 +143,26 @@ class BodyLimit:
             if status == 413
             else "bad Content-Length"
         )
-        payload = json.dumps({"detail": detail}).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(payload)),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await _answer(send, status, detail)
+
+
+# PostgreSQL can neither store nor compare text holding U+0000; refused for every
+# request, whatever the backend, so both answer the same
+NUL_DETAIL = "NUL characters are not allowed in a request (path, query or body)"
+
+
+def _has_nul(scope: Scope) -> bool:
+    raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+    query = scope.get("query_string", b"")
+    return b"%00" in raw or b"\x00" in raw or b"%00" in query or b"\x00" in query
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    """A JSON error answered by the middleware itself, before any route runs."""
+    payload = json.dumps({"detail": detail}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(payload)),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from reviewbot import queries, review
 from reviewbot.pipeline import ImportReport
-from tests.conftest import LIST
+from tests.conftest import LIST, mail, write_mbox
 
 TRUTH = json.loads((LIST / "truth.json").read_text())
 JULY, AUGUST = LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"
@@ -162,3 +163,28 @@ def test_race_of_patch_08_linked_to_its_hunk(
     ]
     want = truth["linked_hunks"][0]
     assert hunks == [(want["patch"].strip("<>"), want["file"], want["hunk"])]
+
+
+def test_concern_and_race_ids_survive_a_new_reply(
+    run_import: Callable[..., ImportReport], session: Session, tmp_path: Path
+) -> None:
+    """The REST API hands concern ids out: a later reply in the thread must not renumber them."""
+    run_import(JULY)
+    (v1,) = series_ids(session).values()
+    before = {(c["reply_msgid"], c["text"]): c["id"] for c in queries.concerns_of(session, str(v1))}
+    races_before = [r["id"] for r in queries.races_of(session, v1)]
+    reply = mail(
+        "late-reply@example.org",
+        "Re: [libvirt] [PATCH 08/10] storage: Fix returning of locked objects",
+        "> -    VIR_LOCK_GUARD lock = virObjectLockGuard(obj);\nWhy not keep it?\n",
+        sender="Late Reviewer <late@example.org>",
+        date="Fri, 21 Jul 2023 10:00:00 +0200",
+        reply_to="v1p08.1689665401.git.backports@example.org",
+    )
+    run_import(write_mbox(tmp_path / "late.mbox", [reply]))
+    review.ensure_linked(session=session)
+    session.commit()
+    after = {(c["reply_msgid"], c["text"]): c["id"] for c in queries.concerns_of(session, str(v1))}
+    assert ("late-reply@example.org", "Why not keep it?") in after  # it was linked again
+    assert {k: after[k] for k in before} == before
+    assert [r["id"] for r in queries.races_of(session, v1)] == races_before

@@ -19,15 +19,46 @@ def replace_review(
     concerns: Sequence[dict[str, Any]],
     races: Sequence[dict[str, Any]],
 ) -> None:
-    """Replace the concerns and races of these series."""
+    """Replace the concerns and races of these series, keeping the ids of those that stay.
+
+    A concern is the same concern while its reply and its place in it are: the
+    REST API hands its id out (details, PATCH, events), so a new reply in the
+    thread must not renumber it. Likewise a race by (message, position).
+    """
     conn = session.connection()
+    concern, race = _t(Concern), _t(RaceScenario)
+    kept_concerns: dict[tuple[int, int], int] = {}
+    kept_races: dict[tuple[int, int], int] = {}
     for chunk in _chunks(list(series_ids)):
-        conn.execute(delete(_t(Concern)).where(_t(Concern).c.series_id.in_(chunk)))
-        conn.execute(delete(_t(RaceScenario)).where(_t(RaceScenario).c.series_id.in_(chunk)))
-    if concerns:
-        conn.execute(insert(_t(Concern)), list(concerns))
-    if races:
-        conn.execute(insert(_t(RaceScenario)), list(races))
+        for cid, reply, position in conn.execute(
+            select(concern.c.id, concern.c.reply_id, concern.c.position).where(
+                concern.c.series_id.in_(chunk)
+            )
+        ):
+            kept_concerns[(reply, position)] = cid
+        for rid, message, position in conn.execute(
+            select(race.c.id, race.c.message_id, race.c.position).where(race.c.series_id.in_(chunk))
+        ):
+            kept_races[(message, position)] = rid
+        conn.execute(delete(concern).where(concern.c.series_id.in_(chunk)))
+        conn.execute(delete(race).where(race.c.series_id.in_(chunk)))
+    _insert_keeping_ids(conn, concern, concerns, kept_concerns, ("reply_id", "position"))
+    _insert_keeping_ids(conn, race, races, kept_races, ("message_id", "position"))
+
+
+def _insert_keeping_ids(
+    conn: Any,
+    table: Any,
+    rows: Sequence[dict[str, Any]],
+    kept: dict[tuple[int, int], int],
+    key: tuple[str, str],
+) -> None:
+    """Insert rows, those whose key had a row before under that row's id."""
+    old = [dict(r, id=kept[k]) for r in rows if (k := (r[key[0]], r[key[1]])) in kept]
+    new = [r for r in rows if (r[key[0]], r[key[1]]) not in kept]
+    for batch in (old, new):  # executemany needs one shape: with an id, or without
+        if batch:
+            conn.execute(insert(table), batch)
 
 
 def review_dirty(*, session: Session, series_ids: Sequence[int] | None) -> list[int]:

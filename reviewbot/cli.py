@@ -339,8 +339,8 @@ def link(db: DbOption = None, as_json: JsonOption = False) -> None:
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
 ) -> None:
     """Serve the web UI and the REST API for a database."""
     import os
@@ -389,7 +389,7 @@ def demo(
         Path, typer.Option("--data", help="Folder of mbox / .txt.gz archives to load.")
     ] = DEMO_DATA,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
 ) -> None:
     """Load the demo archive (data/) into a database, link it, and serve the web UI."""
     from reviewbot import review

@@ -59,7 +59,10 @@ def token_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @token_app.command("revoke")
 def token_revoke(
-    token_id: Annotated[int, typer.Argument(help="Token id from `token create` or `token list`.")],
+    token_id: Annotated[
+        int,
+        typer.Argument(help="Token id from `token create` or `token list`.", min=1, max=2**63 - 1),
+    ],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -120,7 +120,8 @@ def parse_target(text: str) -> tuple[str, int]:
     """ "7" is series 7 and "p42" patch 42, as the `concerns` command reads them."""
     kind = "patch" if text[:1].lower() == "p" else "series"
     digits = text[1:] if kind == "patch" else text
-    if not digits.isdigit():
+    # ASCII only: "³".isdigit() is true; and no id is beyond SQLite's integers
+    if not (digits.isascii() and digits.isdigit()) or int(digits) >= 2**63:
         raise InputError(f"{text!r}: expected a series id (7) or a patch id (p42)")
     return kind, int(digits)
 

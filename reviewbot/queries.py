@@ -363,7 +363,7 @@ def series_of(session: Session, target: str) -> int:
 
 def target_id(text: str) -> int:
     """A numeric id from the command line, or NotFound saying what was expected."""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**63:
         raise NotFound(f"{text!r}: expected a series id (7) or a patch id (p42)")
     return int(text)
 

@@ -14,8 +14,12 @@ from reviewbot.queries import MESSAGE, PATCH, SERIES, TRAILER
 
 
 def mbox_of_series(session: Session, series_id: int) -> bytes:
-    """A series' patches as an mbox, with the trailers collected from the list."""
-    rows = _patch_rows(session, PATCH.c.series_id == series_id)
+    """A series' patches as an mbox, with the trailers collected from the list.
+
+    Patches rebuilt from quotes are left out: only what a reply quoted of them is
+    known, and `git am` must never apply a partial patch unawares.
+    """
+    rows = [r for r in _patch_rows(session, PATCH.c.series_id == series_id) if not r.rebuilt]
     if not rows and not all_rows(session, select(SERIES.c.id).where(SERIES.c.id == series_id)):
         raise NotFound(f"no series with id {series_id}")
     return build_mbox(_mails(session, rows))
@@ -26,13 +30,25 @@ def mbox_of_patch(session: Session, patch_id: int) -> bytes:
     rows = _patch_rows(session, PATCH.c.id == patch_id)
     if not rows:
         raise NotFound(f"no patch with id {patch_id}")
+    if rows[0].rebuilt:
+        raise NotFound(
+            f"patch {patch_id} was rebuilt from the quotes of a reply: its mail is not in "
+            "the archive, so there is no mbox to apply"
+        )
     return build_mbox(_mails(session, rows))
 
 
 def _patch_rows(session: Session, where: Any) -> list[Any]:
     return all_rows(
         session,
-        select(PATCH, MESSAGE.c.msgid, MESSAGE.c.date, SERIES.c.version, SERIES.c.total)
+        select(
+            PATCH,
+            MESSAGE.c.msgid,
+            MESSAGE.c.date,
+            MESSAGE.c.reconstructed_from.isnot(None).label("rebuilt"),
+            SERIES.c.version,
+            SERIES.c.total,
+        )
         .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
         .join(SERIES, SERIES.c.id == PATCH.c.series_id)
         .where(where)

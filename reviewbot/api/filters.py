@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import ColumnElement, or_
 
 MAX_ID = 2**63 - 1  # SQLite's integer range: larger ids are 422, not an OverflowError
@@ -60,10 +61,25 @@ def common_filters(
 
 
 def aware(value: datetime | None) -> datetime | None:
-    """A time with a zone (the database's datetime columns refuse naive ones)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    """A time in UTC (the database's datetime columns refuse naive ones); 422 for a
+    time with a zone that puts it outside years 1-9999 in UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query",),
+                    "msg": f"{value.isoformat()} is out of range in UTC",
+                    "input": value.isoformat(),
+                }
+            ]
+        ) from None
 
 
 def like(text: str) -> str:

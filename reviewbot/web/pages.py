@@ -56,12 +56,14 @@ def home(request: Request, session: SessionDep) -> Response:
 @router.get("/series/{series_id}", response_class=HTMLResponse)
 def series(request: Request, series_id: int, session: SessionDep) -> Response:
     """One series: cover letter, patches, versions, concerns."""
+    _known_range(series_id, "series")
     return _page(request, "series.html", views.series_page(session, series_id))
 
 
 @router.get("/patch/{patch_id}", response_class=HTMLResponse)
 def patch(request: Request, patch_id: int, session: SessionDep) -> Response:
     """One patch: commit message, diff with concerns pinned, race diagrams."""
+    _known_range(patch_id, "patch")
     return _page(request, "patch.html", patchview.patch_page(session, patch_id))
 
 
@@ -89,10 +91,16 @@ def static(name: str) -> Response:
     """A file of templates/static (CSS, JS, icon); only plain names, no paths."""
     folder = static_dir()
     path = folder / name
-    if "/" in name or name.startswith(".") or not path.is_file():
+    if "/" in name or name.startswith(".") or len(name) > 100 or not path.is_file():
         raise NotFound(f"no static file {name!r}")
     headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
     return FileResponse(Path(path), headers=headers)
+
+
+def _known_range(value: int, what: str) -> None:
+    """An id no database row can have is simply not found (not an integer overflow)."""
+    if not 0 < value < 2**63:
+        raise NotFound(f"no {what} with id {value}")
 
 
 def _wants_html(request: Request) -> bool:

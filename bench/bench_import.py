@@ -104,7 +104,7 @@ def bench_one(reviewbot: Path, name: str, messages: int) -> dict[str, Any]:
     processed = sum(int(report[k]) for k in REPORT_KEYS[:3])
     return {
         "corpus": name,
-        "path": str(corpus),
+        "path": gen_corpus.relative_to_repo(corpus),
         "corpus_messages": manifest["messages"],
         "corpus_bytes": manifest["bytes"],
         "messages": processed,
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     results = {
         "goal_messages_per_second": GOAL,
-        "reviewbot": str(args.reviewbot),
+        "reviewbot": gen_corpus.relative_to_repo(args.reviewbot),
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

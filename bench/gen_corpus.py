@@ -241,8 +241,8 @@ class CorpusGenerator:
         self._emit(maintainer, when, headers, body)
 
 
-def _relative(path: Path) -> str:
-    """A path as the manifest records it: relative to the repository when inside it."""
+def relative_to_repo(path: Path) -> str:
+    """A path as the bench files record it: relative to the repository when inside it."""
     try:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
@@ -265,7 +265,7 @@ def generate(
     manifest: dict[str, Any] = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
-        "source": _relative(source),
+        "source": relative_to_repo(source),
         "messages": writer.messages,
         "bytes": writer.bytes,
         "series": gen.stats["series"],

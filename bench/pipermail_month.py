@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from gen_corpus import relative_to_repo
+
 from reviewbot.ingest.mbox import read_path
 from reviewbot.mail import Message, parse_message
 
@@ -83,14 +85,6 @@ class Article:
     def author(self) -> str:
         """The sender's name, or the obscured address when there is none."""
         return self.message.from_name or obscure(self.message.from_email)
-
-
-def _relative(path: Path) -> str:
-    """A path as the manifest records it: relative to the repository when inside it."""
-    try:
-        return str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
 
 
 def obscure(text: str) -> str:
@@ -313,7 +307,7 @@ def generate(
     month = render(out, articles)
     manifest: dict[str, Any] = {
         "render_version": RENDER_VERSION,
-        "mbox": _relative(mbox),
+        "mbox": relative_to_repo(mbox),
         "mbox_bytes": mbox.stat().st_size,
         "messages_requested": messages,
         "messages": len(articles),
@@ -335,7 +329,7 @@ def is_current(out: Path, mbox: Path, messages: int) -> bool:
         return False
     return (
         manifest.get("render_version") == RENDER_VERSION
-        and manifest.get("mbox") == _relative(mbox)
+        and manifest.get("mbox") == relative_to_repo(mbox)
         and manifest.get("mbox_bytes") == mbox.stat().st_size
         and manifest.get("messages_requested") == messages
         and (out / str(manifest.get("month")) / "thread.html").exists()

@@ -37,9 +37,9 @@ ENV = {
 }
 
 sys.path.insert(0, str(ROOT))
-from reviewbot.apply_io import apply_series  # noqa: E402
 from reviewbot.db import open_engine  # noqa: E402
-from reviewbot.pipeline import import_paths  # noqa: E402
+from reviewbot.pipeline.apply import apply_series  # noqa: E402
+from reviewbot.pipeline.importer import import_paths  # noqa: E402
 
 
 def git(repo: Path, *args: str) -> str:

@@ -5,7 +5,7 @@
 Renders bench/out/pipermail/ (pipermail_month.py: the first N messages of
 bench/out/corpus.mbox, one page each, no text archive) when missing or stale,
 serves it with tests/archive_server.py (ETag, Last-Modified, 304s, keep-alive)
-and scrapes it with reviewbot.scrape.Scraper and Fetcher(rate=0) into a fresh
+and scrapes it with reviewbot.pipeline.scrape.Scraper and Fetcher(rate=0) into a fresh
 SQLite database and HTTP cache:
 
 1. cold: every page over HTTP; time split into fetcher (network and cache
@@ -38,11 +38,11 @@ import bench_import
 import pipermail_month
 import scrape_check
 
-import reviewbot.scrape
+import reviewbot.pipeline.scrape
 from reviewbot.db import open_engine
 from reviewbot.ingest.http import Fetcher
 from reviewbot.ingest.pipermail import parse_message_page
-from reviewbot.scrape import Scraper
+from reviewbot.pipeline.scrape import Scraper
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -79,19 +79,21 @@ class Timers:
 
 @contextmanager
 def instrumented(timers: Timers) -> Iterator[None]:
-    """Time the parsers reviewbot.scrape calls, for the duration of the block."""
+    """Time the parsers reviewbot.pipeline.scrape calls, for the duration of the block."""
     names = ("parse_message_page", "parse_thread_index", "parse_month_list", "_ancestors")
     # _ancestors (References from thread.html's nesting) is private: timed if present
     saved = {
-        name: getattr(reviewbot.scrape, name) for name in names if hasattr(reviewbot.scrape, name)
+        name: getattr(reviewbot.pipeline.scrape, name)
+        for name in names
+        if hasattr(reviewbot.pipeline.scrape, name)
     }
     try:
         for name, func in saved.items():
-            setattr(reviewbot.scrape, name, timers.wrap(name, func))
+            setattr(reviewbot.pipeline.scrape, name, timers.wrap(name, func))
         yield
     finally:
         for name, func in saved.items():
-            setattr(reviewbot.scrape, name, func)
+            setattr(reviewbot.pipeline.scrape, name, func)
 
 
 def scrape(

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from gen_corpus import relative_to_repo
 
 from reviewbot.ingest.mbox import read_path
-from reviewbot.mail import Message, parse_message
+from reviewbot.mail.message import Message, parse_message
 
 ROOT = Path(__file__).resolve().parent.parent
 

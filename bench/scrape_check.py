@@ -22,9 +22,9 @@ from typing import Any
 
 from pipermail_month import THREADLEVELS, Article, obscure
 
-from reviewbot.incoming import incoming_from_raw
 from reviewbot.ingest.mbox import read_path
-from reviewbot.pipeline import BATCH, Importer
+from reviewbot.pipeline.importer import BATCH, Importer
+from reviewbot.pipeline.incoming import incoming_from_raw
 
 SAMPLES = 5  # examples kept per kind of difference
 

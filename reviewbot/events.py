@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from reviewbot import store
 from reviewbot.errors import InputError, NotFound, ReviewbotError
-from reviewbot.state import State
+from reviewbot.series.state import State
 from reviewbot.tokens import utcnow
 
 PATCH_STATES = tuple(s.value for s in State)

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import Session
 
 from reviewbot.db import open_engine
-from reviewbot.pipeline import ImportReport, import_paths
+from reviewbot.pipeline.importer import ImportReport, import_paths
 from tests.pgcluster import PgCluster, find_bindir
 
 DATA = Path(__file__).parent / "data"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from reviewbot.api.mbox import add_trailers, subject_line
 from reviewbot.app import create_app
+from reviewbot.read.mbox import add_trailers, subject_line
 from tests.conftest import LIST, git, import_corpus
 
 TRUTH = json.loads((LIST / "truth.json").read_text())

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from reviewbot.app import create_app
-from reviewbot.cli import app as cli
+from reviewbot.cli.main import app as cli
 from reviewbot.db import session_scope
 from reviewbot.tokens import revoke_token
 from tests.conftest import import_corpus, make_token
@@ -125,7 +125,7 @@ def test_series_write_and_unknown_state(engine: Engine, client: TestClient) -> N
 
 
 def test_a_state_set_by_hand_outlives_the_next_import(engine: Engine, client: TestClient) -> None:
-    from reviewbot.rebuild import rebuild_dirty
+    from reviewbot.pipeline.rebuild import rebuild_dirty
 
     token = auth(make_token(engine, "alice"))
     v2 = client.get(f"{API}/series", params={"state": "accepted"}).json()[0]
@@ -174,7 +174,8 @@ def test_concern_status_with_a_note_survives_relinking(engine: Engine, client: T
     assert (event["actor"], event["old_value"], event["new_value"]) == ("lin", "open", "wontfix")
     assert event["note"] == "intended, see the comment"
     with session_scope(engine) as s:  # new mail for the series: its review is linked again
-        from reviewbot import review, store
+        from reviewbot import store
+        from reviewbot.review import concerns as review
 
         store.mark_dirty(session=s, series_ids=[concern["series_id"]])
         s.connection().exec_driver_sql("update series set review_dirty = 1")

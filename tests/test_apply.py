@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot import queries
-from reviewbot.apply_io import apply_series
 from reviewbot.errors import NotAGitTree, NotFound
-from reviewbot.pipeline import ImportReport
+from reviewbot.pipeline.apply import apply_series
+from reviewbot.pipeline.importer import ImportReport
+from reviewbot.read import queries
 from tests.conftest import LIST, git, mail, write_mbox
 
 

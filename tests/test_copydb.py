@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from reviewbot import queries
 from reviewbot.db import open_engine
+from reviewbot.read import queries
 from tests.conftest import LIST, PgServer, need_pg
 
 BENCH = Path(__file__).parent.parent / "bench"

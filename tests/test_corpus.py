@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot import queries
-from reviewbot.pipeline import ImportReport
+from reviewbot.pipeline.importer import ImportReport
+from reviewbot.read import queries
 from tests.conftest import LIST
 
 TRUTH = json.loads((LIST / "truth.json").read_text())

@@ -52,7 +52,7 @@ def test_empty_old_database_upgrades_itself(tmp_path: Path) -> None:
 
 
 def test_reopening_keeps_data(tmp_path: Path) -> None:
-    from reviewbot.pipeline import import_paths
+    from reviewbot.pipeline.importer import import_paths
 
     url = f"sqlite:///{tmp_path / 'y.db'}"
     import_paths(open_engine(url), [LIST / "2023-July.txt.gz"])

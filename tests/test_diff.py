@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewbot.diff import has_diff, split_patch
+from reviewbot.mail.diff import has_diff, split_patch
 from tests.conftest import diff_body
 
 

@@ -15,10 +15,10 @@ import base64
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewbot.diff import has_diff, split_patch
 from reviewbot.errors import ReviewbotError
-from reviewbot.mail import Message, parse_message
-from reviewbot.subject import parse_subject, thread_subject
+from reviewbot.mail.diff import has_diff, split_patch
+from reviewbot.mail.message import Message, parse_message
+from reviewbot.mail.subject import parse_subject, thread_subject
 from tests.conftest import diff_body
 
 # ~200 examples across the whole file; no example database left in the checkout

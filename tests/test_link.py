@@ -9,9 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewbot.diff import PatchBody, split_patch
 from reviewbot.ingest.mbox import read_path
-from reviewbot.link import (
+from reviewbot.mail.diff import PatchBody, split_patch
+from reviewbot.mail.message import Message, parse_message
+from reviewbot.mail.quotes import parse_quotes
+from reviewbot.review.anchor import (
     KINDS,
     Comment,
     anchor_comments,
@@ -19,8 +21,6 @@ from reviewbot.link import (
     classify_comment,
     is_answer,
 )
-from reviewbot.mail import Message, parse_message
-from reviewbot.quotes import parse_quotes
 from tests.conftest import LIST
 
 TRUTH = json.loads((LIST / "truth.json").read_text())

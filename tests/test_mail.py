@@ -1,4 +1,4 @@
-"""reviewbot.mail: raw bytes -> Message, with hostile encodings handled, not fatal."""
+"""reviewbot.mail.message: raw bytes -> Message, with hostile encodings handled, not fatal."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reviewbot.errors import MessageParseError
-from reviewbot.mail import (
+from reviewbot.mail.message import (
     SYNTHETIC_DOMAIN,
     decode_header,
     find_msgids,

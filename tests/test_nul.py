@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from reviewbot.app import create_app
-from reviewbot.pipeline import import_paths
+from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST, make_token
 
 READS = [

@@ -26,7 +26,7 @@ from reviewbot.ingest.pipermail import (
     parse_month_list,
     parse_thread_index,
 )
-from reviewbot.mail import Message, parse_message
+from reviewbot.mail.message import Message, parse_message
 from tests.conftest import LIST
 
 BASE = "https://listman.redhat.com/archives/libvir-list/"

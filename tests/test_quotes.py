@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewbot.ingest.mbox import read_path
-from reviewbot.mail import parse_message
-from reviewbot.quotes import (
+from reviewbot.mail.message import parse_message
+from reviewbot.mail.quotes import (
     BLOCK_KINDS,
     QuotedReply,
     html_to_quoted_text,

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewbot.diff import FileDiff, parse_diff, split_patch
 from reviewbot.ingest.mbox import read_path
-from reviewbot.mail import Message, parse_message
-from reviewbot.race_links import find_patch_refs, link_race
-from reviewbot.races import (
+from reviewbot.mail.diff import FileDiff, parse_diff, split_patch
+from reviewbot.mail.message import Message, parse_message
+from reviewbot.review.race_links import find_patch_refs, link_race
+from reviewbot.review.races import (
     RaceScenario,
     classify_lists,
     find_actors,

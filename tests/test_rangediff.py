@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from reviewbot import queries
 from reviewbot.errors import NotFound
-from reviewbot.pipeline import ImportReport
-from reviewbot.rangediff import (
+from reviewbot.pipeline.importer import ImportReport
+from reviewbot.read import queries
+from reviewbot.series.rangediff import (
     HunkCounterpart,
     PatchHunk,
     SeriesPatch,

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewbot.diff import parse_diff
 from reviewbot.ingest.mbox import read_path
-from reviewbot.mail import Message, parse_message
-from reviewbot.reconstruct import ReconstructedMessage, reconstruct_quoted, repair_diff
+from reviewbot.mail.diff import parse_diff
+from reviewbot.mail.message import Message, parse_message
+from reviewbot.review.reconstruct import ReconstructedMessage, reconstruct_quoted, repair_diff
 
 SEED = Path(__file__).parent / "data" / "libvir-list" / "2016-October.txt.gz"
 SUBJECT = "[libvirt] [PATCH 01/10] qemu: agent: unset error flag in EOF handler"

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from reviewbot import queries, review
-from reviewbot.pipeline import ImportReport
+from reviewbot.pipeline.importer import ImportReport
+from reviewbot.read import queries
+from reviewbot.review import concerns as review
 from tests.conftest import LIST, mail, write_mbox
 
 TRUTH = json.loads((LIST / "truth.json").read_text())

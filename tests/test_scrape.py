@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot import queries
 from reviewbot.db import open_engine
 from reviewbot.ingest.http import Fetcher
-from reviewbot.pipeline import import_paths
-from reviewbot.scrape import Scraper, ScrapeReport
+from reviewbot.pipeline.importer import import_paths
+from reviewbot.pipeline.scrape import Scraper, ScrapeReport
+from reviewbot.read import queries
 from tests.archive_server import ArchiveServer, Reply
 from tests.conftest import LIST
 

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot import queries, review
-from reviewbot.pipeline import ImportReport
+from reviewbot.pipeline.importer import ImportReport
+from reviewbot.read import queries
+from reviewbot.review import concerns as review
 from tests.conftest import LIST, mail, write_mbox
 
 SEED = "invented-seed-0001@virtuozzo.com"

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot import queries
-from reviewbot.pipeline import ImportReport
+from reviewbot.pipeline.importer import ImportReport
+from reviewbot.read import queries
 from tests.conftest import diff_body, mail, write_mbox
 
 BOB = "Bob Builder <bob@example.org>"
@@ -331,8 +331,8 @@ def test_thread_joins_broken_reply_by_subject(
 
 
 def test_classify_edge_cases() -> None:
-    from reviewbot.series import Kind, classify
-    from reviewbot.subject import parse_subject
+    from reviewbot.mail.subject import parse_subject
+    from reviewbot.series.grouping import Kind, classify
 
     interdiff = "Cover text.\n\nInterdiff against v1:\n" + diff_body()
     assert classify(parse_subject("[PATCH v2 0/2] x"), interdiff, True, False) == Kind.COVER

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reviewbot.state import (
+from reviewbot.series.state import (
     Reply,
     State,
     Verdict,

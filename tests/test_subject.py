@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewbot.subject import normalise_title, parse_subject
+from reviewbot.mail.subject import normalise_title, parse_subject
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from reviewbot.threads import ThreadItem, build_threads
+from reviewbot.mail.threads import ThreadItem, build_threads
 
 T0 = datetime(2023, 7, 18, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewbot.trailers import find_trailers
+from reviewbot.mail.trailers import find_trailers
 
 
 def test_known_trailers_in_order() -> None:

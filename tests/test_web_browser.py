@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reviewbot.db import open_engine
-from reviewbot.pipeline import import_paths
+from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST
 from tests.web_support import browser, needs_chromium, screenshot, serve
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from reviewbot.app import create_app
-from reviewbot.pipeline import import_paths
+from reviewbot.pipeline.importer import import_paths
 from tests.conftest import diff_body, mail, write_mbox
 from tests.web_support import browser, needs_chromium, serve
 

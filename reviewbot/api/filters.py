@@ -92,7 +92,7 @@ def text_match(q: str, *columns: Any) -> ColumnElement[bool]:
     """Any of the columns contains `q` (LIKE: names, addresses and concern texts).
 
     Subjects and bodies are searched with the full-text index instead
-    (reviewbot.search); these short columns have none.
+    (reviewbot.read.search); these short columns have none.
     """
     pattern = like(q)
     return or_(*(c.like(pattern, escape="\\") for c in columns))

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
-from reviewbot.api import reads, reads_more
 from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
 from reviewbot.api.http import detail_response
 from reviewbot.api.models import (
@@ -19,6 +18,8 @@ from reviewbot.api.models import (
 )
 from reviewbot.api.paging import Page, fetch_page, list_response, page_params
 from reviewbot.api.routes_patches import NOT_FOUND, Id, ReadSession
+from reviewbot.read import api_reads as reads
+from reviewbot.read import api_reads_more as reads_more
 
 router = APIRouter()
 _COVERS = TypeAdapter(list[CoverPublic])

@@ -10,7 +10,6 @@ from pydantic import BaseModel, TypeAdapter
 from sqlmodel import Session
 
 from reviewbot import events
-from reviewbot.api import export, reads
 from reviewbot.api.auth import writer
 from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
 from reviewbot.api.http import check_if_match, detail_response, read_session
@@ -25,6 +24,8 @@ from reviewbot.api.models import (
 )
 from reviewbot.api.paging import Page, fetch_page, list_response, page_params
 from reviewbot.deps import get_session
+from reviewbot.read import api_reads as reads
+from reviewbot.read import export
 from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
@@ -58,7 +59,7 @@ def _linked(session: Session, open_concerns: bool | None, series: int | None) ->
     """Concerns are linked on demand: bring them up to date before filtering on them."""
     if open_concerns is None:
         return
-    from reviewbot import review
+    from reviewbot.review import concerns as review
 
     review.ensure_linked(session=session, series_ids=[series] if series else None)
     session.commit()

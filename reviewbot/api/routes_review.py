@@ -9,7 +9,6 @@ from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from reviewbot import events
-from reviewbot.api import reads_more
 from reviewbot.api.auth import writer
 from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
 from reviewbot.api.http import check_if_match, detail_response
@@ -22,6 +21,7 @@ from reviewbot.api.models import (
 )
 from reviewbot.api.paging import Page, fetch_page, list_response, page_params
 from reviewbot.api.routes_patches import NOT_FOUND, WRITE_ERRORS, Id, ReadSession, SessionDep
+from reviewbot.read import api_reads_more as reads_more
 from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
@@ -42,7 +42,7 @@ PatchQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="A patch id.")
 
 def _link(session: Session, series: int | None) -> None:
     """Concerns and races are linked on demand: bring them up to date first."""
-    from reviewbot import review  # the linker loads only when it is needed
+    from reviewbot.review import concerns as review  # the linker loads only when it is needed
 
     review.ensure_linked(session=session, series_ids=[series] if series else None)
     session.commit()

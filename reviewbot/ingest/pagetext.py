@@ -6,7 +6,7 @@ import codecs
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from reviewbot.mail import parse_date, valid_text
+from reviewbot.mail.message import parse_date, valid_text
 
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",

@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from reviewbot.errors import PageError
 from reviewbot.ingest.pagetext import MONTHS, decode_page, parse_page_date
-from reviewbot.mail import decode_header, find_msgids
+from reviewbot.mail.message import decode_header, find_msgids
 
 _BEGIN = "<!--beginarticle-->"
 _END = "<!--endarticle-->"
@@ -293,7 +293,7 @@ def _restore_address(text: str) -> str:
 
 
 def _collapse(text: str) -> str:
-    # headers are compared unfolded, as reviewbot.mail.decode_header gives them
+    # headers are compared unfolded, as reviewbot.mail.message.decode_header gives them
     return " ".join(text.split())
 
 

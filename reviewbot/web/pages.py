@@ -20,7 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewbot.deps import get_session
 from reviewbot.errors import NotFound
-from reviewbot.web import listing, patchview, threadview, views
+from reviewbot.read import listing
+from reviewbot.read import web_views as views
+from reviewbot.web import patchview, threadview
 from reviewbot.web.templating import static_dir, templates
 
 router = APIRouter(include_in_schema=False)

@@ -14,12 +14,12 @@ from markupsafe import Markup
 from sqlalchemy import Table, func, select
 from sqlmodel import Session
 
-from reviewbot import queries
 from reviewbot.models import ApplyRun, HunkApply
-from reviewbot.queries import FILE, HUNK, PATCH, SERIES
+from reviewbot.read import queries
+from reviewbot.read.queries import FILE, HUNK, PATCH, SERIES
+from reviewbot.read.web_views import ensure_linked, patch_row
 from reviewbot.web.highlight import DiffLine, diff_lines
 from reviewbot.web.svg import RaceStep, race_svg
-from reviewbot.web.views import ensure_linked, patch_row
 
 RUN: Table = ApplyRun.__table__  # type: ignore[attr-defined]
 HUNK_APPLY: Table = HunkApply.__table__  # type: ignore[attr-defined]

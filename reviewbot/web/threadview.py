@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from reviewbot import queries
 from reviewbot.errors import NotFound
-from reviewbot.queries import CONCERN, MESSAGE, PATCH
-from reviewbot.threads import ThreadNode
-from reviewbot.web.views import ensure_linked
+from reviewbot.mail.threads import ThreadNode
+from reviewbot.read import queries
+from reviewbot.read.queries import CONCERN, MESSAGE, PATCH
+from reviewbot.read.web_views import ensure_linked
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,105 @@
+"""`token` and `state` commands: the REST API's tokens and writes, from the shell."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from reviewbot.cli.main import DbOption, JsonOption, _print_json, _with_session, console
+
+token_app = typer.Typer(help="API tokens for the REST API's writes.", no_args_is_help=True)
+state_app = typer.Typer(help="Set a patch's or series' state.", no_args_is_help=True)
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Argument(help="Who the token acts as (shown in events).")],
+    read_only: Annotated[bool, typer.Option("--read-only", help="A token that cannot write.")] = (
+        False
+    ),
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API token and print it: it is shown this once and stored hashed."""
+    from reviewbot import tokens
+
+    made = _with_session(
+        db, lambda s: tokens.create_token(session=s, user=user, read_only=read_only), commit=True
+    )
+    if as_json:
+        _print_json(
+            {"id": made.id, "user": made.user, "read_only": made.read_only, "token": made.token}
+        )
+        return
+    console.print(
+        f"token {made.id} for {made.user}{' (read-only)' if made.read_only else ''}:", markup=False
+    )
+    sys.stdout.write(made.token + "\n")
+
+
+@token_app.command("list")
+def token_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List API tokens (never their secrets)."""
+    from reviewbot import tokens
+
+    rows = _with_session(db, lambda s: tokens.list_tokens(session=s))
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        flags = " read-only" if r["read_only"] else ""
+        gone = f" revoked {r['revoked_at']}" if r["revoked_at"] else ""
+        console.print(
+            f"{r['id']}\t{r['user']}{flags}\tcreated {r['created_at']}{gone}", markup=False
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[
+        int,
+        typer.Argument(help="Token id from `token create` or `token list`.", min=1, max=2**63 - 1),
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an API token: requests with it get 401 from now on."""
+    from reviewbot import tokens
+
+    _with_session(db, lambda s: tokens.revoke_token(session=s, token_id=token_id), commit=True)
+    if as_json:
+        _print_json({"id": token_id, "revoked": True})
+    else:
+        console.print(f"token {token_id} revoked", markup=False)
+
+
+@state_app.command("set")
+def state_set(
+    target: Annotated[str, typer.Argument(help="A series id (7) or a patch id (p42).")],
+    state: Annotated[str, typer.Argument(help="new, under-review, changes-requested, ...")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a state as the API's PATCH does, recorded as an event by the local user."""
+    import getpass
+
+    from reviewbot import events
+
+    def run(session: Session) -> list[events.Change]:
+        kind, target_id = events.parse_target(target)
+        row = events.load(session=session, target=kind, target_id=target_id)
+        return events.set_state(
+            session=session, target=kind, row=row, state=state, actor=getpass.getuser(), via="cli"
+        )
+
+    changes = _with_session(db, run, commit=True)
+    result = [{"target": c.target, "id": c.target_id, "from": c.old, "to": c.new} for c in changes]
+    if as_json:
+        _print_json(result)
+    elif not changes:
+        console.print(f"{target} is already {state}", markup=False)
+    else:
+        console.print(f"{target}: {changes[0].old} -> {changes[0].new}", markup=False)

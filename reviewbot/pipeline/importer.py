@@ -1,0 +1,389 @@
+"""The steps in order: read -> parse -> store -> place into series -> reconstruct
+what replies quote but nobody sent -> rebuild.
+
+Each batch of messages is one transaction, and so is each rebuild chunk: an
+import killed at any point leaves a consistent database, and running it again
+finishes the work (stored messages are skipped, dirty series rebuilt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from reviewbot import store
+from reviewbot.errors import InputError
+from reviewbot.ingest.mbox import RawMail, read_path
+from reviewbot.mail.diff import PatchBody, has_diff, split_patch
+from reviewbot.mail.message import Message
+from reviewbot.mail.subject import parse_subject, thread_subject
+from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
+from reviewbot.pipeline.placement import Assembler, Placement
+from reviewbot.pipeline.writes import locked_write, rebuild_dirty_series
+from reviewbot.series.grouping import Kind, classify
+
+BATCH = 500
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did; `errors` name each input that could not be read fully."""
+
+    messages_new: int = 0
+    messages_duplicate: int = 0
+    messages_failed: int = 0
+    messages_reconstructed: int = 0
+    series_new: int = 0
+    series_updated: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape `import-mbox --json` prints."""
+        return {
+            "messages_new": self.messages_new,
+            "messages_duplicate": self.messages_duplicate,
+            "messages_failed": self.messages_failed,
+            "messages_reconstructed": self.messages_reconstructed,
+            "series_new": self.series_new,
+            "series_updated": self.series_updated,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+def import_paths(
+    engine: Engine, paths: Iterable[Path], progress: Progress | None = None
+) -> ImportReport:
+    """Import every message of every path; bad inputs are reported, not fatal."""
+    importer = Importer(engine)
+    for path in paths:
+        try:
+            for batch in _batches(read_path(path)):
+                importer.add([incoming_from_raw(mail) for mail in batch])
+                if progress:
+                    progress(len(batch))
+        except InputError as exc:
+            importer.report.errors.append(str(exc))
+    return importer.finish()
+
+
+def _batches(mails: Iterator[RawMail]) -> Iterator[list[RawMail]]:
+    """Batches of BATCH mails; what was read before an input error is yielded first."""
+    batch: list[RawMail] = []
+    try:
+        for mail in mails:
+            batch.append(mail)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+    except InputError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+class Importer:
+    """Stores batches of incoming messages and places them into series.
+
+    One Importer per run: it keeps the open-series cache between batches and
+    rebuilds every touched series once, in `finish`.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.report = ImportReport()
+        self.assembler = Assembler()
+        self.touched: set[int] = set()
+        self.newest_seen: int | None = None  # the newest message id after our last batch
+        # (reply, parent) pairs and what this run stored: replies whose parent never
+        # arrives are the ones whose quotes may rebuild it (reconstruct_io)
+        self.parents: list[tuple[str, str]] = []
+        self.stored: set[str] = set()
+
+    def add(self, batch: list[Incoming]) -> list[str]:
+        """Store one batch in one transaction; return the Message-IDs that were new."""
+        prepared = self._prepare(batch)
+        saved = self._checkpoint()
+        stored = locked_write(
+            self.engine,
+            lambda s: self._add_locked(batch, prepared, s),
+            on_retry=lambda: self._restore(saved),
+        )
+        self._remember(batch, set(stored))
+        # said for every read, not only the first: a re-import of a damaged file is still damaged
+        self.report.errors.extend(
+            f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
+        )
+        return stored
+
+    def _prepare(self, batch: list[Incoming]) -> dict[str, _Prepared]:
+        """Classify and take apart the diffs of the batch's new mail before taking the lock.
+
+        This is most of an import's CPU; done here, concurrent importers overlap
+        it. Mail stored meanwhile by someone else is simply not used.
+        """
+        with Session(self.engine) as session:
+            seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
+        return {p.msgid: _prepare(p) for p in batch if p.msgid not in seen}
+
+    def _add_locked(
+        self, batch: list[Incoming], prepared: dict[str, _Prepared], session: Session
+    ) -> list[str]:
+        if store.newest_message_id(session=session) != self.newest_seen:
+            # someone else imported since our last batch: the open series we
+            # cached may have grown or new ones opened; ask the database again
+            self.assembler.forget()
+        seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
+        fresh: dict[str, Incoming] = {}
+        for p in batch:
+            if p.msgid in seen or p.msgid in fresh:
+                self.report.messages_duplicate += 1
+            else:
+                fresh[p.msgid] = p
+        stand_ins = store.reconstructed_among(session=session, msgids=sorted(seen))
+        for msgid, row_id in stand_ins.items():
+            self._replace_reconstruction(row_id, _first_with(batch, msgid), session=session)
+        known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
+        store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
+        stored = self._store_fresh(list(fresh.values()), prepared, session=session)
+        self.newest_seen = store.newest_message_id(session=session)
+        return stored
+
+    def _checkpoint(self) -> tuple[ImportReport, set[int], set[int], set[int]]:
+        """What a batch changes in memory, to put back if its transaction is retried."""
+        a = self.assembler
+        return _copy_report(self.report), set(self.touched), set(a.created), set(a.touched)
+
+    def _restore(self, saved: tuple[ImportReport, set[int], set[int], set[int]]) -> None:
+        report, touched, created, assembled = saved
+        self.report, self.touched = _copy_report(report), set(touched)
+        self.assembler.forget()
+        self.assembler.created, self.assembler.touched = set(created), set(assembled)
+
+    def _store_fresh(
+        self, fresh: list[Incoming], prepared: dict[str, _Prepared], *, session: Any
+    ) -> list[str]:
+        fresh = _inherit_references(fresh, session=session)
+        now = datetime.now(UTC)
+        # stored by someone else between _prepare and the lock, then deleted: rare enough
+        prepared = {p.msgid: prepared.get(p.msgid) or _prepare(p) for p in fresh}
+        kinds = {m: prep.kind for m, prep in prepared.items()}
+        ids = store.save_messages(
+            session=session, rows=[_row(p, kinds[p.msgid], now) for p in fresh]
+        )
+        # stored meanwhile by a concurrent importer: a duplicate after all
+        self.report.messages_duplicate += sum(1 for p in fresh if p.msgid not in ids)
+        fresh = [p for p in fresh if p.msgid in ids]
+        store.save_refs(session=session, rows=_ref_rows(fresh, ids))
+        placements = [
+            _placement(ids[p.msgid], p.message, prepared[p.msgid])
+            for p in fresh
+            if p.message and kinds[p.msgid] in (Kind.COVER, Kind.PATCH)
+        ]
+        self.assembler.place_all(placements, session=session)
+        self.touched.update(_touch_threads(fresh, session=session))
+        for p in fresh:
+            _account(p, self.report)
+        return [p.msgid for p in fresh]
+
+    def _remember(self, batch: list[Incoming], stored: set[str]) -> None:
+        """Note what a committed batch stored, and the parents its replies name."""
+        for p in batch:
+            if p.msgid in stored and p.msgid not in self.stored:
+                self.stored.add(p.msgid)
+                if p.message and p.message.in_reply_to:
+                    self.parents.append((p.msgid, p.message.in_reply_to))
+
+    def _replace_reconstruction(self, row_id: int, p: Incoming, *, session: Session) -> None:
+        """The real mail of a message we had rebuilt from quotes: it takes the row over."""
+        self.report.messages_duplicate -= 1  # counted as seen by the caller; it is news
+        self.report.messages_new += 1
+        self.report.warnings.append(f"{p.msgid}: the real message replaces its reconstruction")
+        row = _row(p, _classify(p), datetime.now(UTC))
+        store.replace_message(session=session, message_id=row_id, row=row)
+        refs = list(p.message.references) if p.message else []
+        store.replace_refs(session=session, message_id=row_id, refs=refs)
+        self.touched.update(_touch_threads([p], session=session))
+
+    def reconstruct(self) -> int:
+        """Rebuild the messages this run's replies quote but nobody sent; return how many."""
+        from reviewbot.pipeline import reconstruction as reconstruct_io
+
+        with Session(self.engine) as session:
+            seeds = reconstruct_io.orphans(self.parents, self.stored, session=session)
+            found = reconstruct_io.recover(seeds, session=session)
+        added = 0
+        for item in found:
+            added += len(
+                self.add([reconstruct_io.as_incoming(m, item.seed_msgid) for m in item.mails])
+            )
+
+            def rethread(session: Session, item: reconstruct_io.Recovered = item) -> None:
+                store.replace_refs(session=session, message_id=item.seed_id, refs=item.seed_refs)
+                self.touched.update(_touch_refs(set(item.seed_refs), session=session))
+
+            locked_write(self.engine, rethread)
+        return added
+
+    def finish(self) -> ImportReport:
+        """Rebuild quoted messages nobody sent, then every series this run touched."""
+        self.reconstruct()
+        rebuild_dirty_series(self.engine)
+        locked_write(self.engine, lambda s: store.index_messages(session=s))  # see 0006
+        created = self.assembler.created
+        self.report.series_new = len(created)
+        self.report.series_updated = len((self.assembler.touched | self.touched) - created)
+        return self.report
+
+
+def _first_with(batch: list[Incoming], msgid: str) -> Incoming:
+    """The first incoming mail of a batch with this Message-ID."""
+    return next(p for p in batch if p.msgid == msgid)
+
+
+def _copy_report(report: ImportReport) -> ImportReport:
+    return replace(report, errors=list(report.errors), warnings=list(report.warnings))
+
+
+def _inherit_references(fresh: list[Incoming], *, session: Any) -> list[Incoming]:
+    """Give an In-Reply-To-only reply its parent's References too (JWZ).
+
+    Some mailers set only In-Reply-To; without the chain a reply to a review
+    could not be traced to the patch it discusses.
+    """
+    short = [p for p in fresh if p.message and len(p.message.references) == 1]
+    if not short:
+        return fresh
+    chains = {p.msgid: p.message.references for p in fresh if p.message}
+    parents = {p.message.references[0] for p in short if p.message} - chains.keys()
+    chains.update(store.references_of(session=session, msgids=sorted(parents)))
+    for _round in range(20):  # a chain inside the batch resolves one link per round
+        grew = False
+        for p in short:
+            assert p.message is not None
+            parent = p.message.references[0]
+            longer = tuple(
+                dict.fromkeys(r for r in (*chains.get(parent, ()), parent) if r != p.msgid)
+            )
+            if len(longer) > len(chains[p.msgid]):
+                chains[p.msgid], grew = longer, True
+        if not grew:
+            break
+    short_ids = {p.msgid for p in short}
+    return [
+        replace(p, message=replace(p.message, references=chains[p.msgid]))
+        if p.msgid in short_ids and p.message is not None
+        else p
+        for p in fresh
+    ]
+
+
+def _classify(p: Incoming) -> Kind:
+    if p.message is None:
+        return Kind.OTHER
+    subject = parse_subject(p.message.subject)
+    return classify(subject, p.message.body, has_diff(p.message.body), p.message.parent is not None)
+
+
+def _row(p: Incoming, kind: Kind, now: datetime) -> dict[str, Any]:
+    m = p.message
+    warnings = list(m.warnings) if m else []
+    if p.truncated:
+        warnings.append(f"{p.source}: file ends in the middle of this message (truncated)")
+    base: dict[str, Any] = {
+        "msgid": p.msgid,
+        "raw": p.raw,
+        "source": p.source,
+        "position": p.position,
+        "kind": kind.value,
+        "parse_error": p.error,
+        "warnings": "\n".join(warnings),
+        "imported_at": now,
+        "msgid_synthetic": m is None,
+        "subject": "",
+        "norm_subject": "",
+        "from_name": "",
+        "from_email": "",
+        "date": None,
+        "in_reply_to": None,
+        "body": "",
+        "series_id": None,
+        "archive_url": p.archive_url,
+        "reconstructed_from": p.reconstructed_from,
+    }
+    if m:
+        base.update(
+            msgid_synthetic=m.msgid_synthetic,
+            subject=m.subject,
+            norm_subject=thread_subject(m.subject)[:998],
+            from_name=m.from_name,
+            from_email=m.from_email,
+            date=m.date,
+            in_reply_to=m.in_reply_to,
+            body=m.body,
+        )
+    return base
+
+
+def _ref_rows(items: Iterable[Incoming], ids: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"message_id": ids[p.msgid], "ref_msgid": ref, "position": i}
+        for p in items
+        if p.message
+        for i, ref in enumerate(p.message.references)
+    ]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What placing a message needs that takes CPU, not the database."""
+
+    kind: Kind
+    body: PatchBody | None
+
+
+def _prepare(p: Incoming) -> _Prepared:
+    kind = _classify(p)
+    placed = p.message is not None and kind in (Kind.COVER, Kind.PATCH)
+    return _Prepared(kind, split_patch(p.message.body) if placed and p.message else None)
+
+
+def _placement(message_id: int, message: Message | None, prepared: _Prepared) -> Placement:
+    assert message is not None
+    subject = parse_subject(message.subject)
+    return Placement(message_id, message, subject, prepared.kind, prepared.body)
+
+
+def _touch_threads(items: Iterable[Incoming], *, session: Any) -> set[int]:
+    """A new reply changes the series it answers: mark that series dirty."""
+    return _touch_refs(
+        {r for p in items if p.message for r in p.message.references}, session=session
+    )
+
+
+def _touch_refs(refs: set[str], *, session: Any) -> set[int]:
+    """Mark dirty the series whose covers or patches these Message-IDs are."""
+    placed = store.find_placed(session=session, msgids=sorted(refs))
+    ids = {sid for _mid, sid, _k in placed.values()}
+    store.mark_dirty(session=session, series_ids=ids)
+    return ids
+
+
+def _account(p: Incoming, report: ImportReport) -> None:
+    if p.reconstructed_from:
+        report.messages_reconstructed += 1
+    elif p.error:
+        report.messages_failed += 1
+        report.warnings.append(f"{p.source} message {p.position}: {p.error}")
+    else:
+        report.messages_new += 1

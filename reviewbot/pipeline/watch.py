@@ -1,0 +1,101 @@
+"""`reviewbot scrape --watch`: follow an archive as a long-running job.
+
+Every INTERVAL seconds a fresh scrape round reads the month list and the
+months asked for (new months with --since/--all, and new mail of known
+months: an unchanged month costs one conditional request). An error in a
+round (network, the database restarting) is logged and the round is tried
+again at the next interval. SIGTERM or SIGINT stops the job cleanly: the
+round in progress stops at its next page, the batches it stored are already
+committed, the series it touched are rebuilt, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import FrameType
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from reviewbot.config import Settings
+from reviewbot.db import open_engine
+from reviewbot.errors import ReviewbotError
+
+Log = Callable[[str], None]
+# what a round may hit and survive: our own errors (network, bad pages, database
+# unreachable) and the database driver's and the OS's
+_TRANSIENT = (ReviewbotError, SQLAlchemyError, OSError)
+
+
+class Stopped(Exception):
+    """Raised inside a round when a signal asked the job to stop."""
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one scrape round reads: the scrape command's options."""
+
+    archive_url: str
+    months: list[str]
+    since: str | None
+    all_months: bool
+    refresh: bool
+    rate: float
+    timeout: float
+
+
+def follow(settings: Settings, job: Round, interval: float, log: Log) -> int:
+    """Scrape every `interval` seconds until SIGTERM/SIGINT; return the exit code (0)."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log(f"{signal.Signals(signum).name}: stopping after the current step")
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.is_set():
+            try:
+                log(_round(settings, job, stop))
+            except Stopped:
+                break
+            except _TRANSIENT as exc:
+                log(f"error: {exc}; trying again in {interval:g} s")
+            stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log("stopped")
+    return 0
+
+
+def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
+    """One scrape; on a stop request, keep what was stored and rebuild its series."""
+    from reviewbot.ingest.http import Fetcher
+    from reviewbot.pipeline.scrape import Scraper
+    from reviewbot.pipeline.writes import rebuild_dirty_series
+
+    def check(_what: str, _n: int) -> None:
+        if stop.is_set():
+            raise Stopped
+
+    engine = open_engine(settings.database_url)
+    fetcher = Fetcher(settings.data_dir / "http-cache", rate=job.rate, timeout=job.timeout)
+    try:
+        with fetcher:
+            scraper = Scraper(engine, fetcher, job.archive_url, refresh=job.refresh, progress=check)
+            try:
+                report = scraper.run(job.months, job.since, job.all_months)
+            except Stopped:
+                rebuild_dirty_series(engine)  # batches stored so far are committed
+                raise
+    finally:
+        engine.dispose()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return (
+        f"{now} {len(report.months)} months, {report.pages_fetched} fetched, "
+        f"{report.messages_new} new messages, {len(report.errors)} errors"
+    )

@@ -105,7 +105,7 @@ def main() -> int:
             start = time.perf_counter()
             result = apply_series(engine, 1, repo)
             ours.append(time.perf_counter() - start)
-            statuses |= {p["status"] for p in result["patches"]}
+            statuses |= {p.status for p in result.patches}
         cli = []
         for _ in range(3):
             start = time.perf_counter()

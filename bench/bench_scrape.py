@@ -121,7 +121,7 @@ def scrape(
     imported = t.get("import", 0.0)
     return {
         "report": report.as_dict() | {"errors": len(report.errors)},
-        "errors": report.errors,
+        "errors": [{"url": e.url, "error": e.error} for e in report.errors],
         "pages_parsed": pages,
         "requests": stats.requests,
         "not_modified": stats.not_modified,

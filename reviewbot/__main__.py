@@ -1,5 +1,5 @@
 """python -m reviewbot"""
 
-from reviewbot.cli.main import main
+from reviewbot.cli import main
 
 main()

@@ -9,17 +9,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from reviewbot.api import install as install_api
+from reviewbot.api import router as api_router
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
+from reviewbot.web import install as install_web
+from reviewbot.web import router as web_router
 
 
 def create_app(engine: Engine) -> FastAPI:
     """A FastAPI app serving `engine`'s database."""
-    from reviewbot.api import install as install_api
-    from reviewbot.api import router as api_router
-    from reviewbot.web import install as install_web
-    from reviewbot.web import router as web_router
-
     app = FastAPI(title="reviewbot", version="0.1.0")
     app.state.engine = engine
     app.include_router(api_router)

@@ -11,7 +11,8 @@ ReviewbotError                 anything reviewbot reports on purpose (exit code 
 ├── GitError                   git missing, failing or timing out (exit code 5)
 ├── MessageParseError          one message could not be parsed (stored, flagged)
 ├── NotFound                   an unknown series, patch or message (exit code 3)
-└── DatabaseError              the database URL or file is unusable (exit code 4)
+├── DatabaseError              the database URL or file is unusable (exit code 4)
+└── Conflict                   a write lost to somebody else's (exit code 7)
 """
 
 from __future__ import annotations
@@ -83,3 +84,9 @@ class GitError(ReviewbotError):
     """git is missing, failed unexpectedly, or timed out."""
 
     exit_code = 5
+
+
+class Conflict(ReviewbotError):
+    """The row changed since the caller read it: the write was not made."""
+
+    exit_code = 7

@@ -1,36 +1,18 @@
-"""Changes maintainers make (state, delegate, archived, concern status), as events.
+"""Changes to a patch, series or concern, and the event rows that record them.
 
-Every change is written with an event row (who, when, what, from -> to) in the
+Every change is written with an event (who, when, what, from -> to) in the
 same transaction, whether it came from the API, the CLI or was inferred from
-mail by rebuild. Writes are compare-and-set: the caller says what it read, and
-a change made by somebody else in between makes the write fail (Conflict).
+mail by rebuild. This module says what a change and its event are;
+store.events writes them, compare-and-set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlmodel import Session
+from reviewbot.errors import InputError
 
-from reviewbot import store
-from reviewbot.errors import InputError, NotFound, ReviewbotError
-from reviewbot.series.state import State
-from reviewbot.tokens import utcnow
-
-PATCH_STATES = tuple(s.value for s in State)
-CONCERN_STATUSES = (
-    "open",
-    "answered",
-    "addressed",
-    "dropped",
-    "approval",
-    "noted",
-    "resolved",
-    "wontfix",
-)
 WRITABLE = {
     "patch": ("state", "delegate", "archived"),
     "series": ("state", "delegate", "archived"),
@@ -43,21 +25,7 @@ _CATEGORY = {
     "archived": "{target}-archived",
     "status": "concern-status-changed",
 }
-CATEGORIES = (
-    "patch-state-changed",
-    "patch-delegated",
-    "patch-archived",
-    "series-state-changed",
-    "series-delegated",
-    "series-archived",
-    "concern-status-changed",
-)
-
-
-class Conflict(ReviewbotError):
-    """The row changed since the caller read it: the write was not made."""
-
-    exit_code = 7
+Value = str | bool | None
 
 
 @dataclass(frozen=True)
@@ -67,57 +35,40 @@ class Change:
     target: str
     target_id: int
     field: str
-    old: Any
-    new: Any
+    old: Value
+    new: Value
 
 
-def load(*, session: Session, target: str, target_id: int) -> Any:
-    """The row a change would apply to; NotFound when there is none."""
-    row = store.load_target(session=session, target=target, target_id=target_id)
-    if row is None:
-        raise NotFound(f"no {target} with id {target_id}")
-    return row
+@dataclass(frozen=True)
+class Owner:
+    """The series and patch a changed row belongs to (for the event's filters)."""
+
+    series_id: int | None
+    patch_id: int | None
+    concern_key: str | None  # "reply_id:position": a concern across relinks
 
 
-def apply_changes(
-    *,
-    session: Session,
-    target: str,
-    row: Any,
-    values: Mapping[str, Any],
-    actor: str,
-    via: str,
-    note: str = "",
-) -> list[Change]:
-    """Write `values` onto the `row` the caller read, with an event per changed field."""
-    fields = WRITABLE[target]
-    changes = [
-        Change(target, row.id, k, getattr(row, k), v)
-        for k, v in values.items()
-        if k in fields and getattr(row, k) != v
-    ]
-    if not changes:
-        return []
-    expected = {k: getattr(row, k) for k in fields}
-    new = {c.field: c.new for c in changes}
-    if "state" in new:  # rebuild leaves a state set by hand alone
-        new["state_by"] = actor
-    # a manual value replaces the inferred reason, so `series show` says who set it
-    new["status_reason" if target == "concern" else "state_reason"] = f"set by {actor}" + (
-        f": {note}" if note else ""
-    )
-    if not store.set_if_unchanged(
-        session=session, target=target, target_id=row.id, expected=expected, values=new
-    ):
-        raise Conflict(f"{target} {row.id} was changed by somebody else; read it again")
-    now = utcnow()  # one write, one moment: a poll sees all of its fields or none
-    rows = [_event(c, row, actor, via, note, now) for c in changes]
-    store.save_events(session=session, rows=rows)
-    return changes
+@dataclass(frozen=True)
+class NewEvent:
+    """An event row on its way into the log."""
+
+    created_at: datetime
+    category: str
+    actor: str
+    via: str  # api, cli, mail
+    target: str
+    target_id: int
+    series_id: int | None
+    patch_id: int | None
+    concern_key: str | None
+    field: str
+    old_value: str | None
+    new_value: str | None
+    note: str
 
 
 def parse_target(text: str) -> tuple[str, int]:
-    """ "7" is series 7 and "p42" patch 42, as the `concerns` command reads them."""
+    """ "7" is series 7 and "p42" patch 42, as the CLI reads them."""
     kind = "patch" if text[:1].lower() == "p" else "series"
     digits = text[1:] if kind == "patch" else text
     # ASCII only: "³".isdigit() is true; and no id is beyond SQLite's integers
@@ -126,41 +77,28 @@ def parse_target(text: str) -> tuple[str, int]:
     return kind, int(digits)
 
 
-def set_state(
-    *, session: Session, target: str, row: Any, state: str, actor: str, via: str
-) -> list[Change]:
-    """Set a patch's or series' state; InputError naming the allowed ones for any other."""
-    if state not in PATCH_STATES:
-        raise InputError(f"unknown state {state!r}: expected one of {', '.join(PATCH_STATES)}")
-    return apply_changes(
-        session=session, target=target, row=row, values={"state": state}, actor=actor, via=via
+def event_of(
+    change: Change, owner: Owner, *, actor: str, via: str, note: str, now: datetime
+) -> NewEvent:
+    """The event recording one change."""
+    return NewEvent(
+        created_at=now,
+        category=_CATEGORY[change.field].format(target=change.target),
+        actor=actor,
+        via=via,
+        target=change.target,
+        target_id=change.target_id,
+        series_id=owner.series_id,
+        patch_id=owner.patch_id,
+        concern_key=owner.concern_key,
+        field=change.field,
+        old_value=_text(change.old),
+        new_value=_text(change.new),
+        note=note,
     )
 
 
-def _event(
-    change: Change, row: Any, actor: str, via: str, note: str, now: datetime
-) -> dict[str, Any]:
-    target = change.target
-    series_id = row.id if target == "series" else row.series_id
-    patch_id = row.id if target == "patch" else getattr(row, "patch_id", None)
-    return {
-        "created_at": now,
-        "category": _CATEGORY[change.field].format(target=target),
-        "actor": actor,
-        "via": via,
-        "target": target,
-        "target_id": change.target_id,
-        "series_id": series_id,
-        "patch_id": patch_id,
-        "concern_key": f"{row.reply_id}:{row.position}" if target == "concern" else None,
-        "field": change.field,
-        "old_value": _text(change.old),
-        "new_value": _text(change.new),
-        "note": note,
-    }
-
-
-def _text(value: Any) -> str | None:
+def _text(value: Value) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -168,27 +106,29 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def inferred_state_events(
-    changes: Sequence[tuple[str, int, int, int | None, str, str]],
-) -> list[dict[str, Any]]:
-    """Event rows for states rebuild inferred from mail: (target, id, series, patch, old, new)."""
-    now = utcnow()
+@dataclass(frozen=True)
+class InferredState:
+    """A state rebuild inferred from the thread for a patch or a series."""
+
+    target: str  # patch, series
+    target_id: int
+    series_id: int
+    patch_id: int | None
+    old: str
+    new: str
+
+
+def inferred_events(states: list[InferredState], now: datetime) -> list[NewEvent]:
+    """Events for the states that changed ("reviewbot" via "mail")."""
     return [
-        {
-            "created_at": now,
-            "category": f"{target}-state-changed",
-            "actor": "reviewbot",
-            "via": "mail",
-            "target": target,
-            "target_id": target_id,
-            "series_id": series_id,
-            "patch_id": patch_id,
-            "concern_key": None,
-            "field": "state",
-            "old_value": old,
-            "new_value": new,
-            "note": "inferred from the thread",
-        }
-        for target, target_id, series_id, patch_id, old, new in changes
-        if old != new
+        event_of(
+            Change(s.target, s.target_id, "state", s.old, s.new),
+            Owner(s.series_id, s.patch_id, None),
+            actor="reviewbot",
+            via="mail",
+            note="inferred from the thread",
+            now=now,
+        )
+        for s in states
+        if s.old != s.new
     ]

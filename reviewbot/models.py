@@ -1,15 +1,47 @@
-"""Every database table, as SQLModel classes.
+"""Every database table, as SQLModel classes, and the values their columns take.
 
 Alembic autogenerates migrations from `SQLModel.metadata`; change a table here,
-then add a migration in migrations/versions/.
+then add a migration in migrations/versions/. The Core `Table` of each model
+(`SERIES`, `PATCH`, ...) is defined once at the end: store/ writes and read/
+reads through them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class PatchState(StrEnum):
+    """A patch's or series' state: patchwork's names, so users recognise them."""
+
+    NEW = "new"
+    UNDER_REVIEW = "under-review"
+    CHANGES_REQUESTED = "changes-requested"
+    ACCEPTED = "accepted"
+    SUPERSEDED = "superseded"
+    REJECTED = "rejected"
+
+
+class ConcernStatus(StrEnum):
+    """Where a reviewer's concern stands."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    ADDRESSED = "addressed"
+    DROPPED = "dropped"
+    APPROVAL = "approval"
+    NOTED = "noted"
+    RESOLVED = "resolved"
+    WONTFIX = "wontfix"
+
+
+def utcnow() -> datetime:
+    """Now, in UTC: every datetime column takes aware values only."""
+    return datetime.now(UTC)
 
 
 class Message(SQLModel, table=True):
@@ -315,3 +347,25 @@ class Event(SQLModel, table=True):
     old_value: str | None = None
     new_value: str | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+MESSAGE = _table(Message)
+REF = _table(MessageRef)
+SERIES = _table(Series)
+PATCH = _table(Patch)
+FILE = _table(PatchFile)
+HUNK = _table(Hunk)
+TRAILER = _table(Trailer)
+SCRAPE_MONTH = _table(ScrapeMonth)
+SCRAPE_ERROR = _table(ScrapeError)
+APPLY_RUN = _table(ApplyRun)
+PATCH_APPLY = _table(PatchApply)
+HUNK_APPLY = _table(HunkApply)
+CONCERN = _table(Concern)
+RACE = _table(RaceScenario)
+TOKEN = _table(ApiToken)
+EVENT = _table(Event)

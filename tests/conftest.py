@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import Session
 
-from reviewbot.db import open_engine
+from reviewbot import store
+from reviewbot.db import open_engine, session_scope
 from reviewbot.pipeline.importer import ImportReport, import_paths
 from tests.pgcluster import PgCluster, find_bindir
 
@@ -252,8 +253,5 @@ def import_corpus(path: Path) -> Engine:
 
 def make_token(engine: Engine, user: str, *, read_only: bool = False) -> str:
     """A new API token's secret."""
-    from reviewbot.db import session_scope
-    from reviewbot.tokens import create_token
-
     with session_scope(engine) as s:
-        return create_token(session=s, user=user, read_only=read_only).token
+        return store.create_token(session=s, user=user, read_only=read_only).token

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from reviewbot.app import create_app
-from reviewbot.cli.main import app as cli_app
+from reviewbot.cli import app as cli_app
 from reviewbot.db import open_engine
 from tests.conftest import LIST, SUBSET, git
 

@@ -183,7 +183,7 @@ def test_race_of_patch_08(client: TestClient) -> None:
     assert len(race["steps"]) == truth["steps"]
     assert set(race["actors"]) == set(truth["actors"])
     want = truth["linked_hunks"][0]
-    linked = [(x["patch_key"], x["file"], x["hunk"]) for x in race["links"] if x["file"]]
+    linked = [(x["patch_msgid"], x["file"], x["hunk"]) for x in race["links"] if x["file"]]
     assert linked == [(bare(want["patch"]), want["file"], want["hunk"])]
     assert get(client, f"/races/{race['id']}") == race
 

@@ -18,10 +18,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from reviewbot import store
 from reviewbot.app import create_app
-from reviewbot.cli.main import app as cli
+from reviewbot.cli import app as cli
 from reviewbot.db import session_scope
-from reviewbot.tokens import revoke_token
+from reviewbot.pipeline.link import link_dirty_series
+from reviewbot.read.tokens import check_token
 from tests.conftest import import_corpus, make_token
 
 API = "/api/v1"
@@ -45,11 +47,9 @@ def auth(token: str) -> dict[str, str]:
 def revoked_token(engine: Engine) -> str:
     token = make_token(engine, "mallory")
     with session_scope(engine) as s:
-        from reviewbot.tokens import check_token
-
-        owner = check_token(session=s, token=token)
+        owner = check_token(s, token)
         assert owner is not None
-        revoke_token(session=s, token_id=owner.id)
+        store.revoke_token(session=s, token_id=owner.id)
     return token
 
 
@@ -174,12 +174,8 @@ def test_concern_status_with_a_note_survives_relinking(engine: Engine, client: T
     assert (event["actor"], event["old_value"], event["new_value"]) == ("lin", "open", "wontfix")
     assert event["note"] == "intended, see the comment"
     with session_scope(engine) as s:  # new mail for the series: its review is linked again
-        from reviewbot import store
-        from reviewbot.review import concerns as review
-
-        store.mark_dirty(session=s, series_ids=[concern["series_id"]])
-        s.connection().exec_driver_sql("update series set review_dirty = 1")
-        review.ensure_linked(session=s)
+        s.connection().exec_driver_sql("update series set review_dirty = true")
+    assert link_dirty_series(engine) >= 1
     again = client.get(
         f"{API}/concerns", params={"msgid": concern["reply_msgid"], "per_page": 250}
     ).json()

@@ -7,15 +7,17 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from reviewbot.cli import jsonout
 from reviewbot.errors import NotAGitTree, NotFound
-from reviewbot.pipeline.apply import apply_series
+from reviewbot.pipeline import apply as apply_step
 from reviewbot.pipeline.importer import ImportReport
-from reviewbot.read import queries
+from tests import reads as queries
 from tests.conftest import LIST, git, mail, write_mbox
 
 
@@ -260,3 +262,8 @@ def test_cover_only_series_and_damaged_patch(
         apply_series(engine, by_title["only a cover"], tree)
     (patch,) = apply_series(engine, by_title["damaged"], tree)["patches"]
     assert patch["status"] == "conflict" and patch["detail"].startswith("damaged patch:")
+
+
+def apply_series(engine: Engine, series_id: int, tree: Path) -> dict[str, Any]:
+    """`apply ID --tree TREE --json`, in-process."""
+    return jsonout.apply_report(apply_step.apply_series(engine, series_id, tree))

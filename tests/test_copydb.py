@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from reviewbot.db import open_engine
-from reviewbot.read import queries
+from tests import reads as queries
 from tests.conftest import LIST, PgServer, need_pg
 
 BENCH = Path(__file__).parent.parent / "bench"

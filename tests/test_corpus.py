@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from reviewbot.pipeline.importer import ImportReport
-from reviewbot.read import queries
+from tests import reads as queries
 from tests.conftest import LIST
 
 TRUTH = json.loads((LIST / "truth.json").read_text())

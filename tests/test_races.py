@@ -99,7 +99,7 @@ def test_r011_links_to_the_one_hunk_of_patch_08_only() -> None:
     (race,) = find_races(msg.body)
     links = link_race(race, _v1_patches(), msg.body)
     want = [(h["patch"], h["file"], h["hunk"]) for h in _truth_race()["linked_hunks"]]
-    assert [(link.patch_key, link.file, link.hunk) for link in links] == want
+    assert [(link.patch_msgid, link.file, link.hunk) for link in links] == want
     assert "virStoragePoolObjListSearchCb in the function context" in links[0].evidence
     assert "VIR_LOCK_GUARD in a removed line" in links[0].evidence
 
@@ -167,7 +167,7 @@ def test_seed_races_link_to_the_rebuilt_hunk() -> None:
     assert hunk.header.startswith("@@ -151,6 +151,7 @@")
     for race in _seed_races():
         (link,) = link_race(race, [(key, files)], _seed_body())
-        assert (link.patch_key, link.file, link.hunk) == (key, "src/qemu/qemu_process.c", 0)
+        assert (link.patch_msgid, link.file, link.hunk) == (key, "src/qemu/qemu_process.c", 0)
         assert "qemuProcessHandleAgentEOF in the function context" in link.evidence
     shutdown = next(r for r in _seed_races() if not r.alternatives)
     (link,) = link_race(shutdown, [(key, files)], _seed_body())
@@ -287,7 +287,7 @@ def test_a_race_links_to_the_patch_it_names() -> None:
     text = "Patch 3 opens this race:\n\n" + QUOTED_RACE.replace("> ", "")
     (race,) = find_races(text)
     (link,) = link_race(race, patches, text)
-    assert (link.patch_key, link.file, link.hunk) == ("p3", None, None)
+    assert (link.patch_msgid, link.file, link.hunk) == ("p3", None, None)
     assert link.evidence == ("the race names patch 3",)
 
 

@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from reviewbot.errors import NotFound
 from reviewbot.pipeline.importer import ImportReport
-from reviewbot.read import queries
 from reviewbot.series.rangediff import (
     HunkCounterpart,
     PatchHunk,
@@ -22,6 +21,7 @@ from reviewbot.series.rangediff import (
     diff_series,
     map_hunks,
 )
+from tests import reads as queries
 from tests.conftest import LIST, diff_body, mail, write_mbox
 
 MONTHS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")

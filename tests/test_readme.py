@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer.main
 
-from reviewbot.cli.main import app
+from reviewbot.cli import app
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 

@@ -15,7 +15,8 @@ from reviewbot.db import open_engine
 from reviewbot.ingest.http import Fetcher
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.scrape import Scraper, ScrapeReport
-from reviewbot.read import queries
+from reviewbot.read.messages import message_detail
+from tests import reads as queries
 from tests.archive_server import ArchiveServer, Reply
 from tests.conftest import LIST
 
@@ -107,7 +108,7 @@ def test_pages_only_rebuilds_both_series(
     tmp_path: Path, pages_only: ArchiveServer, engine: Engine
 ) -> None:
     report = scrape(engine, pages_only, tmp_path / "cache", MONTHS)
-    assert {e["url"] for e in report.errors} == {pages_only.url(p) for p in TEXT_ARCHIVES[:2]}
+    assert {e.url for e in report.errors} == {pages_only.url(p) for p in TEXT_ARCHIVES[:2]}
     assert report.messages_new == 29
     with Session(engine) as a:
         assert summary(a) == imported_summary(tmp_path)
@@ -118,16 +119,15 @@ def test_seed_page_read_with_its_quote_levels(
 ) -> None:
     scrape(engine, pages_only, tmp_path / "cache", ["2016-October"])
     with Session(engine) as session:
-        row = queries.messages_by_msgid(session, ["invented-seed-0001@virtuozzo.com"])[
-            "invented-seed-0001@virtuozzo.com"
-        ]
+        detail = message_detail(session, "invented-seed-0001@virtuozzo.com")
+    row, body = detail.message, detail.body
     assert (row.from_name, row.from_email) == (
         "Nikolay Shirokovskiy",
         "nshirokovskiy@virtuozzo.com",
     )
     assert row.date.strftime("%Y-%m-%d %H:%M:%S") == "2016-10-27 10:04:02"
-    assert row.body.startswith("On 27.10.2016 11:21, Nikolay Shirokovskiy wrote:")
-    starts = {line.split(" ")[0] for line in row.body.split("\n") if line.startswith(">")}
+    assert body.startswith("On 27.10.2016 11:21, Nikolay Shirokovskiy wrote:")
+    starts = {line.split(" ")[0] for line in body.split("\n") if line.startswith(">")}
     assert {">", ">>", ">>>"} <= starts
     assert row.kind == "reply" and row.archive_url.endswith("/2016-October/msg01174.html")
 
@@ -175,7 +175,7 @@ def test_faults_are_reported_and_the_rest_goes_on(
     original = (LIST / "2023-July/msg00013.html").read_bytes()
     s.override("/2023-July/msg00013.html", original, "text/html; charset=us-ascii")
     report = scrape(engine, s, tmp_path / "cache", ["2023-July", "1999-January"], timeout=0.5)
-    failed = {e["url"]: e["error"] for e in report.errors}
+    failed = {e.url: e.error for e in report.errors}
     assert set(failed) == {
         s.url("/2023-July.txt.gz"),
         s.url("/2023-July/msg00005.html"),
@@ -214,7 +214,7 @@ def test_404_month_listed_in_the_index(
     for path in ("/2023-July/thread.html", "/2023-July.txt.gz"):
         server.not_found(path)
     report = scrape(engine, server, tmp_path / "cache", ["2023-July", "2023-August"])
-    assert {e["url"] for e in report.errors} == {
+    assert {e.url for e in report.errors} == {
         server.url("/2023-July/thread.html"),
         server.url("/2023-July.txt.gz"),
     }
@@ -253,7 +253,7 @@ def test_failed_month_is_retried_by_a_later_run(
 ) -> None:
     server.not_found("/2023-July/thread.html")
     first = scrape(engine, server, tmp_path / "cache", ["2023-July"])
-    assert [e["url"] for e in first.errors] == [server.url("/2023-July/thread.html")]
+    assert [e.url for e in first.errors] == [server.url("/2023-July/thread.html")]
     server.clear_faults()
     later = scrape(engine, server, tmp_path / "cache", ["2023-August"])  # July not asked for
     assert later.months == ["2023-July", "2023-August"] and later.errors == []
@@ -348,7 +348,7 @@ def test_unreadable_page_stays_an_open_error(
     cut = page[: page.index(b"<!--endarticle-->")]  # served whole, but without its end
     pages_only.override("/2023-July/msg00013.html", cut, "text/html; charset=utf-8")
     report = scrape(engine, pages_only, tmp_path / "cache", ["2023-July"])
-    assert pages_only.url("/2023-July/msg00013.html") in {e["url"] for e in report.errors}
+    assert pages_only.url("/2023-July/msg00013.html") in {e.url for e in report.errors}
     with engine.connect() as conn:
         open_urls = set(
             conn.execute(text("select url from scrapeerror where not resolved")).scalars()

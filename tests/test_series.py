@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from reviewbot.pipeline.importer import ImportReport
-from reviewbot.read import queries
+from tests import reads as queries
 from tests.conftest import diff_body, mail, write_mbox
 
 BOB = "Bob Builder <bob@example.org>"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from reviewbot.models import PatchState as State
 from reviewbot.series.state import (
     Reply,
-    State,
     Verdict,
     infer_patch_state,
     infer_series_state,

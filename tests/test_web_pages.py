@@ -6,11 +6,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from reviewbot.read.search import fts_expression, parse_query
 from sqlalchemy import Engine, text
 
 from reviewbot.app import create_app
 from reviewbot.pipeline.importer import import_paths
+from reviewbot.read.search import fts_expression, parse_query
 from reviewbot.web.highlight import diff_lines
 from reviewbot.web.svg import RaceStep, race_svg
 from reviewbot.web.threadview import body_blocks

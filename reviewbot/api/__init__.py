@@ -1,4 +1,5 @@
-"""The REST API under /api/v1/ (issue 7): read models in models.py, one router per noun."""
+"""The REST API under /api/v1/: response models in models.py (built from read/ by
+present.py), one router per noun."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from fastapi import APIRouter, FastAPI
 from reviewbot.api.http import BodyLimit, install_error_handlers
 from reviewbot.api.models import Problem
 from reviewbot.api.routes_mail import router as mail_router
-from reviewbot.api.routes_patches import router as patches_router
 from reviewbot.api.routes_review import router as review_router
+from reviewbot.api.routes_series import router as series_router
 
 # any request may be refused before routing (api/http.py: a NUL anywhere in it)
 router = APIRouter(
     prefix="/api/v1",
     responses={400: {"model": Problem, "description": "A request holding a NUL character"}},
 )
-router.include_router(patches_router)
+router.include_router(series_router)
 router.include_router(mail_router)
 router.include_router(review_router)
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Security
 from fastapi.security import APIKeyHeader
-from sqlmodel import Session
 
-from reviewbot.deps import get_session
-from reviewbot.tokens import TokenOwner, check_token
+from reviewbot.deps import SessionDep
+from reviewbot.read.tokens import check_token
+from reviewbot.tokens import TokenOwner
 
 _HEADER = APIKeyHeader(
     name="Authorization",
@@ -21,7 +21,7 @@ _CHALLENGE = {"WWW-Authenticate": "Token"}
 
 def token_owner(
     header: Annotated[str | None, Security(_HEADER)],
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
 ) -> TokenOwner:
     """Whoever the request's token belongs to; 401 when it is missing, unknown or revoked."""
     if not header:
@@ -29,7 +29,7 @@ def token_owner(
     scheme, _, secret = header.strip().partition(" ")
     if scheme.lower() != "token" or not secret.strip():
         raise HTTPException(401, "expected Authorization: Token <secret>", _CHALLENGE)
-    owner = check_token(session=session, token=secret.strip())
+    owner = check_token(session, secret.strip())
     if owner is None:
         raise HTTPException(401, "invalid or revoked token", _CHALLENGE)
     return owner

@@ -5,31 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reviewbot.deps import get_engine
-from reviewbot.errors import InputError, NotFound, ReviewbotError
-from reviewbot.events import Conflict
+from reviewbot.errors import Conflict, InputError, NotFound, ReviewbotError
 
 MAX_BODY = 64 * 1024
 log = logging.getLogger(__name__)
-
-
-async def read_session(request: Request) -> AsyncIterator[Session]:
-    """A session for a read, on the event loop: no thread hop for a ~1 ms SQLite query.
-
-    Handlers that may wait (writes, linking on demand) are plain `def` and use
-    deps.get_session in the thread pool instead.
-    """
-    with Session(get_engine(request)) as session:
-        yield session
 
 
 def etag_of(body: bytes) -> str:

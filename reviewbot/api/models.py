@@ -8,17 +8,12 @@ server's root, like the `url` and `mbox` fields of patchwork's API.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import SQLModel
 
-PatchState = Literal[
-    "new", "under-review", "changes-requested", "accepted", "superseded", "rejected"
-]
-ConcernStatus = Literal[
-    "open", "answered", "addressed", "dropped", "approval", "noted", "resolved", "wontfix"
-]
+from reviewbot.events import Value
+from reviewbot.models import ConcernStatus, PatchState
 
 
 class PersonRef(SQLModel):
@@ -187,6 +182,33 @@ class ConcernPublic(SQLModel):
     evidence: str
 
 
+class RaceStepPublic(SQLModel):
+    """One step of an interleaving: its label, the actor it names, its text, identifiers."""
+
+    label: str
+    actor: str | None
+    text: str
+    identifiers: list[str]
+
+
+class RaceAlternativePublic(SQLModel):
+    """One competing order of a race ("A. qemuConnectAgent wins"), with its own steps."""
+
+    label: str
+    winner: str
+    text: str
+    steps: list[RaceStepPublic]
+
+
+class RaceLinkPublic(SQLModel):
+    """A hunk (or a whole patch, `file` null) the race talks about, and why we think so."""
+
+    patch_msgid: str
+    file: str | None
+    hunk: int | None
+    evidence: list[str]
+
+
 class RacePublic(SQLModel):
     """An interleaving described in a review, as steps, with the hunks it concerns."""
 
@@ -196,12 +218,12 @@ class RacePublic(SQLModel):
     message_msgid: str
     position: int
     depth: int
-    steps: list[dict[str, Any]]
+    steps: list[RaceStepPublic]
     actors: list[str]
     identifiers: list[str]
     outcome: str
-    alternatives: list[dict[str, Any]]
-    links: list[dict[str, Any]]
+    alternatives: list[RaceAlternativePublic]
+    links: list[RaceLinkPublic]
     evidence: list[str]
 
 
@@ -243,9 +265,9 @@ class StateUpdate(BaseModel):
     delegate: str | None = Field(default=None, max_length=255)
     archived: bool | None = None
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, Value]:
         """The fields the request set (a null delegate is set; a null state is not)."""
-        out = {k: getattr(self, k) for k in self.model_fields_set}
+        out: dict[str, Value] = {k: getattr(self, k) for k in self.model_fields_set}
         return {k: v for k, v in out.items() if v is not None or k == "delegate"}
 
 
@@ -258,6 +280,6 @@ class ConcernUpdate(BaseModel):
 
 
 class Problem(BaseModel):
-    """An error: `detail` says what was wrong."""
+    """An error: `detail` says what was wrong (a list of problems for a 422)."""
 
-    detail: Any
+    detail: str | list[dict[str, object]]

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 from pydantic import TypeAdapter
-from sqlalchemy import Select, func, select
-from sqlmodel import Session
+
+from reviewbot.read.filters import Page
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 250
 MAX_PAGE = 100_000  # keeps OFFSET far from SQLite's integer limit
-
-
-@dataclass(frozen=True)
-class Page:
-    """Which slice of a list the client asked for."""
-
-    page: int
-    per_page: int
-
-    @property
-    def offset(self) -> int:
-        """Rows to skip."""
-        return (self.page - 1) * self.per_page
 
 
 def page_params(
@@ -39,21 +25,10 @@ def page_params(
     return Page(page, per_page)
 
 
-def fetch_page(
-    session: Session, stmt: Select[Any], page: Page, count: Select[Any] | None = None
-) -> tuple[list[Any], int]:
-    """The rows of one page of `stmt` and how many rows it has in all (`count` when given)."""
-    conn = session.connection()
-    if count is None:
-        count = select(func.count()).select_from(stmt.order_by(None).subquery())
-    total = conn.execute(count)
-    rows = conn.execute(stmt.limit(page.per_page).offset(page.offset)).all()
-    return list(rows), int(total.scalar_one())
-
-
 def link_header(request: Request, page: Page, total: int) -> str:
     """first/prev/next/last links, each keeping the request's other parameters."""
-    last = max(1, -(-total // page.per_page))
+    per_page = page.per_page or DEFAULT_PER_PAGE
+    last = max(1, -(-total // per_page))
     rels = {"first": 1, "last": last}
     if page.page > 1:
         rels["prev"] = min(page.page - 1, last)
@@ -62,7 +37,7 @@ def link_header(request: Request, page: Page, total: int) -> str:
     links = []
     for rel in ("first", "prev", "next", "last"):
         if rel in rels:
-            url = request.url.include_query_params(page=rels[rel], per_page=page.per_page)
+            url = request.url.include_query_params(page=rels[rel], per_page=per_page)
             links.append(f'<{url}>; rel="{rel}"')
     return ", ".join(links)
 

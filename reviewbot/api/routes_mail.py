@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
-from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
+from reviewbot.api import present
+from reviewbot.api.filters import MAX_ID, TEXT
 from reviewbot.api.http import detail_response
 from reviewbot.api.models import (
     CoverDetail,
@@ -16,10 +18,11 @@ from reviewbot.api.models import (
     MessagePublic,
     PersonPublic,
 )
-from reviewbot.api.paging import Page, fetch_page, list_response, page_params
-from reviewbot.api.routes_patches import NOT_FOUND, Id, ReadSession
-from reviewbot.read import api_reads as reads
-from reviewbot.read import api_reads_more as reads_more
+from reviewbot.api.paging import list_response
+from reviewbot.api.routes_series import NOT_FOUND, FiltersDep, Id, PageDep
+from reviewbot.deps import ReadSession
+from reviewbot.read import messages, people
+from reviewbot.read.filters import Filters
 
 router = APIRouter()
 _COVERS = TypeAdapter(list[CoverPublic])
@@ -29,34 +32,32 @@ _PEOPLE = TypeAdapter(list[PersonPublic])
 
 @router.get("/covers", response_model=list[CoverPublic], tags=["covers"])
 async def list_covers(
-    request: Request,
-    session: ReadSession,
-    f: Annotated[Filters, Depends(common_filters)],
-    page: Annotated[Page, Depends(page_params)],
+    request: Request, session: ReadSession, f: FiltersDep, page: PageDep
 ) -> Response:
     """Cover letters, newest first."""
-    rows, total = fetch_page(session, reads.cover_statement(session, f), page)
-    return list_response(request, _COVERS, [reads.cover_public(r) for r in rows], page, total)
+    found = messages.list_covers(session, f, page)
+    items = [present.cover_item(m) for m in found.items]
+    return list_response(request, _COVERS, items, page, found.total)
 
 
 @router.get("/covers/{cover_id}", response_model=CoverDetail, responses=NOT_FOUND, tags=["covers"])
 async def get_cover(cover_id: Id, request: Request, session: ReadSession) -> Response:
     """One cover letter (ETag; If-None-Match gives 304)."""
-    return detail_response(request, reads.cover_detail(session, cover_id))
+    return detail_response(request, present.cover_detail(messages.cover_detail(session, cover_id)))
 
 
 @router.get("/messages", response_model=list[MessagePublic], tags=["messages"])
 async def list_messages(
     request: Request,
     session: ReadSession,
-    f: Annotated[Filters, Depends(common_filters)],
-    page: Annotated[Page, Depends(page_params)],
+    f: FiltersDep,
+    page: PageDep,
     patch: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Replies to a patch.")] = None,
 ) -> Response:
     """Every imported message, newest first."""
-    rows, total = fetch_page(session, reads_more.message_statement(session, f, patch=patch), page)
-    items = [reads_more.message_public(r) for r in rows]
-    return list_response(request, _MESSAGES, items, page, total)
+    found = messages.list_messages(session, replace(f, patch=patch), page)
+    items = [present.message_item(m) for m in found.items]
+    return list_response(request, _MESSAGES, items, page, found.total)
 
 
 @router.get(
@@ -68,20 +69,20 @@ async def get_message(
     session: ReadSession,
 ) -> Response:
     """One message by its Message-ID (ETag; If-None-Match gives 304)."""
-    return detail_response(request, reads_more.message_detail(session, msgid))
+    return detail_response(request, present.message_detail(messages.message_detail(session, msgid)))
 
 
 @router.get("/people", response_model=list[PersonPublic], tags=["people"])
 async def list_people(
     request: Request,
     session: ReadSession,
-    page: Annotated[Page, Depends(page_params)],
+    page: PageDep,
     q: Annotated[str | None, Query(max_length=TEXT, description="Part of a name/address.")] = None,
 ) -> Response:
     """Everyone who wrote to the list, most messages first."""
-    rows, total = fetch_page(session, reads_more.people_statement(q), page)
-    items = [reads_more.person_public(r) for r in rows]
-    return list_response(request, _PEOPLE, items, page, total)
+    found = people.list_people(session, Filters(q=q), page)
+    items = [present.person(p) for p in found.items]
+    return list_response(request, _PEOPLE, items, page, found.total)
 
 
 @router.get("/people/{email}", response_model=PersonPublic, responses=NOT_FOUND, tags=["people"])
@@ -91,4 +92,4 @@ async def get_person(
     session: ReadSession,
 ) -> Response:
     """One person by address, with how many messages, patches and series they sent."""
-    return detail_response(request, reads_more.person_detail(session, email))
+    return detail_response(request, present.person(people.person_detail(session, email)))

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import TypeAdapter
-from sqlmodel import Session
 
-from reviewbot import events
+from reviewbot import store
+from reviewbot.api import present
 from reviewbot.api.auth import writer
-from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
+from reviewbot.api.filters import MAX_ID, TEXT
 from reviewbot.api.http import check_if_match, detail_response
-from reviewbot.api.models import (
-    ConcernPublic,
-    ConcernStatus,
-    ConcernUpdate,
-    EventPublic,
-    RacePublic,
-)
-from reviewbot.api.paging import Page, fetch_page, list_response, page_params
-from reviewbot.api.routes_patches import NOT_FOUND, WRITE_ERRORS, Id, ReadSession, SessionDep
-from reviewbot.read import api_reads_more as reads_more
+from reviewbot.api.models import ConcernPublic, ConcernUpdate, EventPublic, RacePublic
+from reviewbot.api.paging import list_response
+from reviewbot.api.routes_series import NOT_FOUND, WRITE_ERRORS, FiltersDep, Id, PageDep
+from reviewbot.deps import ReadSession, SessionDep
+from reviewbot.errors import Conflict
+from reviewbot.models import ConcernStatus
+from reviewbot.read import concerns, events, races
 from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
@@ -40,29 +38,12 @@ Category = Literal[
 PatchQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="A patch id.")]
 
 
-def _link(session: Session, series: int | None) -> None:
-    """Concerns and races are linked on demand: bring them up to date first."""
-    from reviewbot.review import concerns as review  # the linker loads only when it is needed
-
-    review.ensure_linked(session=session, series_ids=[series] if series else None)
-    session.commit()
-
-
-def _link_owner(session: Session, target: str, target_id: int) -> None:
-    """Link the series a concern or race id belongs to (404 when there is no such id).
-
-    A relink recreates the series' concerns; an id gone with it is then a 404.
-    """
-    row = events.load(session=session, target=target, target_id=target_id)
-    _link(session, row.series_id)
-
-
 @router.get("/concerns", response_model=list[ConcernPublic], tags=["concerns"])
-def list_concerns(
+async def list_concerns(
     request: Request,
-    session: SessionDep,
-    f: Annotated[Filters, Depends(common_filters)],
-    page: Annotated[Page, Depends(page_params)],
+    session: ReadSession,
+    f: FiltersDep,
+    page: PageDep,
     patch: PatchQ = None,
     status: Annotated[ConcernStatus | None, Query(description="Only this status.")] = None,
     file: Annotated[
@@ -70,20 +51,17 @@ def list_concerns(
     ] = None,
 ) -> Response:
     """Reviewers' concerns in thread order (msgid: the reply; submitter: the reviewer)."""
-    _link(session, f.series)
-    stmt = reads_more.concern_statement(f, patch=patch, status=status, file=file)
-    rows, total = fetch_page(session, stmt, page)
-    items = [reads_more.concern_public(r) for r in rows]
-    return list_response(request, _CONCERNS, items, page, total)
+    found = concerns.list_concerns(session, replace(f, patch=patch, status=status, file=file), page)
+    items = [present.concern(c) for c in found.items]
+    return list_response(request, _CONCERNS, items, page, found.total)
 
 
 @router.get(
     "/concerns/{concern_id}", response_model=ConcernPublic, responses=NOT_FOUND, tags=["concerns"]
 )
-def get_concern(concern_id: Id, request: Request, session: SessionDep) -> Response:
+async def get_concern(concern_id: Id, request: Request, session: ReadSession) -> Response:
     """One concern (ETag; If-None-Match gives 304)."""
-    _link_owner(session, "concern", concern_id)
-    return detail_response(request, reads_more.concern_detail(session, concern_id))
+    return detail_response(request, present.concern(concerns.concern_detail(session, concern_id)))
 
 
 @router.patch(
@@ -100,13 +78,12 @@ def update_concern(
     owner: Annotated[TokenOwner, Depends(writer)],
 ) -> Response:
     """Set a concern's status, with a note saying why (needs a token; If-Match honoured)."""
-    _link_owner(session, "concern", concern_id)
-    row = events.load(session=session, target="concern", target_id=concern_id)
-    shown = reads_more.concern_detail(session, concern_id)
+    row = store.load_target(session=session, target="concern", target_id=concern_id)
+    shown = present.concern(concerns.concern_detail(session, concern_id))
     if row.status != shown.status:
-        raise events.Conflict("the concern changed while it was being read; read it again")
+        raise Conflict("the concern changed while it was being read; read it again")
     check_if_match(request, shown)
-    events.apply_changes(
+    store.apply_changes(
         session=session,
         target="concern",
         row=row,
@@ -116,46 +93,43 @@ def update_concern(
         note=body.note,
     )
     session.commit()
-    return detail_response(request, reads_more.concern_detail(session, concern_id))
+    return detail_response(request, present.concern(concerns.concern_detail(session, concern_id)))
 
 
 @router.get("/races", response_model=list[RacePublic], tags=["races"])
-def list_races(
-    request: Request,
-    session: SessionDep,
-    f: Annotated[Filters, Depends(common_filters)],
-    page: Annotated[Page, Depends(page_params)],
+async def list_races(
+    request: Request, session: ReadSession, f: FiltersDep, page: PageDep
 ) -> Response:
     """Race scenarios described in reviews (series; msgid: the message describing one)."""
-    _link(session, f.series)
-    rows, total = fetch_page(session, reads_more.race_statement(f.series, f.msgid), page)
-    return list_response(request, _RACES, [reads_more.race_public(r) for r in rows], page, total)
+    found = races.list_races(session, f, page)
+    return list_response(request, _RACES, [present.race(r) for r in found.items], page, found.total)
 
 
 @router.get("/races/{race_id}", response_model=RacePublic, responses=NOT_FOUND, tags=["races"])
-def get_race(race_id: Id, request: Request, session: SessionDep) -> Response:
+async def get_race(race_id: Id, request: Request, session: ReadSession) -> Response:
     """One race scenario (ETag; If-None-Match gives 304)."""
-    _link_owner(session, "race", race_id)
-    return detail_response(request, reads_more.race_detail(session, race_id))
+    return detail_response(request, present.race(races.race_detail(session, race_id)))
 
 
 @router.get("/events", response_model=list[EventPublic], tags=["events"])
 async def list_events(
     request: Request,
     session: ReadSession,
-    f: Annotated[Filters, Depends(common_filters)],
-    page: Annotated[Page, Depends(page_params)],
+    f: FiltersDep,
+    page: PageDep,
     category: Annotated[Category | None, Query(description="Only this kind of change.")] = None,
     patch: PatchQ = None,
     actor: Annotated[str | None, Query(max_length=TEXT, description="Who made it.")] = None,
 ) -> Response:
     """Every change, newest first ("reviewbot" via "mail": inferred from the thread)."""
-    stmt = reads_more.event_statement(f, category=category, patch=patch, actor=actor)
-    rows, total = fetch_page(session, stmt, page)
-    return list_response(request, _EVENTS, [reads_more.event_public(r) for r in rows], page, total)
+    found = events.list_events(
+        session, replace(f, category=category, patch=patch, actor=actor), page
+    )
+    items = [present.event(e) for e in found.items]
+    return list_response(request, _EVENTS, items, page, found.total)
 
 
 @router.get("/events/{event_id}", response_model=EventPublic, responses=NOT_FOUND, tags=["events"])
 async def get_event(event_id: Id, request: Request, session: ReadSession) -> Response:
     """One event."""
-    return detail_response(request, reads_more.event_detail(session, event_id))
+    return detail_response(request, present.event(events.event_detail(session, event_id)))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
-from reviewbot.cli.main import DbOption, JsonOption, _print_json, _with_session, console
+from reviewbot import store
+from reviewbot.cli.common import DbOption, JsonOption, console, print_json, read, write
+from reviewbot.events import Change, parse_target
+from reviewbot.read.tokens import list_tokens
 
 token_app = typer.Typer(help="API tokens for the REST API's writes.", no_args_is_help=True)
 state_app = typer.Typer(help="Set a patch's or series' state.", no_args_is_help=True)
@@ -24,36 +28,40 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API token and print it: it is shown this once and stored hashed."""
-    from reviewbot import tokens
-
-    made = _with_session(
-        db, lambda s: tokens.create_token(session=s, user=user, read_only=read_only), commit=True
-    )
+    made = write(db, lambda s: store.create_token(session=s, user=user, read_only=read_only))
     if as_json:
-        _print_json(
+        print_json(
             {"id": made.id, "user": made.user, "read_only": made.read_only, "token": made.token}
         )
         return
-    console.print(
-        f"token {made.id} for {made.user}{' (read-only)' if made.read_only else ''}:", markup=False
-    )
+    flag = " (read-only)" if made.read_only else ""
+    console.print(f"token {made.id} for {made.user}{flag}:", markup=False)
     sys.stdout.write(made.token + "\n")
 
 
 @token_app.command("list")
 def token_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List API tokens (never their secrets)."""
-    from reviewbot import tokens
-
-    rows = _with_session(db, lambda s: tokens.list_tokens(session=s))
+    found = read(db, list_tokens)
     if as_json:
-        _print_json(rows)
+        print_json(
+            [
+                {
+                    "id": t.id,
+                    "user": t.user,
+                    "read_only": t.read_only,
+                    "created_at": t.created_at.isoformat(),
+                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                }
+                for t in found
+            ]
+        )
         return
-    for r in rows:
-        flags = " read-only" if r["read_only"] else ""
-        gone = f" revoked {r['revoked_at']}" if r["revoked_at"] else ""
+    for t in found:
+        flags = " read-only" if t.read_only else ""
+        gone = f" revoked {t.revoked_at.isoformat()}" if t.revoked_at else ""
         console.print(
-            f"{r['id']}\t{r['user']}{flags}\tcreated {r['created_at']}{gone}", markup=False
+            f"{t.id}\t{t.user}{flags}\tcreated {t.created_at.isoformat()}{gone}", markup=False
         )
 
 
@@ -67,11 +75,9 @@ def token_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an API token: requests with it get 401 from now on."""
-    from reviewbot import tokens
-
-    _with_session(db, lambda s: tokens.revoke_token(session=s, token_id=token_id), commit=True)
+    write(db, lambda s: store.revoke_token(session=s, token_id=token_id))
     if as_json:
-        _print_json({"id": token_id, "revoked": True})
+        print_json({"id": token_id, "revoked": True})
     else:
         console.print(f"token {token_id} revoked", markup=False)
 
@@ -84,21 +90,18 @@ def state_set(
     as_json: JsonOption = False,
 ) -> None:
     """Set a state as the API's PATCH does, recorded as an event by the local user."""
-    import getpass
 
-    from reviewbot import events
-
-    def run(session: Session) -> list[events.Change]:
-        kind, target_id = events.parse_target(target)
-        row = events.load(session=session, target=kind, target_id=target_id)
-        return events.set_state(
+    def run(session: Session) -> list[Change]:
+        kind, target_id = parse_target(target)
+        row = store.load_target(session=session, target=kind, target_id=target_id)
+        return store.set_state(
             session=session, target=kind, row=row, state=state, actor=getpass.getuser(), via="cli"
         )
 
-    changes = _with_session(db, run, commit=True)
+    changes = write(db, run)
     result = [{"target": c.target, "id": c.target_id, "from": c.old, "to": c.new} for c in changes]
     if as_json:
-        _print_json(result)
+        print_json(result)
     elif not changes:
         console.print(f"{target} is already {state}", markup=False)
     else:

@@ -1,4 +1,4 @@
-"""Rich renderings of reviewbot's results for people (the CLI's non-JSON output).
+"""Rich renderings of reviewbot's records for people (the CLI's non-JSON output).
 
 Every message-derived string goes through `escape` (or markup=False): a subject
 such as "[bold]x[/bold]" is text, never rich markup.
@@ -6,84 +6,81 @@ such as "[bold]x[/bold]" is text, never rich markup.
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from reviewbot.apply.worktree import HunkResult
 from reviewbot.mail.threads import ThreadNode
+from reviewbot.pipeline.apply import ApplyReport
+from reviewbot.read.concerns import ConcernEntry
+from reviewbot.read.messages import MessageSummary
+from reviewbot.read.races import RaceEntry
+from reviewbot.read.series import SeriesDetail, SeriesSummary
+from reviewbot.series.rangediff import HunkDiff, PatchDiff, SeriesDiff
 
 
-def series_table(rows: list[dict[str, Any]]) -> Table:
+def series_table(rows: Sequence[SeriesSummary]) -> Table:
     """The `series list` table."""
     table = Table("id", "ver", "title", "patches", "submitter", "date", "state", "links")
-    for name in ("id", "ver", "patches", "date", "state", "links"):
-        table.columns[
-            table.columns.index(next(c for c in table.columns if c.header == name))
-        ].no_wrap = True
+    for column in table.columns:
+        column.no_wrap = column.header in ("id", "ver", "patches", "date", "state", "links")
     for r in rows:
-        got = f"{r['patch_count']}/{r['total']}"
-        if r["missing"]:
-            got += " missing " + ",".join(map(str, r["missing"]))
-        links = " ".join(
-            x
-            for x in (
-                f"prev #{r['previous']}" if r["previous"] else "",
-                f"next #{r['superseded_by']}" if r["superseded_by"] else "",
-            )
-            if x
-        )
+        got = f"{r.patch_count}/{r.total}"
+        if r.missing:
+            got += " missing " + ",".join(map(str, r.missing))
+        links = [f"prev #{r.previous_id}"] if r.previous_id else []
+        links += [f"next #{r.superseded_by_id}"] if r.superseded_by_id else []
+        date = r.date.isoformat()[:10] if r.date else ""
         table.add_row(
-            str(r["id"]),
-            f"v{r['version']}",
-            escape(r["title"]),
+            str(r.id),
+            f"v{r.version}",
+            escape(r.title),
             got,
-            escape(r["submitter"].split(" <")[0]),
-            (r["date"] or "")[:10],
-            r["state"],
-            links,
+            escape(r.submitter_name or r.submitter_email),
+            date,
+            r.state,
+            " ".join(links),
         )
     return table
 
 
-def series_detail(console: Console, data: dict[str, Any]) -> None:
+def series_detail(console: Console, d: SeriesDetail) -> None:
     """`series show`: header, state, the last apply, and the patch table."""
+    s = d.series
     console.print(
-        f"[bold]#{data['id']} {escape(data['title'])}[/bold] v{data['version']} "
-        f"by {escape(data['submitter'])}",
+        f"[bold]#{s.id} {escape(s.title)}[/bold] v{s.version} by {escape(s.submitter)}",
         highlight=False,
     )
-    console.print(f"state: {data['state']} ({data['state_reason']})", markup=False)
-    if data["missing"]:
-        console.print(f"missing patches: {data['missing']}", markup=False)
-    applied = data.get("apply")
-    if applied:
-        counts: dict[str, int] = {}
-        for p in applied["patches"].values():
-            counts[p["status"]] = counts.get(p["status"], 0) + 1
+    console.print(f"state: {s.state} ({s.state_reason})", markup=False)
+    if s.missing:
+        console.print(f"missing patches: {list(s.missing)}", markup=False)
+    if d.apply:
+        counts = Counter(p.status for p in d.apply.patches)
+        when = d.apply.created_at.isoformat() if d.apply.created_at else ""
         console.print(
-            f"applied to {applied['tree']} at {applied['tree_head'][:12]} "
-            f"on base {applied['base'][:12]} ({applied['base_source']}), {applied['date']}: "
+            f"applied to {d.apply.tree} at {d.apply.tree_head[:12]} "
+            f"on base {d.apply.base[:12]} ({d.apply.base_source}), {when}: "
             + ", ".join(f"{n} {status}" for status, n in counts.items()),
             markup=False,
         )
     table = Table("#", "title", "author", "state", "apply", "files", "hunks", "trailers", "replies")
-    for p in data["patches"]:
-        trailers = "\n".join(
-            f"{t['name']}: {t['value']}" for t in p["trailers"] if t["source"] != "patch"
-        )
+    for p in d.patches:
+        trailers = "\n".join(f"{t.name}: {t.value}" for t in p.trailers if t.source != "patch")
         table.add_row(
-            str(p["number"]),
-            escape(p["title"]),
-            escape(p["author"]),
-            p["state"],
-            p.get("apply_status") or "-",
-            str(len(p["files"])),
-            str(len(p["hunks"])),
+            str(p.patch.number),
+            escape(p.patch.title),
+            escape(p.patch.author),
+            p.patch.state,
+            (d.apply.status_of(p.patch.number) if d.apply else None) or "-",
+            str(len(p.files)),
+            str(len(p.hunks)),
             escape(trailers),
-            str(len(p["replies"])),
+            str(len(p.replies)),
         )
     console.print(table)
 
@@ -91,45 +88,42 @@ def series_detail(console: Console, data: dict[str, Any]) -> None:
 _STATUS_STYLE = {"changed": "yellow", "moved": "cyan", "added": "green", "dropped": "red"}
 
 
-def diff_report(console: Console, series_a: int, series_b: int, data: dict[str, Any]) -> None:
+def diff_report(console: Console, old: int, new: int, diff: SeriesDiff) -> None:
     """`diff`: the patch table, then each changed patch's hunk edits."""
-    console.print(f"#{series_a} → #{series_b}", markup=False, highlight=False)
+    console.print(f"#{old} → #{new}", markup=False, highlight=False)
     table = Table("old", "new", "status", "title", "hunks")
-    for p in data["patches"]:
+    for p in diff.patches:
         table.add_row(
-            "-" if p["old"] is None else str(p["old"]),
-            "-" if p["new"] is None else str(p["new"]),
-            _status(p["status"]),
-            escape(p["title"]),
-            _hunk_counts(p["hunks"]),
+            "-" if p.old_number is None else str(p.old_number),
+            "-" if p.new_number is None else str(p.new_number),
+            _status(p.status),
+            escape(p.title),
+            _hunk_counts(p.hunks),
         )
     console.print(table)
-    for p in data["patches"]:
-        if p["status"] == "changed":
+    for p in diff.patches:
+        if p.status == "changed":
             _print_hunk_changes(console, p)
 
 
-def _hunk_counts(hunks: list[dict[str, Any]]) -> str:
-    counts: dict[str, int] = {}
-    for h in hunks:
-        counts[h["status"]] = counts.get(h["status"], 0) + 1
+def _hunk_counts(hunks: Sequence[HunkDiff]) -> str:
+    counts = Counter(h.status for h in hunks)
     return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
-def _print_hunk_changes(console: Console, patch: dict[str, Any]) -> None:
+def _print_hunk_changes(console: Console, patch: PatchDiff) -> None:
     """Each hunk that differs, with the edit between its two versions."""
     console.print(
-        f"\n[bold]{patch['old']} → {patch['new']} {escape(patch['title'])}[/bold]", highlight=False
+        f"\n[bold]{patch.old_number} → {patch.new_number} {escape(patch.title)}[/bold]",
+        highlight=False,
     )
-    for h in patch["hunks"]:
-        if h["status"] == "unchanged":
+    for h in patch.hunks:
+        if h.status == "unchanged":
             continue
-        header = h["new_header"] or h["old_header"]
-        console.print(
-            f"{_status(h['status'])} {escape(h['file'])} {escape(header)}", highlight=False
-        )
-        if h["detail"]:
-            console.print(h["detail"], markup=False, highlight=False, soft_wrap=True)
+        header = h.new_header or h.old_header or ""
+        console.print(f"{_status(h.status)} {escape(h.file)} {escape(header)}", highlight=False)
+        if h.detail:
+            console.print(h.detail, markup=False, highlight=False, soft_wrap=True)
 
 
 def _status(status: str) -> str:
@@ -137,29 +131,14 @@ def _status(status: str) -> str:
     return f"[{style}]{status}[/{style}]" if style else status
 
 
-def thread_tree(root: ThreadNode, found: dict[str, Any]) -> Tree:
+def thread_tree(root: ThreadNode, found: dict[str, MessageSummary]) -> Tree:
     """`thread`: the reply tree, placeholders dimmed."""
     tree = Tree(_label(root, found))
     _grow(tree, root, found)
     return tree
 
 
-def thread_json(node: ThreadNode, found: dict[str, Any]) -> dict[str, Any]:
-    """`thread --json`: the tree as nested objects."""
-    msg = found.get(node.msgid)
-    return {
-        "msgid": node.msgid,
-        "placeholder": node.is_placeholder,
-        "reconstructed_from": msg.reconstructed_from if msg else None,
-        "subject": msg.subject if msg else None,
-        "from": msg.from_email if msg else None,
-        "date": msg.date.isoformat() if msg and msg.date else None,
-        "kind": msg.kind if msg else None,
-        "children": [thread_json(c, found) for c in node.children],
-    }
-
-
-def _label(node: ThreadNode, found: dict[str, Any]) -> str:
+def _label(node: ThreadNode, found: dict[str, MessageSummary]) -> str:
     msg = found.get(node.msgid)
     if msg is None:
         return f"[dim]<{escape(node.msgid)}> (not in the archive)[/dim]"
@@ -169,71 +148,65 @@ def _label(node: ThreadNode, found: dict[str, Any]) -> str:
     return label
 
 
-def _grow(tree: Tree, node: ThreadNode, found: dict[str, Any]) -> None:
+def _grow(tree: Tree, node: ThreadNode, found: dict[str, MessageSummary]) -> None:
     for child in node.children:
         _grow(tree.add(_label(child, found)), child, found)
 
 
-def _hunk_label(hunk: dict[str, Any]) -> str:
-    return f"{hunk['status']} {hunk['offset']:+d}" if hunk["offset"] else str(hunk["status"])
+def _hunk_label(hunk: HunkResult) -> str:
+    return f"{hunk.status} {hunk.offset:+d}" if hunk.offset else hunk.status
 
 
-def apply_report(console: Console, result: dict[str, Any]) -> None:
+def apply_report(console: Console, report: ApplyReport) -> None:
     """`apply`: the base and why, one row per patch, changes since the last run."""
     console.print(
-        f"base {result['base'][:12]} ({result['base_source']}: {result['base_note']})",
-        markup=False,
+        f"base {report.base[:12]} ({report.base_source}: {report.base_note})", markup=False
     )
     table = Table("#", "status", "hunks", "detail")
-    for p in result["patches"]:
-        hunks = ", ".join(_hunk_label(h) for h in p["hunks"])
-        table.add_row(str(p["number"]), p["status"], escape(hunks), escape(p["detail"]))
+    for p in report.patches:
+        hunks = ", ".join(_hunk_label(h) for h in p.hunks)
+        table.add_row(str(p.number), p.status, escape(hunks), escape(p.detail))
     console.print(table)
-    previous = result["previous"]
-    if previous:
-        console.print(f"compared with the run on {previous['tree_head'][:12]}:", markup=False)
-        for c in previous["changed"] or [
-            {"patch": "-", "file": "no hunk changed", "header": "", "before": "", "now": ""}
-        ]:
-            console.print(
-                f"  {c['patch']} {c['file']} {c['header']} {c['before']} -> {c['now']}",
-                markup=False,
-            )
+    if report.previous_head:
+        console.print(f"compared with the run on {report.previous_head[:12]}:", markup=False)
+        if not report.changed:
+            console.print("  no hunk changed status", markup=False)
+        for c in report.changed:
+            console.print(f"  {c.patch} {c.file} {c.header} {c.before} -> {c.now}", markup=False)
 
 
-def concerns_table(rows: list[dict[str, Any]]) -> Table:
+def concerns_table(rows: Sequence[ConcernEntry]) -> Table:
     """`concerns`: where each concern is anchored, what it is, and where it stands."""
     table = Table("patch", "where", "kind", "status", "reviewer", "text")
     for c in rows:
         where = (
-            f"{c['file']} hunk {c['hunk']} {c['side']} line {c['line']}"
-            if c["file"]
-            else ("patch" if c["patch"] else "series")
+            f"{c.file} hunk {c.hunk} {c.side} line {c.line}"
+            if c.file
+            else ("patch" if c.patch else "series")
         )
-        if c.get("ported_from"):
-            where += f" (carried from {c['ported_from']['patch_msgid']})"
+        if c.carried_here:
+            where += f" (carried from {c.made.patch_msgid})"
         table.add_row(
-            str(c["patch"] or "-"),
+            str(c.patch or "-"),
             escape(where),
-            c["kind"],
-            c["status"],
-            escape(c["reviewer"]),
-            escape(c["text"][:200]),
+            c.kind,
+            c.status,
+            escape(c.reviewer),
+            escape(c.text[:200]),
         )
     return table
 
 
-def races_report(console: Console, rows: list[dict[str, Any]]) -> None:
+def races_report(console: Console, rows: Sequence[RaceEntry]) -> None:
     """`races`: each scenario's steps by actor, and the hunks it is linked to."""
     for race in rows:
         console.print(
-            f"race in {race['message_msgid']}: actors {', '.join(race['actors'])}", markup=False
+            f"race in {race.message_msgid}: actors {', '.join(race.actors)}", markup=False
         )
-        for step in race["steps"]:
-            console.print(
-                f"  {step['label']}. [{step.get('actor') or '?'}] {step['text']}", markup=False
-            )
-        for alt in race["alternatives"]:
-            console.print(f"  alternative: {alt}", markup=False)
-        for link in race["links"]:
-            console.print(f"  linked: {link}", markup=False)
+        for step in race.steps:
+            console.print(f"  {step.label}. [{step.actor or '?'}] {step.text}", markup=False)
+        for alt in race.alternatives:
+            console.print(f"  alternative {alt.label}: {alt.text}", markup=False)
+        for link in race.links:
+            where = f"{link.file} hunk {link.hunk}" if link.file else "the whole patch"
+            console.print(f"  linked: {link.patch_msgid} {where}", markup=False)

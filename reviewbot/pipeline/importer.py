@@ -1,9 +1,10 @@
 """The steps in order: read -> parse -> store -> place into series -> reconstruct
-what replies quote but nobody sent -> rebuild.
+what replies quote but nobody sent -> rebuild -> index -> link.
 
-Each batch of messages is one transaction, and so is each rebuild chunk: an
-import killed at any point leaves a consistent database, and running it again
-finishes the work (stored messages are skipped, dirty series rebuilt).
+Each batch of messages is one transaction, and so is each rebuild and link
+chunk: an import killed at any point leaves a consistent database, and running
+it again finishes the work (stored messages are skipped, dirty series rebuilt
+and linked). Linking and indexing happen here, never when somebody reads.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from reviewbot.ingest.mbox import RawMail, read_path
 from reviewbot.mail.diff import PatchBody, has_diff, split_patch
 from reviewbot.mail.message import Message
 from reviewbot.mail.subject import parse_subject, thread_subject
+from reviewbot.pipeline import reconstruction
 from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
+from reviewbot.pipeline.link import link_dirty_series
 from reviewbot.pipeline.placement import Assembler, Placement
-from reviewbot.pipeline.writes import locked_write, rebuild_dirty_series
+from reviewbot.pipeline.rebuild import rebuild_dirty_series
 from reviewbot.series.grouping import Kind, classify
 
 BATCH = 500
@@ -114,7 +117,7 @@ class Importer:
         """Store one batch in one transaction; return the Message-IDs that were new."""
         prepared = self._prepare(batch)
         saved = self._checkpoint()
-        stored = locked_write(
+        stored = store.locked_write(
             self.engine,
             lambda s: self._add_locked(batch, prepared, s),
             on_retry=lambda: self._restore(saved),
@@ -217,33 +220,42 @@ class Importer:
 
     def reconstruct(self) -> int:
         """Rebuild the messages this run's replies quote but nobody sent; return how many."""
-        from reviewbot.pipeline import reconstruction as reconstruct_io
-
         with Session(self.engine) as session:
-            seeds = reconstruct_io.orphans(self.parents, self.stored, session=session)
-            found = reconstruct_io.recover(seeds, session=session)
+            seeds = reconstruction.orphans(self.parents, self.stored, session=session)
+            found = reconstruction.recover(seeds, session=session)
         added = 0
         for item in found:
             added += len(
-                self.add([reconstruct_io.as_incoming(m, item.seed_msgid) for m in item.mails])
+                self.add([reconstruction.as_incoming(m, item.seed_msgid) for m in item.mails])
             )
 
-            def rethread(session: Session, item: reconstruct_io.Recovered = item) -> None:
+            def rethread(session: Session, item: reconstruction.Recovered = item) -> None:
                 store.replace_refs(session=session, message_id=item.seed_id, refs=item.seed_refs)
                 self.touched.update(_touch_refs(set(item.seed_refs), session=session))
 
-            locked_write(self.engine, rethread)
+            store.locked_write(self.engine, rethread)
         return added
 
     def finish(self) -> ImportReport:
-        """Rebuild quoted messages nobody sent, then every series this run touched."""
+        """Rebuild quoted messages nobody sent, then every series this run touched,
+        index the new mail for search, and link the review of every changed series."""
         self.reconstruct()
-        rebuild_dirty_series(self.engine)
-        locked_write(self.engine, lambda s: store.index_messages(session=s))  # see 0006
+        catch_up(self.engine)
         created = self.assembler.created
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)
         return self.report
+
+
+def catch_up(engine: Engine) -> int:
+    """Finish what imports leave: dirty series rebuilt, new mail indexed, review linked.
+
+    Also what `reviewbot link` runs: after an interrupted import it completes
+    the work without importing anything. Returns how many series were linked.
+    """
+    rebuild_dirty_series(engine)
+    store.locked_write(engine, lambda s: store.index_messages(session=s))  # see 0006
+    return link_dirty_series(engine)
 
 
 def _first_with(batch: list[Incoming], msgid: str) -> Incoming:

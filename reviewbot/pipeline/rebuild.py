@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.events import inferred_state_events
+from reviewbot.events import InferredState, inferred_events
 from reviewbot.mail.subject import parse_subject
 from reviewbot.mail.trailers import find_trailers
+from reviewbot.models import PatchState, utcnow
 from reviewbot.series.grouping import (
     VersionCandidate,
     find_supersedes,
@@ -31,7 +33,6 @@ from reviewbot.series.grouping import (
 from reviewbot.series.grouping import norm_title as make_norm_title
 from reviewbot.series.state import (
     Reply,
-    State,
     Verdict,
     infer_patch_state,
     infer_series_state,
@@ -289,7 +290,7 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
     """Infer every patch's and series' state; clears the dirty flag."""
     patch_updates: list[tuple[int, str, str]] = []
     series_updates: list[tuple[int, dict[str, Any]]] = []
-    moved: list[tuple[str, int, int, int | None, str, str]] = []  # for the event log
+    moved: list[InferredState] = []  # for the event log
     for w in work.values():
         newer_id = w.row["superseded_by_id"]
         newer = f"series #{newer_id}" if newer_id else None
@@ -297,23 +298,39 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
         verdicts: list[Verdict] = []
         for p in w.patches:
             if p.state_by:  # a maintainer's state stands until they change it
-                verdicts.append(Verdict(State(p.state), p.state_reason))
+                verdicts.append(Verdict(PatchState(p.state), p.state_reason))
                 continue
             own = [_reply(r, False) for r in w.replies.get(p.id, [])]
             verdict = infer_patch_state(own + on_cover, w.row["submitter_email"], newer)
             verdicts.append(verdict)
             patch_updates.append((p.id, verdict.state.value, verdict.reason))
-            moved.append(("patch", p.id, w.id, p.id, p.state, verdict.state.value))
+            moved.append(InferredState("patch", p.id, w.id, p.id, p.state, verdict.state.value))
         values: dict[str, Any] = {"dirty": False, "review_dirty": True}
         if not w.row["state_by"]:
             series = infer_series_state(verdicts, newer)
             values.update(state=series.state.value, state_reason=series.reason)
-            moved.append(("series", w.id, w.id, None, w.row["state"], series.state.value))
+            moved.append(
+                InferredState("series", w.id, w.id, None, w.row["state"], series.state.value)
+            )
         series_updates.append((w.id, values))
     store.update_patch_states(session=session, rows=patch_updates)
     store.update_many_series(session=session, updates=series_updates)
-    store.save_events(session=session, rows=inferred_state_events(moved))
+    store.save_events(session=session, events=inferred_events(moved, utcnow()))
 
 
 def _reply(row: Any, on_cover: bool) -> Reply:
     return Reply(row.msgid, row.from_name, row.from_email, row.date, unquoted(row.body), on_cover)
+
+
+def rebuild_dirty_series(engine: Engine) -> int:
+    """Rebuild every dirty series, one chunk per locked transaction; return how many.
+
+    Short transactions let a concurrent importer's batches in between chunks.
+    The budget only guards against a bug re-dirtying series forever.
+    """
+    with Session(engine) as session:
+        budget = 4 * store.count_dirty(session=session) + 1000
+    done = 0
+    while done < budget and (step := store.locked_write(engine, lambda s: rebuild_next(session=s))):
+        done += step
+    return done

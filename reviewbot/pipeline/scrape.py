@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from email.header import Header
 from email.utils import format_datetime
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -46,6 +45,14 @@ LIBVIR_LIST = "https://listman.redhat.com/archives/libvir-list/"
 Progress = Callable[[str, int], None]  # (what, how many more)
 
 
+@dataclass(frozen=True)
+class ScrapeProblem:
+    """A URL that could not be fetched or read, and why (kept for the next run)."""
+
+    url: str
+    error: str
+
+
 @dataclass
 class ScrapeReport:
     """What a scrape did, in the shape `scrape --json` prints."""
@@ -55,9 +62,9 @@ class ScrapeReport:
     pages_cached: int = 0
     messages_new: int = 0
     messages_duplicate: int = 0
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[ScrapeProblem] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The JSON object of `scrape --json`."""
         return {
             "months": self.months,
@@ -65,7 +72,7 @@ class ScrapeReport:
             "pages_cached": self.pages_cached,
             "messages_new": self.messages_new,
             "messages_duplicate": self.messages_duplicate,
-            "errors": self.errors,
+            "errors": [{"url": e.url, "error": e.error} for e in self.errors],
         }
 
 
@@ -253,7 +260,7 @@ class Scraper:
     def _error(self, url: str, month: str, error: str) -> None:
         error = error.removeprefix(f"{url}: ")  # the URL is a field of its own
         self.resolved.discard(url)  # downloaded but unreadable is not resolved
-        self.report.errors.append({"url": url, "error": error})
+        self.report.errors.append(ScrapeProblem(url, error))
         with session_scope(self.engine) as session:
             store.record_scrape_error(session=session, url=url, month=month, error=error)
 

@@ -23,6 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from reviewbot.config import Settings
 from reviewbot.db import open_engine
 from reviewbot.errors import ReviewbotError
+from reviewbot.ingest.http import Fetcher
+from reviewbot.pipeline.importer import catch_up
+from reviewbot.pipeline.scrape import Scraper
 
 Log = Callable[[str], None]
 # what a round may hit and survive: our own errors (network, bad pages, database
@@ -74,9 +77,6 @@ def follow(settings: Settings, job: Round, interval: float, log: Log) -> int:
 
 def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
     """One scrape; on a stop request, keep what was stored and rebuild its series."""
-    from reviewbot.ingest.http import Fetcher
-    from reviewbot.pipeline.scrape import Scraper
-    from reviewbot.pipeline.writes import rebuild_dirty_series
 
     def check(_what: str, _n: int) -> None:
         if stop.is_set():
@@ -90,7 +90,7 @@ def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
             try:
                 report = scraper.run(job.months, job.since, job.all_months)
             except Stopped:
-                rebuild_dirty_series(engine)  # batches stored so far are committed
+                catch_up(engine)  # batches stored so far are committed: finish them
                 raise
     finally:
         engine.dispose()

@@ -1,4 +1,4 @@
-"""mbox export: a series' patches as `git am` takes them, with the trailers from the list.
+"""A series or one patch as an mbox `git am` takes, with the trailers given on the list.
 
 What `b4 am` gives: each patch's commit message gains the Reviewed-by, Acked-by,
 ... that reviewers sent in replies (to the patch or the cover letter) and that
@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from reviewbot.errors import NotFound
+from reviewbot.models import MESSAGE, PATCH, SERIES
+from reviewbot.read.sql import first, rows
+from reviewbot.read.trailers import series_trailers
 
 _TRAILER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*:\s|^\(cherry picked from ")
 _FROM_LINE = re.compile(r"^(>*From )", re.M)
@@ -82,3 +91,67 @@ def _header(text: str) -> str:
 def build_mbox(patches: Sequence[PatchMail]) -> bytes:
     """The mbox of these patches, in order."""
     return "".join(patch_message(p) for p in patches).encode("utf-8", "replace")
+
+
+def mbox_of_series(session: Session, series_id: int) -> bytes:
+    """A series' patches as an mbox, with the trailers collected from the list.
+
+    Patches rebuilt from quotes are left out: only what a reply quoted of them is
+    known, and `git am` must never apply a partial patch unawares.
+    """
+    found = [r for r in _patch_rows(session, PATCH.c.series_id == series_id) if not r.rebuilt]
+    if not found and first(session, select(SERIES.c.id).where(SERIES.c.id == series_id)) is None:
+        raise NotFound(f"no series with id {series_id}")
+    return build_mbox(_mails(session, series_id, found))
+
+
+def mbox_of_patch(session: Session, patch_id: int) -> bytes:
+    """One patch as an mbox, with the trailers collected from the list."""
+    found = _patch_rows(session, PATCH.c.id == patch_id)
+    if not found:
+        raise NotFound(f"no patch with id {patch_id}")
+    if found[0].rebuilt:
+        raise NotFound(
+            f"patch {patch_id} was rebuilt from the quotes of a reply: its mail is not in "
+            "the archive, so there is no mbox to apply"
+        )
+    return build_mbox(_mails(session, found[0].series_id, found))
+
+
+def _patch_rows(session: Session, where: Any) -> list[Any]:
+    return rows(
+        session,
+        select(
+            PATCH,
+            MESSAGE.c.msgid,
+            MESSAGE.c.date,
+            MESSAGE.c.reconstructed_from.isnot(None).label("rebuilt"),
+            SERIES.c.version,
+            SERIES.c.total,
+        )
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
+        .join(SERIES, SERIES.c.id == PATCH.c.series_id)
+        .where(where)
+        .order_by(PATCH.c.number, PATCH.c.id),
+    )
+
+
+def _mails(session: Session, series_id: int, found: list[Any]) -> list[PatchMail]:
+    trailers = series_trailers(session, series_id)
+    return [
+        PatchMail(
+            msgid=r.msgid,
+            author_name=r.author_name,
+            author_email=r.author_email,
+            date=r.date,
+            subject=subject_line(r.title, r.version, r.number, r.total),
+            commit_message=r.commit_message,
+            diffstat=r.diffstat,
+            diff=r.diff,
+            # given in replies: the patch's own first, then those on the cover letter
+            trailers=tuple(
+                f"{t.name}: {t.value}" for t in trailers.of_patch(r.id) if t.source != "patch"
+            ),
+        )
+        for r in found
+    ]

@@ -5,7 +5,8 @@
 ids, for the web UI's listing and the REST API's `q` filter alike. Words are
 looked up in a full-text index over message subjects and bodies (so patch
 diffs too): on SQLite the FTS5 table `message_fts` (migration 0006, filled in
-bulk after each import), on PostgreSQL the generated tsvector column
+bulk at the end of each import, and by `reviewbot link` after an interrupted
+one), on PostgreSQL the generated tsvector column
 `message.search` with its GIN index (migration 0008). `file:` terms match the
 paths a patch touches (a substring, any case the database's LIKE gives).
 
@@ -25,8 +26,7 @@ from sqlalchemy import Select, bindparam, false, func, literal_column, or_, sele
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from reviewbot import store
-from reviewbot.read.queries import FILE, MESSAGE, PATCH
+from reviewbot.models import FILE, MESSAGE, PATCH
 
 # Punctuation PostgreSQL's parser keeps inside one token (paths, file and host
 # names, addresses, hyphenated words) where FTS5's unicode61 tokenizer splits:
@@ -116,7 +116,6 @@ def message_ids(session: Session, words: tuple[str, ...]) -> Select[Any]:
     if not words or len(_searchable(words)) < len(words):
         return select(MESSAGE.c.id).where(false())
     if session.get_bind().dialect.name == "sqlite":
-        catch_up(session)
         return (
             select(literal_column("rowid").label("id"))
             .select_from(text("message_fts"))
@@ -183,10 +182,3 @@ def matching_messages(session: Session, query: SearchQuery) -> Select[Any]:
         series = matching_series(session, SearchQuery((), query.files))
         selects.append(select(MESSAGE.c.id).where(MESSAGE.c.series_id.in_(series)))
     return _intersect(selects)
-
-
-def catch_up(session: Session) -> None:
-    """Index messages an interrupted import left out (SQLite imports index in bulk at the end)."""
-    if store.index_pending(session=session):
-        store.index_messages(session=session)
-        session.commit()

@@ -23,7 +23,7 @@ _PLACES = {"+": "an added line", "-": "a removed line", " ": "a context line"}
 class RaceLink:
     """A race tied to a patch, or to one hunk of it (index within its file, from 0)."""
 
-    patch_key: str
+    patch_msgid: str
     file: str | None
     hunk: int | None
     evidence: tuple[str, ...]

@@ -11,29 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from reviewbot.mail.trailers import REVIEW_TRAILERS, find_trailers
-
-
-class State(StrEnum):
-    """Patchwork's states."""
-
-    NEW = "new"
-    UNDER_REVIEW = "under-review"
-    CHANGES_REQUESTED = "changes-requested"
-    ACCEPTED = "accepted"
-    SUPERSEDED = "superseded"
-    REJECTED = "rejected"
-
+from reviewbot.models import PatchState
 
 _RANK = {
-    State.NEW: 0,
-    State.UNDER_REVIEW: 1,
-    State.CHANGES_REQUESTED: 2,
-    State.SUPERSEDED: 3,
-    State.REJECTED: 4,
-    State.ACCEPTED: 5,
+    PatchState.NEW: 0,
+    PatchState.UNDER_REVIEW: 1,
+    PatchState.CHANGES_REQUESTED: 2,
+    PatchState.SUPERSEDED: 3,
+    PatchState.REJECTED: 4,
+    PatchState.ACCEPTED: 5,
 }
 _SUBJECT = (
     r"(?:(?:the |this |whole |entire |both |all )*(?:series|patch(?:es|set)?|it|both|all|v\d+)\s+)?"
@@ -82,7 +70,7 @@ class Reply:
 class Verdict:
     """A state and the reason it was inferred."""
 
-    state: State
+    state: PatchState
     reason: str
 
 
@@ -103,19 +91,19 @@ def judge_reply(reply: Reply, submitter: str) -> Verdict | None:
     who = f"{reply.author_name} <{reply.author_email}>" if reply.author_email else reply.author_name
     where = "the cover letter" if reply.on_cover else "the patch"
     if m := _ACCEPTED.search(text):
-        return Verdict(State.ACCEPTED, f"{who} wrote {_quote(m)} in reply to {where}")
+        return Verdict(PatchState.ACCEPTED, f"{who} wrote {_quote(m)} in reply to {where}")
     if m := _REJECTED.search(text):
-        return Verdict(State.REJECTED, f"{who} wrote {_quote(m)} in reply to {where}")
+        return Verdict(PatchState.REJECTED, f"{who} wrote {_quote(m)} in reply to {where}")
     if reply.author_email == submitter:
         return None  # the author answering does not change the state
     if m := _NACK.search(text):
-        return Verdict(State.CHANGES_REQUESTED, f"{who} NACKed it ({reply.msgid})")
+        return Verdict(PatchState.CHANGES_REQUESTED, f"{who} NACKed it ({reply.msgid})")
     review = [t for t in find_trailers(text) if t.name in REVIEW_TRAILERS]
     if review:
-        return Verdict(State.UNDER_REVIEW, f"{who} gave {review[0].name} ({reply.msgid})")
+        return Verdict(PatchState.UNDER_REVIEW, f"{who} gave {review[0].name} ({reply.msgid})")
     if m := _CHANGES.search(text):
-        return Verdict(State.CHANGES_REQUESTED, f"{who} asked for changes: {_quote(m)}")
-    return Verdict(State.UNDER_REVIEW, f"{who} replied ({reply.msgid})")
+        return Verdict(PatchState.CHANGES_REQUESTED, f"{who} asked for changes: {_quote(m)}")
+    return Verdict(PatchState.UNDER_REVIEW, f"{who} replied ({reply.msgid})")
 
 
 def _quote(m: re.Match[str]) -> str:
@@ -130,20 +118,20 @@ def infer_patch_state(
     replies: Sequence[Reply], submitter: str, superseded_by: str | None
 ) -> Verdict:
     """The state of one patch from its replies (and its cover's), oldest first."""
-    verdict = Verdict(State.NEW, "no replies yet")
+    verdict = Verdict(PatchState.NEW, "no replies yet")
     for reply in sorted(replies, key=lambda r: (r.date is None, r.date or datetime.min)):
         found = judge_reply(reply, submitter)
         if found is None:
             continue
-        if verdict.state in (State.ACCEPTED, State.REJECTED):
+        if verdict.state in (PatchState.ACCEPTED, PatchState.REJECTED):
             continue  # explicit outcomes are final
         if (
-            found.state in (State.ACCEPTED, State.REJECTED)
+            found.state in (PatchState.ACCEPTED, PatchState.REJECTED)
             or _RANK[found.state] >= _RANK[verdict.state]
         ):
             verdict = found
-    if superseded_by and verdict.state not in (State.ACCEPTED, State.REJECTED):
-        return Verdict(State.SUPERSEDED, f"a newer version exists: {superseded_by}")
+    if superseded_by and verdict.state not in (PatchState.ACCEPTED, PatchState.REJECTED):
+        return Verdict(PatchState.SUPERSEDED, f"a newer version exists: {superseded_by}")
     return verdict
 
 
@@ -151,16 +139,21 @@ def infer_series_state(patch_verdicts: Sequence[Verdict], superseded_by: str | N
     """A series' state from its patches' states."""
     if not patch_verdicts:
         if superseded_by:
-            return Verdict(State.SUPERSEDED, f"a newer version exists: {superseded_by}")
-        return Verdict(State.NEW, "no patches received")
+            return Verdict(PatchState.SUPERSEDED, f"a newer version exists: {superseded_by}")
+        return Verdict(PatchState.NEW, "no patches received")
     states = [v.state for v in patch_verdicts]
-    for final in (State.ACCEPTED, State.REJECTED, State.SUPERSEDED):
+    for final in (PatchState.ACCEPTED, PatchState.REJECTED, PatchState.SUPERSEDED):
         if all(s == final for s in states):
             return Verdict(final, f"every patch is {final}: {patch_verdicts[0].reason}")
     if superseded_by:
-        return Verdict(State.SUPERSEDED, f"a newer version exists: {superseded_by}")
+        return Verdict(PatchState.SUPERSEDED, f"a newer version exists: {superseded_by}")
     # mixed: what still needs a reviewer's attention comes first
-    for state in (State.CHANGES_REQUESTED, State.UNDER_REVIEW, State.NEW, State.ACCEPTED):
+    for state in (
+        PatchState.CHANGES_REQUESTED,
+        PatchState.UNDER_REVIEW,
+        PatchState.NEW,
+        PatchState.ACCEPTED,
+    ):
         if state in states:
             first = next(v for v in patch_verdicts if v.state == state)
             count = states.count(state)

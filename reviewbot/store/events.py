@@ -1,50 +1,49 @@
-"""Maintainers' writes: the event log and compare-and-set updates of state fields."""
+"""Maintainers' writes: compare-and-set updates of state fields, each with its event."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 from sqlmodel import Session
 
-from reviewbot.models import Concern, Event, Patch, RaceScenario, Series
-from reviewbot.store._base import _t
+from reviewbot.errors import Conflict, InputError, NotFound
+from reviewbot.events import WRITABLE, Change, NewEvent, Owner, Value, event_of
+from reviewbot.models import CONCERN, EVENT, PATCH, RACE, SERIES, PatchState, utcnow
 
-_TABLES: dict[str, Any] = {
-    "patch": Patch,
-    "series": Series,
-    "concern": Concern,
-    "race": RaceScenario,
-}
+_TABLES = {"patch": PATCH, "series": SERIES, "concern": CONCERN, "race": RACE}
 
 
-def save_events(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append event rows."""
-    if rows:
-        session.connection().execute(insert(_t(Event)), list(rows))
+def save_events(*, session: Session, events: Sequence[NewEvent]) -> None:
+    """Append events to the log."""
+    if events:
+        session.connection().execute(insert(EVENT), [asdict(e) for e in events])
 
 
-def load_target(*, session: Session, target: str, target_id: int) -> Any | None:
-    """The patch, series, concern or race row with this id, or None."""
-    table = _t(_TABLES[target])
-    return session.connection().execute(select(table).where(table.c.id == target_id)).first()
+def load_target(*, session: Session, target: str, target_id: int) -> Any:
+    """The patch, series, concern or race row a change applies to; NotFound when none."""
+    table = _TABLES[target]
+    row = session.connection().execute(select(table).where(table.c.id == target_id)).first()
+    if row is None:
+        raise NotFound(f"no {target} with id {target_id}")
+    return row
 
 
-def set_if_unchanged(
-    *,
+def _set_if_unchanged(
     session: Session,
     target: str,
     target_id: int,
-    expected: Mapping[str, Any],
-    values: Mapping[str, Any],
+    expected: Mapping[str, Value],
+    values: Mapping[str, Value],
 ) -> bool:
     """Set `values` only if the row still holds `expected`; False when somebody won the race.
 
     The condition is part of the UPDATE itself, so two writers that read the
     same row cannot both succeed, whatever the isolation level.
     """
-    table = _t(_TABLES[target])
+    table = _TABLES[target]
     conds = [table.c.id == target_id]
     for column, value in expected.items():
         col = table.c[column]
@@ -53,9 +52,64 @@ def set_if_unchanged(
     return bool(result.rowcount)
 
 
+def apply_changes(
+    *,
+    session: Session,
+    target: str,
+    row: Any,
+    values: Mapping[str, Value],
+    actor: str,
+    via: str,
+    note: str = "",
+) -> list[Change]:
+    """Write `values` onto the `row` the caller read, with an event per changed field."""
+    fields = WRITABLE[target]
+    changes = [
+        Change(target, row.id, k, getattr(row, k), v)
+        for k, v in values.items()
+        if k in fields and getattr(row, k) != v
+    ]
+    if not changes:
+        return []
+    expected = {k: getattr(row, k) for k in fields}
+    new: dict[str, Value] = {c.field: c.new for c in changes}
+    if "state" in new:  # rebuild leaves a state set by hand alone
+        new["state_by"] = actor
+    # a manual value replaces the inferred reason, so `series show` says who set it
+    new["status_reason" if target == "concern" else "state_reason"] = f"set by {actor}" + (
+        f": {note}" if note else ""
+    )
+    if not _set_if_unchanged(session, target, row.id, expected, new):
+        raise Conflict(f"{target} {row.id} was changed by somebody else; read it again")
+    now = utcnow()  # one write, one moment: a poll sees all of its fields or none
+    owner = _owner(target, row)
+    events = [event_of(c, owner, actor=actor, via=via, note=note, now=now) for c in changes]
+    save_events(session=session, events=events)
+    return changes
+
+
+def _owner(target: str, row: Any) -> Owner:
+    series_id = row.id if target == "series" else row.series_id
+    patch_id = row.id if target == "patch" else getattr(row, "patch_id", None)
+    key = f"{row.reply_id}:{row.position}" if target == "concern" else None
+    return Owner(series_id, patch_id, key)
+
+
+def set_state(
+    *, session: Session, target: str, row: Any, state: str, actor: str, via: str
+) -> list[Change]:
+    """Set a patch's or series' state; InputError naming the allowed ones for any other."""
+    allowed = [s.value for s in PatchState]
+    if state not in allowed:
+        raise InputError(f"unknown state {state!r}: expected one of {', '.join(allowed)}")
+    return apply_changes(
+        session=session, target=target, row=row, values={"state": state}, actor=actor, via=via
+    )
+
+
 def reapply_concern_statuses(*, session: Session, series_ids: Sequence[int]) -> None:
-    """Put back the statuses maintainers set on concerns that a rebuild recreated."""
-    e, c = _t(Event), _t(Concern)
+    """Put back the statuses maintainers set on concerns that a relink recreated."""
+    e, c = EVENT, CONCERN
     stmt = (
         select(e.c.concern_key, e.c.new_value, e.c.note, e.c.actor)
         .where(

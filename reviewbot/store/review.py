@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from reviewbot.models import Concern, Message, RaceScenario, Series
+from reviewbot.review.concerns import FoundRace, ThreadReview
 from reviewbot.store._base import _chunks, _t
 
 
 def replace_review(
-    *,
-    session: Session,
-    series_ids: Sequence[int],
-    concerns: Sequence[dict[str, Any]],
-    races: Sequence[dict[str, Any]],
+    *, session: Session, series_ids: Sequence[int], reviews: Sequence[ThreadReview]
 ) -> None:
     """Replace the concerns and races of these series, keeping the ids of those that stay.
 
@@ -42,14 +41,34 @@ def replace_review(
             kept_races[(message, position)] = rid
         conn.execute(delete(concern).where(concern.c.series_id.in_(chunk)))
         conn.execute(delete(race).where(race.c.series_id.in_(chunk)))
+    concerns = [asdict(c) for r in reviews for c in r.concerns]
+    races = [_race_row(race) for r in reviews for race in r.races]
     _insert_keeping_ids(conn, concern, concerns, kept_concerns, ("reply_id", "position"))
     _insert_keeping_ids(conn, race, races, kept_races, ("message_id", "position"))
+
+
+def _race_row(race: FoundRace) -> dict[str, object]:
+    """A race as its row stores it: steps, alternatives and links as JSON."""
+    s = race.scenario
+    return {
+        "series_id": race.series_id,
+        "message_id": race.message_id,
+        "position": race.position,
+        "depth": s.depth,
+        "steps": json.dumps([asdict(step) for step in s.steps]),
+        "actors": json.dumps(list(s.actors)),
+        "identifiers": json.dumps(list(s.identifiers)),
+        "outcome": s.outcome,
+        "alternatives": json.dumps([asdict(a) for a in s.alternatives]),
+        "links": json.dumps([asdict(link) for link in race.links]),
+        "evidence": json.dumps(list(s.evidence)),
+    }
 
 
 def _insert_keeping_ids(
     conn: Any,
     table: Any,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[dict[str, object]],
     kept: dict[tuple[int, int], int],
     key: tuple[str, str],
 ) -> None:

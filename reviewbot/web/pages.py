@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import inspect
 import logging
+from dataclasses import fields
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -15,18 +17,15 @@ from fastapi.responses import (
     PlainTextResponse,
     Response,
 )
-from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reviewbot.deps import get_session
+from reviewbot.deps import SessionDep
 from reviewbot.errors import NotFound
-from reviewbot.read import listing
-from reviewbot.read import web_views as views
-from reviewbot.web import patchview, threadview
+from reviewbot.read.messages import message_source
+from reviewbot.web import listing, patchview, seriesview, threadview
 from reviewbot.web.templating import static_dir, templates
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 log = logging.getLogger(__name__)
 # the pages' own headers: no script, style or image from elsewhere, no framing
 _HEADERS = {
@@ -46,12 +45,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep) -> Response:
     """The series list, with filters, search and pagination."""
-    filters = listing.filters_from(request.query_params)
-    page = listing.list_page(session, filters)
-    ids = [r.id for r in page.rows if r.open_concerns is None]
-    if ids:  # link the series shown, then read their counts again
-        views.ensure_linked(session, ids)
-        page = listing.list_page(session, filters)
+    page = listing.list_page(session, listing.form_from(request.query_params))
     return _page(request, "home.html", {"listing": page, "states": listing.STATES})
 
 
@@ -59,32 +53,53 @@ def home(request: Request, session: SessionDep) -> Response:
 def series(request: Request, series_id: int, session: SessionDep) -> Response:
     """One series: cover letter, patches, versions, concerns."""
     _known_range(series_id, "series")
-    return _page(request, "series.html", views.series_page(session, series_id))
+    page = seriesview.series_page(session, series_id)
+    d = page.detail
+    context = {
+        "series": d.series,
+        "patches": d.patches,
+        "apply": d.apply,
+        "previous": d.series.previous_id,
+        **{f.name: getattr(page, f.name) for f in fields(page) if f.name != "detail"},
+    }
+    return _page(request, "series.html", context)
 
 
 @router.get("/patch/{patch_id}", response_class=HTMLResponse)
 def patch(request: Request, patch_id: int, session: SessionDep) -> Response:
     """One patch: commit message, diff with concerns pinned, race diagrams."""
     _known_range(patch_id, "patch")
-    return _page(request, "patch.html", patchview.patch_page(session, patch_id))
+    page = patchview.patch_page(session, patch_id)
+    context = {"patch": page.detail.patch, **{f.name: getattr(page, f.name) for f in fields(page)}}
+    return _page(request, "patch.html", context)
 
 
 @router.get("/thread/{msgid:path}", response_class=HTMLResponse)
 def thread(request: Request, msgid: str, session: SessionDep) -> Response:
     """The discussion containing a message, as a tree."""
-    return _page(request, "thread.html", threadview.thread_page(session, msgid))
+    page = threadview.thread_page(session, msgid)
+    return _page(request, "thread.html", {f.name: getattr(page, f.name) for f in fields(page)})
 
 
 @router.get("/message/{msgid:path}", response_class=HTMLResponse)
 def message(request: Request, msgid: str, session: SessionDep) -> Response:
     """One message, with its raw source."""
-    return _page(request, "message.html", threadview.message_page(session, msgid))
+    page = threadview.message_page(session, msgid)
+    m = page.detail.message
+    context = {
+        "message": m,
+        "raw": page.raw,
+        "patch_id": page.detail.own_patch,
+        "anchors": page.anchors,
+        "bodies": {m.id: page.detail.body},
+    }
+    return _page(request, "message.html", context)
 
 
 @router.get("/raw/{msgid:path}", response_class=PlainTextResponse)
 def raw(msgid: str, session: SessionDep) -> Response:
     """A message's raw source as text/plain (never rendered as HTML)."""
-    text = threadview.message_page(session, msgid)["raw"]
+    text = message_source(session, msgid).decode("utf-8", "replace")
     return PlainTextResponse(text, headers=_HEADERS)
 
 
@@ -115,8 +130,6 @@ def install(app: FastAPI) -> None:
     Installed after the API's handlers: under /api the handler the API registered
     for the same exception still answers, with its JSON body.
     """
-    from fastapi.exception_handlers import http_exception_handler
-
     api = dict(app.exception_handlers)
 
     async def to_api(request: Request, exc: Exception, kind: type, fallback: Response) -> Response:

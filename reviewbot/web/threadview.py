@@ -1,18 +1,25 @@
-"""Read models of the thread and message pages, and a message body's quote folds."""
+"""What the thread and message pages show, and a message body's quote folds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
-from reviewbot.errors import NotFound
 from reviewbot.mail.threads import ThreadNode
-from reviewbot.read import queries
-from reviewbot.read.queries import CONCERN, MESSAGE, PATCH
-from reviewbot.read.web_views import ensure_linked
+from reviewbot.read.concerns import ConcernEntry, raised_in
+from reviewbot.read.messages import (
+    MessageDetail,
+    MessageSummary,
+    bare_msgid,
+    bodies,
+    message_detail,
+    message_source,
+    messages_by_msgid,
+    own_patches,
+    thread_of,
+)
+from reviewbot.read.patches import PatchSummary, siblings
 
 
 @dataclass(frozen=True)
@@ -42,78 +49,49 @@ def body_blocks(body: str) -> list[BodyBlock]:
 
 
 @dataclass(frozen=True)
-class Anchor:
-    """What a reply comments on: a patch, and a file/line when a concern says so."""
+class ThreadPage:
+    """The reply tree containing a message, each message with its body and concerns."""
 
-    patch_id: int | None
-    patch_number: int | None
-    file: str | None
-    side: str | None
-    line: int | None
-    kind: str
-    status: str
-
-
-def anchors_of(session: Session, message_ids: list[int]) -> dict[int, list[Anchor]]:
-    """The concerns each of these replies raised, as anchors (reply id -> anchors)."""
-    rows = session.connection().execute(
-        select(CONCERN, PATCH.c.number)
-        .outerjoin(PATCH, PATCH.c.id == CONCERN.c.patch_id)
-        .where(CONCERN.c.reply_id.in_(message_ids))
-        .order_by(CONCERN.c.reply_id, CONCERN.c.position)
-    )
-    out: dict[int, list[Anchor]] = {}
-    for r in rows:
-        out.setdefault(r.reply_id, []).append(
-            Anchor(r.patch_id, r.number, r.file, r.side, r.line, r.kind, r.status)
-        )
-    return out
+    root: ThreadNode
+    messages: dict[str, MessageSummary]
+    bodies: dict[int, str]
+    focus: str
+    patches: dict[int, PatchSummary]  # patches the replies answer, by id
+    own_patch: dict[int, int]  # message id -> the patch it carries
+    anchor_map: dict[int, list[ConcernEntry]]  # reply id -> the concerns it raised
 
 
-def thread_page(session: Session, msgid: str) -> dict[str, Any]:
-    """The reply tree containing `msgid`, each message with its body and anchors."""
-    root: ThreadNode = queries.thread_of(session, msgid)
-    found = queries.messages_by_msgid(session, [n.msgid for _d, n in root.walk()])
+def thread_page(session: Session, msgid: str) -> ThreadPage:
+    """The thread of `msgid`; NotFound when there is no such message."""
+    root = thread_of(session, msgid)
+    found = messages_by_msgid(session, [n.msgid for _d, n in root.walk()])
+    ids = [m.id for m in found.values()]
     series_ids = sorted({m.series_id for m in found.values() if m.series_id})
-    if series_ids:  # the anchors shown are the linked concerns
-        ensure_linked(session, series_ids)
-    patch_ids = [m.patch_id for m in found.values() if m.patch_id]
-    patches = {
-        r.id: r
-        for r in session.connection().execute(
-            select(PATCH.c.id, PATCH.c.number, PATCH.c.title, PATCH.c.message_id).where(
-                PATCH.c.id.in_(patch_ids)
-            )
-        )
-    }
-    own_patch = {
-        r.message_id: r.id
-        for r in session.connection().execute(
-            select(PATCH.c.id, PATCH.c.message_id).where(
-                PATCH.c.message_id.in_([m.id for m in found.values()])
-            )
-        )
-    }
-    return {
-        "root": root,
-        "messages": found,
-        "focus": msgid.strip().strip("<>"),
-        "patches": patches,
-        "own_patch": own_patch,
-        "anchor_map": anchors_of(session, [m.id for m in found.values()]),
-    }
+    patches = {p.id: p for sid in series_ids for p in siblings(session, sid)}
+    return ThreadPage(
+        root=root,
+        messages=found,
+        bodies=bodies(session, ids),
+        focus=bare_msgid(msgid),
+        patches=patches,
+        own_patch=own_patches(session, ids),
+        anchor_map=raised_in(session, ids),
+    )
 
 
-def message_page(session: Session, msgid: str) -> dict[str, Any]:
-    """One message with its raw source (decoded for display)."""
-    msgid = msgid.strip().strip("<>")
-    row = session.connection().execute(select(MESSAGE).where(MESSAGE.c.msgid == msgid)).first()
-    if row is None:
-        raise NotFound(f"no message <{msgid}>")
-    own = session.connection().execute(select(PATCH.c.id).where(PATCH.c.message_id == row.id))
-    return {
-        "message": row,
-        "raw": bytes(row.raw).decode("utf-8", "replace"),
-        "patch_id": own.scalar(),
-        "anchors": anchors_of(session, [row.id]).get(row.id, []),
-    }
+@dataclass(frozen=True)
+class MessagePage:
+    """One message with its raw source (decoded for display) and the concerns it raised."""
+
+    detail: MessageDetail
+    raw: str
+    anchors: list[ConcernEntry]
+
+
+def message_page(session: Session, msgid: str) -> MessagePage:
+    """The message page of `msgid`; NotFound when there is no such message."""
+    detail = message_detail(session, msgid)
+    raw = message_source(session, msgid).decode("utf-8", "replace")
+    return MessagePage(
+        detail, raw, raised_in(session, [detail.message.id]).get(detail.message.id, [])
+    )

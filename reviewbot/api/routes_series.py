@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, TypeAdapter
 from sqlmodel import Session
 
-from reviewbot import events
+from reviewbot import store
+from reviewbot.api import present
 from reviewbot.api.auth import writer
-from reviewbot.api.filters import MAX_ID, TEXT, Filters, common_filters
-from reviewbot.api.http import check_if_match, detail_response, read_session
+from reviewbot.api.filters import MAX_ID, TEXT, common_filters
+from reviewbot.api.http import check_if_match, detail_response
 from reviewbot.api.models import (
     PatchDetail,
     PatchPublic,
-    PatchState,
     Problem,
     SeriesDetail,
     SeriesPublic,
     StateUpdate,
 )
-from reviewbot.api.paging import Page, fetch_page, list_response, page_params
-from reviewbot.deps import get_session
-from reviewbot.read import api_reads as reads
-from reviewbot.read import export
+from reviewbot.api.paging import list_response, page_params
+from reviewbot.deps import ReadSession, SessionDep
+from reviewbot.errors import Conflict
+from reviewbot.events import WRITABLE
+from reviewbot.models import PatchState
+from reviewbot.read import mbox, patches, series
+from reviewbot.read.filters import Filters, Page
 from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
-ReadSession = Annotated[Session, Depends(read_session)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 StateQ = Annotated[PatchState | None, Query(description="Only this state.")]
 FileQ = Annotated[
@@ -38,6 +39,8 @@ FileQ = Annotated[
 ]
 OpenQ = Annotated[bool | None, Query(description="With (true) or without open concerns.")]
 ArchivedQ = Annotated[bool | None, Query(description="Archived (true) or not.")]
+FiltersDep = Annotated[Filters, Depends(common_filters)]
+PageDep = Annotated[Page, Depends(page_params)]
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "A body that cannot be read as JSON"},
     401: {"model": Problem, "description": "No token, or an invalid or revoked one"},
@@ -55,34 +58,22 @@ MBOX: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _linked(session: Session, open_concerns: bool | None, series: int | None) -> None:
-    """Concerns are linked on demand: bring them up to date before filtering on them."""
-    if open_concerns is None:
-        return
-    from reviewbot.review import concerns as review
-
-    review.ensure_linked(session=session, series_ids=[series] if series else None)
-    session.commit()
-
-
 @router.get("/series", response_model=list[SeriesPublic], tags=["series"])
 async def list_series(
     request: Request,
     session: ReadSession,
-    f: Annotated[Filters, Depends(common_filters)],
-    page: Annotated[Page, Depends(page_params)],
+    f: FiltersDep,
+    page: PageDep,
     state: StateQ = None,
     file: FileQ = None,
     open_concerns: OpenQ = None,
     archived: ArchivedQ = None,
 ) -> Response:
     """Series, newest first."""
-    await run_in_threadpool(_linked, session, open_concerns, f.series)
-    stmt = reads.series_statement(
-        session, f, state=state, file=file, open_concerns=open_concerns, archived=archived
-    )
-    rows, total = fetch_page(session, stmt, page)
-    return list_response(request, _SERIES_LIST, [reads.series_public(r) for r in rows], page, total)
+    f = replace(f, state=state, file=file, open_concerns=open_concerns, archived=archived)
+    found = series.list_series(session, f, page)
+    items = [present.series_item(s) for s in found.items]
+    return list_response(request, _SERIES_LIST, items, page, found.total)
 
 
 @router.get(
@@ -90,14 +81,13 @@ async def list_series(
 )
 async def get_series(series_id: Id, request: Request, session: ReadSession) -> Response:
     """One series with its patches (ETag; If-None-Match gives 304)."""
-    return detail_response(request, reads.series_detail(session, series_id))
+    return detail_response(request, present.series_detail(series.series_detail(session, series_id)))
 
 
 @router.get("/series/{series_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["series"])
 async def series_mbox(series_id: Id, session: ReadSession) -> Response:
     """The series as an mbox for `git am`, with the trailers given on the list."""
-    body = export.mbox_of_series(session, series_id)
-    return _mbox(body, f"series-{series_id}.mbox")
+    return _mbox(mbox.mbox_of_series(session, series_id), f"series-{series_id}.mbox")
 
 
 @router.patch(
@@ -111,29 +101,28 @@ def update_series(
     owner: Annotated[TokenOwner, Depends(writer)],
 ) -> Response:
     """Set a series' state, delegate or archived flag (needs a token; If-Match honoured)."""
-    row = events.load(session=session, target="series", target_id=series_id)
-    _write(request, session, "series", row, reads.series_detail(session, series_id), body, owner)
-    return detail_response(request, reads.series_detail(session, series_id))
+    row = store.load_target(session=session, target="series", target_id=series_id)
+    shown = present.series_detail(series.series_detail(session, series_id))
+    _write(request, session, "series", row, shown, body, owner)
+    return detail_response(request, present.series_detail(series.series_detail(session, series_id)))
 
 
 @router.get("/patches", response_model=list[PatchPublic], tags=["patches"])
 async def list_patches(
     request: Request,
     session: ReadSession,
-    f: Annotated[Filters, Depends(common_filters)],
-    page: Annotated[Page, Depends(page_params)],
+    f: FiltersDep,
+    page: PageDep,
     state: StateQ = None,
     file: FileQ = None,
     open_concerns: OpenQ = None,
     archived: ArchivedQ = None,
 ) -> Response:
     """Patches, most recently imported first."""
-    await run_in_threadpool(_linked, session, open_concerns, f.series)
-    conds = reads.patch_conditions(
-        session, f, state=state, file=file, open_concerns=open_concerns, archived=archived
-    )
-    rows, total = fetch_page(session, reads.patch_statement(conds), page, reads.patch_count(conds))
-    return list_response(request, _PATCH_LIST, [reads.patch_public(r) for r in rows], page, total)
+    f = replace(f, state=state, file=file, open_concerns=open_concerns, archived=archived)
+    found = patches.list_patches(session, f, page)
+    items = [present.patch_item(p) for p in found.items]
+    return list_response(request, _PATCH_LIST, items, page, found.total)
 
 
 @router.get(
@@ -141,13 +130,13 @@ async def list_patches(
 )
 async def get_patch(patch_id: Id, request: Request, session: ReadSession) -> Response:
     """One patch with its diff and trailers (ETag; If-None-Match gives 304)."""
-    return detail_response(request, reads.patch_detail(session, patch_id))
+    return detail_response(request, present.patch_detail(patches.patch_detail(session, patch_id)))
 
 
 @router.get("/patches/{patch_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["patches"])
 async def patch_mbox(patch_id: Id, session: ReadSession) -> Response:
     """The patch as an mbox for `git am`, with the trailers given on the list."""
-    return _mbox(export.mbox_of_patch(session, patch_id), f"patch-{patch_id}.mbox")
+    return _mbox(mbox.mbox_of_patch(session, patch_id), f"patch-{patch_id}.mbox")
 
 
 @router.patch(
@@ -161,26 +150,27 @@ def update_patch(
     owner: Annotated[TokenOwner, Depends(writer)],
 ) -> Response:
     """Set a patch's state, delegate or archived flag (needs a token; If-Match honoured)."""
-    row = events.load(session=session, target="patch", target_id=patch_id)
-    _write(request, session, "patch", row, reads.patch_detail(session, patch_id), body, owner)
-    return detail_response(request, reads.patch_detail(session, patch_id))
+    row = store.load_target(session=session, target="patch", target_id=patch_id)
+    shown = present.patch_detail(patches.patch_detail(session, patch_id))
+    _write(request, session, "patch", row, shown, body, owner)
+    return detail_response(request, present.patch_detail(patches.patch_detail(session, patch_id)))
 
 
 def _write(
     request: Request,
     session: Session,
     target: str,
-    row: object,
+    row: Any,
     shown: BaseModel,
     body: StateUpdate,
     owner: TokenOwner,
 ) -> None:
     """Check If-Match against what was read, then write compare-and-set, with events."""
-    if any(getattr(row, k) != getattr(shown, k) for k in events.WRITABLE[target]):
+    if any(getattr(row, k) != getattr(shown, k) for k in WRITABLE[target]):
         # changed between our two reads: whatever the client read is not current
-        raise events.Conflict(f"{target} changed while it was being read; read it again")
+        raise Conflict(f"{target} changed while it was being read; read it again")
     check_if_match(request, shown)
-    events.apply_changes(
+    store.apply_changes(
         session=session, target=target, row=row, values=body.values(), actor=owner.user, via="api"
     )
     session.commit()

@@ -1,0 +1,67 @@
+"""`concerns`, `races` and `link`: what reviewers said, anchored to the diff."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from reviewbot.cli import jsonout, render
+from reviewbot.cli.common import DbOption, JsonOption, console, engine_for, errors, print_json, read
+from reviewbot.events import parse_target
+from reviewbot.pipeline.importer import catch_up
+from reviewbot.read import concerns as concern_reads
+from reviewbot.read import races as race_reads
+from reviewbot.read.concerns import ConcernEntry
+from reviewbot.read.patches import series_of_patch
+from reviewbot.read.series import series_summary
+
+
+def concerns(
+    target: Annotated[str, typer.Argument(help="A series id (7) or a patch id (p42).")],
+    open_only: Annotated[bool, typer.Option("--open", help="Only open concerns.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reviewer concerns of a series or patch: anchor, kind, status."""
+
+    def load(session: Session) -> list[ConcernEntry]:
+        kind, target_id = parse_target(target)
+        if kind == "patch":
+            series_of_patch(session, target_id)  # NotFound for an unknown patch
+            return concern_reads.concerns_of(session, patch_id=target_id, open_only=open_only)
+        series_summary(session, target_id)  # NotFound for an unknown series
+        return concern_reads.concerns_of(session, series_id=target_id, open_only=open_only)
+
+    found = read(db, load)
+    if as_json:
+        print_json([jsonout.concern(c) for c in found])
+    else:
+        console.print(render.concerns_table(found))
+
+
+def races(
+    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Race scenarios discussed in a series' thread, with the hunks they concern."""
+    found = read(db, lambda s: race_reads.races_of(s, series_id))
+    if as_json:
+        print_json([jsonout.race(r) for r in found])
+    else:
+        render.races_report(console, found)
+
+
+def link(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Finish what an interrupted import left: rebuild, index and link every changed series."""
+    start = time.perf_counter()
+    with errors():
+        done = catch_up(engine_for(db))
+    result = {"series": done, "seconds": round(time.perf_counter() - start, 3)}
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"linked {done} series in {result['seconds']} s", markup=False)

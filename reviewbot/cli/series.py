@@ -1,0 +1,79 @@
+"""`series list`, `series show`, `diff` and `thread`: reading series and threads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from reviewbot.cli import jsonout, render
+from reviewbot.cli.common import DbOption, JsonOption, console, print_json, read
+from reviewbot.mail.threads import ThreadNode
+from reviewbot.read import messages, series, versions
+from reviewbot.read.filters import Filters, Page
+from reviewbot.read.messages import MessageSummary
+
+series_app = typer.Typer(help="List and show patch series.", no_args_is_help=True)
+
+
+@series_app.command("list")
+def series_list(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    state: Annotated[str | None, typer.Option(help="Only series in this state.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (0: all).", min=0)] = 0,
+) -> None:
+    """List series, newest first."""
+    page = Page(1, limit or None)
+    found = read(db, lambda s: series.list_series(s, Filters(state=state), page)).items
+    if as_json:
+        print_json([jsonout.series_summary(r) for r in found])
+        return
+    console.print(render.series_table(found))
+
+
+@series_app.command("show")
+def series_show(
+    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one series: cover, patches, trailers, state and why."""
+    detail = read(db, lambda s: series.series_detail(s, series_id))
+    if as_json:
+        print_json(jsonout.series_detail(detail))
+        return
+    render.series_detail(console, detail)
+
+
+def diff(
+    series_a: Annotated[int, typer.Argument(help="The older version's series id.")],
+    series_b: Annotated[int, typer.Argument(help="The newer version's series id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Range-diff two versions of a series: patches and hunks changed, added, dropped."""
+    result = read(db, lambda s: versions.range_diff(s, series_a, series_b))
+    if as_json:
+        print_json(jsonout.range_diff(series_a, series_b, result))
+        return
+    render.diff_report(console, series_a, series_b, result)
+
+
+def thread(
+    msgid: Annotated[str, typer.Argument(help="Any Message-ID of the thread.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the reply tree containing a message; missing mail shows as placeholders."""
+
+    def load(session: Session) -> tuple[ThreadNode, dict[str, MessageSummary]]:
+        root = messages.thread_of(session, msgid)
+        return root, messages.messages_by_msgid(session, [n.msgid for _d, n in root.walk()])
+
+    root, found = read(db, load)
+    if as_json:
+        print_json(jsonout.thread(root, found))
+        return
+    console.print(render.thread_tree(root, found))

@@ -1,0 +1,95 @@
+"""Linking: the concerns and races of every series whose thread changed, stored.
+
+Run at the end of every import, scrape and watch round, and by `reviewbot
+link`; never by a reader. A series is relinked when rebuild marked it
+(`review_dirty`): a new reply, a new version (which settles or carries its
+concerns), or a state change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from reviewbot import store
+from reviewbot.read.versions import patch_hunks
+from reviewbot.review.concerns import (
+    NextVersion,
+    SeriesThread,
+    ThreadPatch,
+    ThreadReply,
+    needs_next_version,
+    review_thread,
+)
+from reviewbot.series.rangediff import HunkCounterpart, diff_series, map_hunks
+
+_CHUNK = 200
+
+
+def link_dirty_series(engine: Engine) -> int:
+    """Link every series whose thread changed, a chunk per locked transaction; how many.
+
+    Short transactions let a concurrent importer's batches in between chunks.
+    """
+    done = 0
+    while step := store.locked_write(engine, lambda s: link_next(session=s)):
+        done += step
+    return done
+
+
+def link_next(*, session: Session) -> int:
+    """Link the next chunk of series whose thread changed; return how many (0: none left)."""
+    todo = store.review_dirty(session=session, series_ids=None)[:_CHUNK]
+    if todo:
+        link(todo, session=session)
+    return len(todo)
+
+
+def link(series_ids: Sequence[int], *, session: Session) -> None:
+    """Recompute and store the concerns and races of these series."""
+    threads = _threads(series_ids, session=session)
+    newer = {
+        r.id: r.superseded_by_id for r in store.load_series_rows(session=session, ids=series_ids)
+    }
+    reviews = []
+    for thread in threads:
+        successor = newer.get(thread.series_id)
+        nv = None
+        if successor and needs_next_version(thread):
+            nv = _next_version(thread.series_id, successor, session=session)
+        reviews.append(review_thread(thread, nv))
+    store.replace_review(session=session, series_ids=list(series_ids), reviews=reviews)
+    # a status a maintainer set outlives the relink that recreated its concern
+    store.reapply_concern_statuses(session=session, series_ids=list(series_ids))
+    store.mark_reviewed(session=session, series_ids=list(series_ids))
+
+
+def _threads(series_ids: Sequence[int], *, session: Session) -> list[SeriesThread]:
+    patches: dict[int, list[ThreadPatch]] = {sid: [] for sid in series_ids}
+    for p in store.load_patches(session=session, series_ids=series_ids):
+        patches[p.series_id].append(ThreadPatch(p.id, p.msgid, p.diff, p.commit_message))
+    replies: dict[int, dict[int | None, list[ThreadReply]]] = {sid: {} for sid in series_ids}
+    for r in store.load_placed_replies(session=session, series_ids=series_ids):
+        replies[r.series_id].setdefault(r.patch_id, []).append(_reply(r))
+    return [
+        SeriesThread(sid, tuple(patches[sid]), {k: tuple(v) for k, v in replies[sid].items()})
+        for sid in series_ids
+    ]
+
+
+def _reply(r: Any) -> ThreadReply:
+    return ThreadReply(r.id, r.msgid, r.body, r.from_name, r.from_email, r.date)
+
+
+def _next_version(old: int, new: int, *, session: Session) -> NextVersion:
+    """Where each hunk of `old` went in `new`, and `new`'s hunks by patch id."""
+    newer = patch_hunks(session, new)
+    diff = diff_series(patch_hunks(session, old), newer)
+    mapping = map_hunks(diff)
+    for patch in diff.patches:  # a dropped patch keeps no hunk: mark it whole
+        if patch.status == "dropped" and patch.old_key is not None:
+            mapping[(patch.old_key, -1)] = HunkCounterpart(None, None, "dropped")
+    return NextVersion(mapping, {p.key: p.hunks for p in newer})

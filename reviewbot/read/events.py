@@ -1,0 +1,78 @@
+"""The event log: every change made by hand or inferred from mail, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from reviewbot.errors import NotFound
+from reviewbot.models import EVENT
+from reviewbot.read.filters import Filters, Page, Paged, paged, time_range
+from reviewbot.read.sql import first, page_rows
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """One change: who, when, what, from -> to ("via" mail: inferred from the thread)."""
+
+    id: int
+    created_at: datetime
+    category: str
+    actor: str
+    via: str
+    target: str
+    target_id: int
+    series_id: int | None
+    patch_id: int | None
+    field: str
+    old_value: str | None
+    new_value: str | None
+    note: str
+
+
+def _entry(r: Any) -> EventEntry:
+    return EventEntry(
+        r.id,
+        r.created_at,
+        r.category,
+        r.actor,
+        r.via,
+        r.target,
+        r.target_id,
+        r.series_id,
+        r.patch_id,
+        r.field,
+        r.old_value,
+        r.new_value,
+        r.note,
+    )
+
+
+def list_events(session: Session, f: Filters, page: Page) -> Paged[EventEntry]:
+    """The changes `f` asks for (category, series, patch, actor, time), newest first."""
+    conds = time_range(f, EVENT.c.created_at)
+    if f.category:
+        conds.append(EVENT.c.category == f.category)
+    if f.series:
+        conds.append(EVENT.c.series_id == f.series)
+    if f.patch is not None:
+        conds.append(EVENT.c.patch_id == f.patch)
+    if f.actor:
+        conds.append(EVENT.c.actor == f.actor)
+    # by time first: a poll's `since` then reads the created_at index from its end
+    # rather than scanning the whole log backwards by id
+    stmt = select(EVENT).where(*conds).order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc())
+    found, total = page_rows(session, stmt, page)
+    return paged([_entry(r) for r in found], total, page)
+
+
+def event_detail(session: Session, event_id: int) -> EventEntry:
+    """One event; NotFound when there is none."""
+    row = first(session, select(EVENT).where(EVENT.c.id == event_id))
+    if row is None:
+        raise NotFound(f"no event with id {event_id}")
+    return _entry(row)

@@ -1,0 +1,160 @@
+"""Series: the filtered list, and one series with its patches, trailers, replies and last apply."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlmodel import Session
+
+from reviewbot.errors import NotFound
+from reviewbot.models import CONCERN, FILE, MESSAGE, PATCH, SERIES
+from reviewbot.read.apply import ApplyRunInfo, last_run
+from reviewbot.read.filters import Filters, Page, Paged, paged, path_match, person_match, time_range
+from reviewbot.read.patches import PatchDetail, patches_of_series
+from reviewbot.read.people import person
+from reviewbot.read.search import matching_series, parse_query
+from reviewbot.read.sql import page_rows, rows
+from reviewbot.read.trailers import SeriesTrailers, series_trailers
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    """One version of a patch series, as lists show it."""
+
+    id: int
+    title: str
+    version: int
+    version_label: str
+    total: int
+    submitter_name: str
+    submitter_email: str
+    date: datetime | None
+    last_date: datetime | None
+    state: str
+    state_reason: str
+    state_by: str | None
+    delegate: str | None
+    archived: bool
+    rfc: bool
+    base_commit: str | None
+    cover_msgid: str | None
+    patch_count: int
+    missing: tuple[int, ...]  # patch numbers never received
+    previous_id: int | None
+    superseded_by_id: int | None
+    linked: bool  # its concerns and races are linked (an interrupted import may leave them not)
+
+    @property
+    def submitter(self) -> str:
+        """ "Name <address>"."""
+        return person(self.submitter_name, self.submitter_email)
+
+
+@dataclass(frozen=True)
+class SeriesDetail:
+    """One series with its patches (in number order), trailers, replies and last apply run."""
+
+    series: SeriesSummary
+    patches: tuple[PatchDetail, ...]
+    trailers: SeriesTrailers
+    replies: tuple[str, ...]  # Message-IDs of the replies to the cover letter
+    apply: ApplyRunInfo | None
+
+
+def _statement(session: Session, f: Filters) -> Select[Any]:
+    """The filtered series, newest first."""
+    patch_count = select(func.count()).where(PATCH.c.series_id == SERIES.c.id).scalar_subquery()
+    cover = select(MESSAGE.c.msgid).where(MESSAGE.c.id == SERIES.c.cover_id).scalar_subquery()
+    stmt = select(SERIES, patch_count.label("patch_count"), cover.label("cover_msgid"))
+    return stmt.where(*_conditions(session, f)).order_by(SERIES.c.date.desc(), SERIES.c.id.desc())
+
+
+def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = time_range(f, SERIES.c.date)
+    if f.state:
+        conds.append(SERIES.c.state == f.state)
+    if f.archived is not None:
+        conds.append(SERIES.c.archived == f.archived)
+    if f.submitter:
+        conds.append(person_match(f.submitter, SERIES.c.submitter_name, SERIES.c.submitter_email))
+    if f.series:
+        conds.append(SERIES.c.id == f.series)
+    if f.msgid:
+        conds.append(SERIES.c.id.in_(select(MESSAGE.c.series_id).where(MESSAGE.c.msgid == f.msgid)))
+    if f.q and not (query := parse_query(f.q)).empty:
+        conds.append(SERIES.c.id.in_(matching_series(session, query)))
+    if f.file:
+        touching = (
+            select(PATCH.c.series_id)
+            .join(FILE, FILE.c.patch_id == PATCH.c.id)
+            .where(path_match(f.file, FILE.c.old_path, FILE.c.new_path))
+        )
+        conds.append(SERIES.c.id.in_(touching))
+    if f.open_concerns is not None:
+        has_open = exists().where(CONCERN.c.series_id == SERIES.c.id, CONCERN.c.status == "open")
+        conds.append(has_open if f.open_concerns else ~has_open)
+    return conds
+
+
+def _summary(r: Any) -> SeriesSummary:
+    return SeriesSummary(
+        id=r.id,
+        title=r.title,
+        version=r.version,
+        version_label=r.version_label,
+        total=r.total,
+        submitter_name=r.submitter_name,
+        submitter_email=r.submitter_email,
+        date=r.date,
+        last_date=r.last_date,
+        state=r.state,
+        state_reason=r.state_reason,
+        state_by=r.state_by,
+        delegate=r.delegate,
+        archived=r.archived,
+        rfc=r.rfc,
+        base_commit=r.base_commit,
+        cover_msgid=r.cover_msgid,
+        patch_count=r.patch_count or 0,
+        missing=tuple(json.loads(r.missing or "[]")),
+        previous_id=r.previous_id,
+        superseded_by_id=r.superseded_by_id,
+        linked=not r.review_dirty,
+    )
+
+
+def list_series(session: Session, f: Filters, page: Page) -> Paged[SeriesSummary]:
+    """The series `f` asks for, newest first, one page of them."""
+    found, total = page_rows(session, _statement(session, f), page)
+    return paged([_summary(r) for r in found], total, page)
+
+
+def series_summary(session: Session, series_id: int) -> SeriesSummary:
+    """One series as lists show it; NotFound when there is none."""
+    found = rows(session, _statement(session, Filters(series=series_id)))
+    if not found:
+        raise NotFound(f"no series with id {series_id}")
+    return _summary(found[0])
+
+
+def series_detail(session: Session, series_id: int) -> SeriesDetail:
+    """One series with everything about it; NotFound when there is none."""
+    summary = series_summary(session, series_id)
+    trailers = series_trailers(session, series_id)
+    patches = patches_of_series(session, series_id, trailers)
+    replies = rows(
+        session,
+        select(MESSAGE.c.msgid)
+        .where(
+            MESSAGE.c.series_id == series_id,
+            MESSAGE.c.patch_id.is_(None),
+            MESSAGE.c.kind.in_(("reply", "other")),
+        )
+        .order_by(MESSAGE.c.date, MESSAGE.c.id),
+    )
+    replies_msgids = tuple(r.msgid for r in replies)
+    return SeriesDetail(summary, patches, trailers, replies_msgids, last_run(session, series_id))

@@ -1,0 +1,89 @@
+"""The versions of a series (v1 -> v2 -> v3) and the range-diff between two of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from reviewbot.errors import NotFound
+from reviewbot.models import FILE, HUNK, PATCH, SERIES
+from reviewbot.read.sql import first, rows
+from reviewbot.series.rangediff import PatchHunk, SeriesDiff, SeriesPatch, diff_series
+
+_MAX_VERSIONS = 50  # links are data: a cycle must not hang a page
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a series in its history."""
+
+    id: int
+    label: str
+    date: datetime | None
+    state: str
+    current: bool
+
+
+def versions_of(session: Session, series_id: int) -> list[Version]:
+    """Every version of a series, oldest first, following previous/superseded links."""
+    seen: dict[int, Any] = {}
+    todo = [series_id]
+    while todo and len(seen) < _MAX_VERSIONS:
+        sid = todo.pop()
+        if sid in seen:
+            continue
+        row = first(session, select(SERIES).where(SERIES.c.id == sid))
+        if row is None:
+            continue
+        seen[sid] = row
+        todo.extend(x for x in (row.previous_id, row.superseded_by_id) if x)
+    found = sorted(seen.values(), key=lambda r: (r.version, r.date or 0, r.id))
+    return [Version(r.id, r.version_label, r.date, r.state, r.id == series_id) for r in found]
+
+
+def patch_hunks(session: Session, series_id: int) -> list[SeriesPatch]:
+    """A series' patches with their hunks, as the range-diff takes them.
+
+    Hunks are in diff order, the order of `series show`'s "hunks": the hunk
+    indexes of `rangediff.map_hunks` are positions in that list.
+    """
+    if first(session, select(SERIES.c.id).where(SERIES.c.id == series_id)) is None:
+        raise NotFound(f"no series with id {series_id}")
+    patches = rows(
+        session,
+        select(PATCH.c.id, PATCH.c.number, PATCH.c.title)
+        .where(PATCH.c.series_id == series_id)
+        .order_by(PATCH.c.number, PATCH.c.id),
+    )
+    hunks = rows(
+        session,
+        select(HUNK, FILE.c.old_path, FILE.c.new_path, FILE.c.change)
+        .join(FILE, FILE.c.id == HUNK.c.file_id)
+        .join(PATCH, PATCH.c.id == HUNK.c.patch_id)
+        .where(PATCH.c.series_id == series_id)
+        .order_by(HUNK.c.id),
+    )
+    by_patch: dict[int, list[PatchHunk]] = {}
+    for h in hunks:
+        by_patch.setdefault(h.patch_id, []).append(
+            PatchHunk(
+                file=h.old_path if h.change == "removed" else h.new_path,
+                header=h.header,
+                section=h.section,
+                old_start=h.old_start,
+                old_len=h.old_len,
+                new_start=h.new_start,
+                new_len=h.new_len,
+                text=h.text,
+            )
+        )
+    return [SeriesPatch(p.number, p.title, tuple(by_patch.get(p.id, ())), p.id) for p in patches]
+
+
+def range_diff(session: Session, old: int, new: int) -> SeriesDiff:
+    """Series `old` against series `new`, patch by patch and hunk by hunk."""
+    return diff_series(patch_hunks(session, old), patch_hunks(session, new))

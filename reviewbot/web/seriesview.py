@@ -1,0 +1,58 @@
+"""What the series page shows: the series, its versions, patches, concerns and range-diff."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from reviewbot.read.concerns import ConcernEntry, concerns_of
+from reviewbot.read.messages import MessageSummary, bodies, messages_by_msgid
+from reviewbot.read.series import SeriesDetail, series_detail
+from reviewbot.read.versions import Version, range_diff, versions_of
+from reviewbot.series.rangediff import SeriesDiff
+
+
+@dataclass(frozen=True)
+class SeriesPage:
+    """Everything the series page shows."""
+
+    detail: SeriesDetail
+    cover: MessageSummary | None
+    cover_replies: tuple[MessageSummary, ...]
+    bodies: dict[int, str]
+    concern_counts: dict[int | None, Counter[str]]  # patch number -> status -> how many
+    series_concerns: tuple[ConcernEntry, ...]  # not about one patch
+    earlier_concerns: tuple[ConcernEntry, ...]  # the previous version's, anchored in a file
+    versions: tuple[Version, ...]
+    range_diff: SeriesDiff | None
+
+
+def series_page(session: Session, series_id: int) -> SeriesPage:
+    """The series page of `series_id`; NotFound when there is none."""
+    detail = series_detail(session, series_id)
+    concerns = concerns_of(session, series_id=series_id)
+    counts: dict[int | None, Counter[str]] = {}
+    for c in concerns:
+        counts.setdefault(c.patch, Counter())[c.status] += 1
+    previous = detail.series.previous_id
+    earlier: list[ConcernEntry] = []
+    diff = None
+    if previous:
+        earlier = [c for c in concerns_of(session, series_id=previous) if c.file]
+        diff = range_diff(session, previous, series_id)
+    cover_msgid = detail.series.cover_msgid
+    found = messages_by_msgid(session, [*([cover_msgid] if cover_msgid else []), *detail.replies])
+    cover = found.get(cover_msgid) if cover_msgid else None
+    return SeriesPage(
+        detail=detail,
+        cover=cover,
+        cover_replies=tuple(found[m] for m in detail.replies if m in found),
+        bodies=bodies(session, [cover.id]) if cover else {},
+        concern_counts=counts,
+        series_concerns=tuple(c for c in concerns if c.patch is None),
+        earlier_concerns=tuple(earlier),
+        versions=tuple(versions_of(session, series_id)),
+        range_diff=diff,
+    )

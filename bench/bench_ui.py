@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -22,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import bench_import
+from fastapi.testclient import TestClient
+
+from reviewbot.app import create_app
+from reviewbot.db import open_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -46,8 +51,6 @@ def ensure_database(corpus: Path, manifest: dict[str, Any]) -> Path:
 
 def pick_urls(db: Path) -> dict[str, str]:
     """A busy series (the most patches and replies), its most-discussed patch, searches."""
-    import sqlite3
-
     with sqlite3.connect(db) as conn:
         (series,) = conn.execute(
             "select series_id from message where series_id is not null"
@@ -72,11 +75,6 @@ def pick_urls(db: Path) -> dict[str, str]:
 
 def time_pages(db: Path, urls: dict[str, str], runs: int) -> list[dict[str, Any]]:
     """Warm each page up once, then time `runs` requests of each."""
-    from fastapi.testclient import TestClient
-
-    from reviewbot.app import create_app
-    from reviewbot.db import open_engine
-
     client = TestClient(create_app(open_engine(f"sqlite:///{db}")))
     rows = []
     for name, url in urls.items():

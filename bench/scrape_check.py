@@ -17,11 +17,13 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from pipermail_month import THREADLEVELS, Article, obscure
 
+from reviewbot.db import open_engine
 from reviewbot.ingest.mbox import read_path
 from reviewbot.pipeline.importer import BATCH, Importer
 from reviewbot.pipeline.incoming import incoming_from_raw
@@ -133,10 +135,6 @@ def check_messages(db: Path, articles: list[Article], month_url: str) -> dict[st
 
 def import_baseline(mbox: Path, count: int, db: Path) -> None:
     """Import the first ``count`` messages of mbox into db, as ``import-mbox`` would."""
-    from itertools import islice
-
-    from reviewbot.db import open_engine
-
     engine = open_engine(f"sqlite:///{db}")
     importer = Importer(engine)
     batch = []

@@ -332,7 +332,7 @@ def test_thread_joins_broken_reply_by_subject(
 
 def test_classify_edge_cases() -> None:
     from reviewbot.mail.subject import parse_subject
-    from reviewbot.series.grouping import Kind, classify
+    from reviewbot.series.classify import Kind, classify
 
     interdiff = "Cover text.\n\nInterdiff against v1:\n" + diff_body()
     assert classify(parse_subject("[PATCH v2 0/2] x"), interdiff, True, False) == Kind.COVER

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bs4 import BeautifulSoup
+
 from reviewbot.errors import MessageParseError
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -299,6 +301,4 @@ def _part_text(part: email.message.Message, warnings: list[str]) -> str:
 
 def html_to_text(html: str) -> str:
     """Text of an HTML-only mail, with line breaks kept."""
-    from bs4 import BeautifulSoup  # rare: keep the import off every start-up
-
     return BeautifulSoup(html, "html.parser").get_text("\n")

@@ -29,7 +29,7 @@ from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
 from reviewbot.pipeline.link import link_dirty_series
 from reviewbot.pipeline.placement import Assembler, Placement
 from reviewbot.pipeline.rebuild import rebuild_dirty_series
-from reviewbot.series.grouping import Kind, classify
+from reviewbot.series.classify import Kind, classify
 
 BATCH = 500
 Progress = Callable[[int], None]

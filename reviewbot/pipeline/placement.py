@@ -20,15 +20,9 @@ from reviewbot.mail.diff import PatchBody
 from reviewbot.mail.message import Message, parse_address
 from reviewbot.mail.subject import Subject
 from reviewbot.mail.trailers import find_trailers
-from reviewbot.series.grouping import (
-    SERIES_WINDOW,
-    Kind,
-    SeriesSlot,
-    find_base_commit,
-    fits,
-    in_window,
-    norm_title,
-)
+from reviewbot.series.classify import Kind
+from reviewbot.series.grouping import SERIES_WINDOW, SeriesSlot, find_base_commit, fits, in_window
+from reviewbot.series.versions import norm_title
 
 _CACHE_LIMIT = 2000
 

@@ -24,13 +24,7 @@ from reviewbot.events import InferredState, inferred_events
 from reviewbot.mail.subject import parse_subject
 from reviewbot.mail.trailers import find_trailers
 from reviewbot.models import PatchState, utcnow
-from reviewbot.series.grouping import (
-    VersionCandidate,
-    find_supersedes,
-    link_versions,
-    missing_numbers,
-)
-from reviewbot.series.grouping import norm_title as make_norm_title
+from reviewbot.series.grouping import missing_numbers
 from reviewbot.series.state import (
     Reply,
     Verdict,
@@ -38,6 +32,8 @@ from reviewbot.series.state import (
     infer_series_state,
     unquoted,
 )
+from reviewbot.series.versions import VersionCandidate, find_supersedes, link_versions
+from reviewbot.series.versions import norm_title as make_norm_title
 
 _CHUNK = 500
 

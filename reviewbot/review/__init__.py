@@ -1,0 +1,1 @@
+"""Reviewers' words anchored to hunks: concerns, races, messages rebuilt from quotes.  (pure)"""

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 _CHUNK = 500  # stays under SQLite's bound-parameter limit in IN (...) lists
@@ -32,11 +34,7 @@ def insert_ignoring(session: Session, table: Table, keys: list[str]) -> Any:
     """An INSERT that skips rows whose unique `keys` already exist (SQLite, PostgreSQL)."""
     dialect = session.connection().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
         return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
     return insert(table)

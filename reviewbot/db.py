@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,7 +57,7 @@ def alembic_config(engine: Engine) -> Any:
 
 def open_engine(url: str, *, migrate: bool = True) -> Engine:
     """Create an engine for `url`, make SQLite fast and safe, upgrade the schema."""
-    if url.startswith("sqlite:///"):
+    if url.startswith("sqlite:///") and "?" not in url:  # a plain file, not a file: URI
         path = Path(url.removeprefix("sqlite:///"))
         if not path.parent.exists():
             try:
@@ -76,7 +77,10 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass  # a read-only database (mode=ro, a read-only file): readers need no WAL
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")

@@ -6,7 +6,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +77,9 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    try:
+    # a read-only database (mode=ro, a read-only file) refuses: its readers need no WAL
+    with suppress(sqlite3.OperationalError):
         cursor.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.OperationalError:
-        pass  # a read-only database (mode=ro, a read-only file): readers need no WAL
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")

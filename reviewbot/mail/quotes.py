@@ -4,7 +4,7 @@ A reply body becomes a sequence of blocks: the sender's own text, quotes with
 their depth (`>` is 1, `>>` and `> >` are 2, `|` is 1), attribution lines
 ("On ..., X wrote:") with the author's name, snips ("[...]", "<snip>"),
 signatures ("-- " and what follows) and mailing-list footers. Nothing here
-decides what a comment means; link.py does that on top of these blocks.
+decides what a comment means; review.anchor does that on top of these blocks.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ from reviewbot.review.kinds import KIND_ALIASES, KINDS, canonical_kind, classify
 
 CONTEXT_LINES = 20  # quoted lines kept with a comment: enough to show what it answers
 
-# classification lives in kinds.py; re-exported for link's callers
+# classification lives in kinds.py; re-exported: anchoring a comment and naming its kind
+# are one interface to the code that links a review
 __all__ = [
     "KINDS",
     "KIND_ALIASES",

@@ -1,6 +1,6 @@
 """Comment kinds: what a review comment asks for, and the words that decided it.  (pure)
 
-The kinds are the review vocabulary of the issue: objection (NACK), nit,
+The kinds are the words reviewers use for what they ask: objection (NACK), nit,
 change-request, question, suggestion, approval (acks), information.
 """
 

@@ -1,7 +1,8 @@
-"""The web UI: server-rendered pages over queries.py (issue 6).
+"""The web UI: server-rendered pages, thin over read/.
 
-pages.py holds the routes; listing.py, views.py, patchview.py and threadview.py
-the read models; highlight.py, svg.py and search.py the pieces they draw with.
+pages.py holds the routes; listing.py, seriesview.py, patchview.py and
+threadview.py shape read/'s records for the templates; highlight.py and svg.py
+draw the diff lines and the race diagrams.
 """
 
 from __future__ import annotations

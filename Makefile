@@ -42,9 +42,11 @@ test: $(DEV_STAMP) /usr/bin/chromium postgresql
 postgresql:
 	@test -n "$(PG_BIN)" || { $(APT) update && $(APT) install -y postgresql; }
 
+# ruff (PLC0415 included: no late imports), the layer contracts of pyproject.toml, mypy
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check reviewbot tests bench migrations
 	$(BIN)/ruff format --check reviewbot tests bench migrations
+	$(BIN)/lint-imports
 	$(BIN)/mypy reviewbot
 
 bench: $(DEV_STAMP) postgresql

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from reviewbot.api.models import (
     ConcernPublic,
@@ -35,7 +36,9 @@ def series_item(s: series.SeriesSummary) -> SeriesPublic:
     return SeriesPublic(**_series_fields(s))
 
 
-def _series_fields(s: series.SeriesSummary) -> dict[str, object]:
+def _series_fields(
+    s: series.SeriesSummary,
+) -> dict[str, Any]:  # keyword arguments of a response model
     return {
         "id": s.id,
         "url": f"{API}/series/{s.id}",
@@ -83,7 +86,9 @@ def patch_item(p: patches.PatchSummary) -> PatchPublic:
     return PatchPublic(**_patch_fields(p))
 
 
-def _patch_fields(p: patches.PatchSummary) -> dict[str, object]:
+def _patch_fields(
+    p: patches.PatchSummary,
+) -> dict[str, Any]:  # keyword arguments of a response model
     return {
         "id": p.id,
         "url": f"{API}/patches/{p.id}",
@@ -148,7 +153,9 @@ def message_item(m: messages.MessageSummary) -> MessagePublic:
     return MessagePublic(**_message_fields(m))
 
 
-def _message_fields(m: messages.MessageSummary) -> dict[str, object]:
+def _message_fields(
+    m: messages.MessageSummary,
+) -> dict[str, Any]:  # keyword arguments of a response model
     return {
         "id": m.id,
         "url": f"{API}/messages/{m.msgid}",

@@ -148,7 +148,7 @@ def _concerns(thread: SeriesThread, files: _Files) -> list[FoundConcern]:
         for reply in replies:
             comments = anchor_comments(
                 parse_quotes(reply.body),
-                files[patch_id] if patch is not None else (),
+                files[patch.id] if patch is not None else (),
                 patch.commit_message if patch is not None else "",
             )
             out += [

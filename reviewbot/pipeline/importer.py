@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -48,7 +47,7 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The JSON shape `import-mbox --json` prints."""
         return {
             "messages_new": self.messages_new,
@@ -174,7 +173,7 @@ class Importer:
         self.assembler.created, self.assembler.touched = set(created), set(assembled)
 
     def _store_fresh(
-        self, fresh: list[Incoming], prepared: dict[str, _Prepared], *, session: Any
+        self, fresh: list[Incoming], prepared: dict[str, _Prepared], *, session: Session
     ) -> list[str]:
         fresh = _inherit_references(fresh, session=session)
         now = datetime.now(UTC)
@@ -182,12 +181,12 @@ class Importer:
         prepared = {p.msgid: prepared.get(p.msgid) or _prepare(p) for p in fresh}
         kinds = {m: prep.kind for m, prep in prepared.items()}
         ids = store.save_messages(
-            session=session, rows=[_row(p, kinds[p.msgid], now) for p in fresh]
+            session=session, messages=[_new_message(p, kinds[p.msgid], now) for p in fresh]
         )
         # stored meanwhile by a concurrent importer: a duplicate after all
         self.report.messages_duplicate += sum(1 for p in fresh if p.msgid not in ids)
         fresh = [p for p in fresh if p.msgid in ids]
-        store.save_refs(session=session, rows=_ref_rows(fresh, ids))
+        store.save_refs(session=session, chains=_reference_chains(fresh, ids))
         placements = [
             _placement(ids[p.msgid], p.message, prepared[p.msgid])
             for p in fresh
@@ -212,10 +211,10 @@ class Importer:
         self.report.messages_duplicate -= 1  # counted as seen by the caller; it is news
         self.report.messages_new += 1
         self.report.warnings.append(f"{p.msgid}: the real message replaces its reconstruction")
-        row = _row(p, _classify(p), datetime.now(UTC))
-        store.replace_message(session=session, message_id=row_id, row=row)
-        refs = list(p.message.references) if p.message else []
-        store.replace_refs(session=session, message_id=row_id, refs=refs)
+        message = _new_message(p, _classify(p), datetime.now(UTC))
+        store.replace_message(session=session, message_id=row_id, message=message)
+        refs = p.message.references if p.message else ()
+        store.replace_refs(session=session, chain=store.ReferenceChain(row_id, refs))
         self.touched.update(_touch_threads([p], session=session))
 
     def reconstruct(self) -> int:
@@ -230,7 +229,8 @@ class Importer:
             )
 
             def rethread(session: Session, item: reconstruction.Recovered = item) -> None:
-                store.replace_refs(session=session, message_id=item.seed_id, refs=item.seed_refs)
+                chain = store.ReferenceChain(item.seed_id, item.seed_refs)
+                store.replace_refs(session=session, chain=chain)
                 self.touched.update(_touch_refs(set(item.seed_refs), session=session))
 
             store.locked_write(self.engine, rethread)
@@ -267,7 +267,7 @@ def _copy_report(report: ImportReport) -> ImportReport:
     return replace(report, errors=list(report.errors), warnings=list(report.warnings))
 
 
-def _inherit_references(fresh: list[Incoming], *, session: Any) -> list[Incoming]:
+def _inherit_references(fresh: list[Incoming], *, session: Session) -> list[Incoming]:
     """Give an In-Reply-To-only reply its parent's References too (JWZ).
 
     Some mailers set only In-Reply-To; without the chain a reply to a review
@@ -307,52 +307,39 @@ def _classify(p: Incoming) -> Kind:
     return classify(subject, p.message.body, has_diff(p.message.body), p.message.parent is not None)
 
 
-def _row(p: Incoming, kind: Kind, now: datetime) -> dict[str, Any]:
+def _new_message(p: Incoming, kind: Kind, now: datetime) -> store.NewMessage:
+    """How an incoming mail is stored; one that could not be parsed keeps only its bytes."""
     m = p.message
     warnings = list(m.warnings) if m else []
     if p.truncated:
         warnings.append(f"{p.source}: file ends in the middle of this message (truncated)")
-    base: dict[str, Any] = {
-        "msgid": p.msgid,
-        "raw": p.raw,
-        "source": p.source,
-        "position": p.position,
-        "kind": kind.value,
-        "parse_error": p.error,
-        "warnings": "\n".join(warnings),
-        "imported_at": now,
-        "msgid_synthetic": m is None,
-        "subject": "",
-        "norm_subject": "",
-        "from_name": "",
-        "from_email": "",
-        "date": None,
-        "in_reply_to": None,
-        "body": "",
-        "series_id": None,
-        "archive_url": p.archive_url,
-        "reconstructed_from": p.reconstructed_from,
-    }
-    if m:
-        base.update(
-            msgid_synthetic=m.msgid_synthetic,
-            subject=m.subject,
-            norm_subject=thread_subject(m.subject)[:998],
-            from_name=m.from_name,
-            from_email=m.from_email,
-            date=m.date,
-            in_reply_to=m.in_reply_to,
-            body=m.body,
-        )
-    return base
+    return store.NewMessage(
+        msgid=p.msgid,
+        raw=p.raw,
+        source=p.source,
+        position=p.position,
+        kind=kind.value,
+        parse_error=p.error,
+        warnings="\n".join(warnings),
+        imported_at=now,
+        archive_url=p.archive_url,
+        reconstructed_from=p.reconstructed_from,
+        msgid_synthetic=m.msgid_synthetic if m else True,
+        subject=m.subject if m else "",
+        norm_subject=thread_subject(m.subject)[:998] if m else "",
+        from_name=m.from_name if m else "",
+        from_email=m.from_email if m else "",
+        date=m.date if m else None,
+        in_reply_to=m.in_reply_to if m else None,
+        body=m.body if m else "",
+    )
 
 
-def _ref_rows(items: Iterable[Incoming], ids: dict[str, int]) -> list[dict[str, Any]]:
+def _reference_chains(items: Iterable[Incoming], ids: dict[str, int]) -> list[store.ReferenceChain]:
     return [
-        {"message_id": ids[p.msgid], "ref_msgid": ref, "position": i}
+        store.ReferenceChain(ids[p.msgid], p.message.references)
         for p in items
-        if p.message
-        for i, ref in enumerate(p.message.references)
+        if p.message and p.message.references
     ]
 
 
@@ -376,14 +363,14 @@ def _placement(message_id: int, message: Message | None, prepared: _Prepared) ->
     return Placement(message_id, message, subject, prepared.kind, prepared.body)
 
 
-def _touch_threads(items: Iterable[Incoming], *, session: Any) -> set[int]:
+def _touch_threads(items: Iterable[Incoming], *, session: Session) -> set[int]:
     """A new reply changes the series it answers: mark that series dirty."""
     return _touch_refs(
         {r for p in items if p.message for r in p.message.references}, session=session
     )
 
 
-def _touch_refs(refs: set[str], *, session: Any) -> set[int]:
+def _touch_refs(refs: set[str], *, session: Session) -> set[int]:
     """Mark dirty the series whose covers or patches these Message-IDs are."""
     placed = store.find_placed(session=session, msgids=sorted(refs))
     ids = {sid for _mid, sid, _k in placed.values()}

@@ -28,6 +28,8 @@ from reviewbot.store.locks import (
     newest_message_id,
 )
 from reviewbot.store.messages import (
+    NewMessage,
+    ReferenceChain,
     existing_msgids,
     find_placed,
     load_messages,
@@ -93,8 +95,10 @@ from reviewbot.store.tokens import (
 __all__ = [
     "HunkOutcomeRow",
     "NewApplyRun",
+    "NewMessage",
     "PatchOutcomeRow",
     "PatchRecord",
+    "ReferenceChain",
     "apply_changes",
     "count_dirty",
     "count_rows",

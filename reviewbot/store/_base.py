@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -23,7 +23,10 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
-def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_returning_ids(
+    session: Session, table: Table, rows: Sequence[Mapping[str, object]]
+) -> list[int]:
+    """Insert rows (column -> value, as SQLAlchemy takes them); their ids in order."""
     if not rows:
         return []
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)

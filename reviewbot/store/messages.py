@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -15,6 +17,56 @@ from reviewbot.models import (
 from reviewbot.store._base import _PLACED, _chunks, _t, insert_ignoring
 
 
+@dataclass(frozen=True, kw_only=True)
+class NewMessage:
+    """A mail as it is first stored: its bytes, where they came from, and its parse.
+
+    A mail that could not be parsed keeps its bytes, a synthetic Message-ID and
+    the reason (`parse_error`); its parsed fields stay empty. Placement into a
+    series comes later (`set_message_series`, `set_reply_targets`).
+    """
+
+    msgid: str
+    raw: bytes
+    source: str
+    position: int
+    kind: str
+    parse_error: str | None
+    warnings: str
+    imported_at: datetime
+    archive_url: str | None
+    reconstructed_from: str | None
+    msgid_synthetic: bool
+    subject: str
+    norm_subject: str
+    from_name: str
+    from_email: str
+    date: datetime | None
+    in_reply_to: str | None
+    body: str
+
+
+@dataclass(frozen=True)
+class ReferenceChain:
+    """The Message-IDs a message names in References/In-Reply-To, oldest first."""
+
+    message_id: int
+    msgids: tuple[str, ...]
+
+
+def _message_values(message: NewMessage) -> dict[str, object]:
+    """The column values of a new message, for an INSERT or an UPDATE (a shallow view)."""
+    return vars(message)
+
+
+def _reference_rows(chain: ReferenceChain) -> list[dict[str, object]]:
+    """One row per Message-ID of a chain, numbered in order."""
+    return [
+        {"message_id": chain.message_id, "ref_msgid": ref, "position": i}
+        for i, ref in enumerate(chain.msgids)
+    ]
+
+
 def existing_msgids(*, session: Session, msgids: Sequence[str]) -> set[str]:
     """Which of these Message-IDs are already stored."""
     found: set[str] = set()
@@ -25,24 +77,25 @@ def existing_msgids(*, session: Session, msgids: Sequence[str]) -> set[str]:
     return found
 
 
-def save_messages(*, session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert message rows; return Message-ID -> row id of those actually inserted.
+def save_messages(*, session: Session, messages: Sequence[NewMessage]) -> dict[str, int]:
+    """Insert messages; return Message-ID -> row id of those actually inserted.
 
     INSERT ... ON CONFLICT DO NOTHING: another importer may have stored the same
     Message-ID since the caller looked; that row is simply not returned.
     """
-    if not rows:
+    if not messages:
         return {}
     table = _t(Message)
     stmt = insert_ignoring(session, table, ["msgid"]).returning(table.c.id, table.c.msgid)
-    result = session.connection().execute(stmt, list(rows))
+    result = session.connection().execute(stmt, [_message_values(m) for m in messages])
     return {msgid: mid for mid, msgid in result}
 
 
-def save_refs(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert (message_id, ref_msgid, position) rows."""
+def save_refs(*, session: Session, chains: Sequence[ReferenceChain]) -> None:
+    """Insert the References chains of newly stored messages."""
+    rows = [row for chain in chains for row in _reference_rows(chain)]
     if rows:
-        session.connection().execute(insert(_t(MessageRef)), list(rows))
+        session.connection().execute(insert(_t(MessageRef)), rows)
 
 
 def set_message_series(*, session: Session, pairs: Sequence[tuple[int, int, str]]) -> None:

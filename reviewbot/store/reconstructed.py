@@ -1,4 +1,4 @@
-"""Reads and writes for messages rebuilt from quotes (reconstruct_io.py)."""
+"""Reads and writes for messages rebuilt from quotes (pipeline/reconstruction.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from sqlmodel import Session
 
 from reviewbot.models import Message, MessageRef
 from reviewbot.store._base import _chunks, _t
+from reviewbot.store.messages import (
+    NewMessage,
+    ReferenceChain,
+    _message_values,
+    _reference_rows,
+)
+
+# what a real mail taking over its reconstruction's row must not change: the row
+# keeps its Message-ID, and placement is left for rebuild to revise
+_KEEP = frozenset({"msgid", "kind"})
 
 
 def load_seeds(*, session: Session, msgids: Sequence[str]) -> list[Any]:
@@ -42,17 +52,13 @@ def emails_by_name(*, session: Session, names: Sequence[str]) -> dict[str, str]:
     return {name: counts.most_common(1)[0][0] for name, counts in seen.items()}
 
 
-def replace_refs(*, session: Session, message_id: int, refs: Sequence[str]) -> None:
+def replace_refs(*, session: Session, chain: ReferenceChain) -> None:
     """Give a message a new References chain (the rebuilt ancestors joined it)."""
     r = _t(MessageRef)
     conn = session.connection()
-    conn.execute(delete(r).where(r.c.message_id == message_id))
-    if refs:
-        rows = [
-            {"message_id": message_id, "ref_msgid": ref, "position": i}
-            for i, ref in enumerate(refs)
-        ]
-        conn.execute(insert(r), rows)
+    conn.execute(delete(r).where(r.c.message_id == chain.message_id))
+    if chain.msgids:
+        conn.execute(insert(r), _reference_rows(chain))
 
 
 def reconstructed_among(*, session: Session, msgids: Sequence[str]) -> dict[str, int]:
@@ -69,14 +75,13 @@ def reconstructed_among(*, session: Session, msgids: Sequence[str]) -> dict[str,
     return out
 
 
-def replace_message(*, session: Session, message_id: int, row: dict[str, Any]) -> None:
+def replace_message(*, session: Session, message_id: int, message: NewMessage) -> None:
     """Put the real mail into the row that held its reconstruction.
 
     The row id stays, so replies, series and concerns pointing at it keep
     pointing at it; placement (series, patch) is left for rebuild to revise.
     """
     m = _t(Message)
-    keep = {"id", "msgid", "series_id", "patch_id", "kind"}
-    values = {k: v for k, v in row.items() if k not in keep}
+    values = {k: v for k, v in _message_values(message).items() if k not in _KEEP}
     values["reconstructed_from"] = None
     session.connection().execute(update(m).where(m.c.id == message_id).values(**values))

@@ -9,9 +9,8 @@ date-ordered archive costs few queries and memory stays flat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -71,10 +70,10 @@ class Assembler:
         self.created: set[int] = set()
         self.touched: set[int] = set()
         # writes are collected while a batch is placed and sent as a few executemany
-        self.pending_patches: list[store.PatchRecord] = []
-        self.pending_series: list[tuple[int, dict[str, Any]]] = []
+        self.pending_patches: list[store.NewPatch] = []
+        self.pending_series: list[store.SeriesCover | store.SeriesBaseCommit] = []
         # series opened in this batch carry a negative id until they are inserted
-        self.new_series: list[tuple[_Open, dict[str, Any]]] = []
+        self.new_series: list[tuple[_Open, store.NewSeries]] = []
         self.next_temp_id = -1
 
     def forget(self) -> None:
@@ -99,7 +98,7 @@ class Assembler:
         ]
         real = self._insert_new_series(session=session)
         pairs = [(mid, real.get(sid, sid), kind) for mid, sid, kind in pairs]
-        store.save_patches(session=session, records=self.pending_patches)
+        store.save_patches(session=session, patches=self.pending_patches)
         store.update_many_series(session=session, updates=self.pending_series)
         self.pending_patches, self.pending_series = [], []
         store.set_message_series(session=session, pairs=pairs)
@@ -155,16 +154,16 @@ class Assembler:
         )
         self.loaded_keys.add(key)
         slots = self.by_key.setdefault(key, [])
-        for row in rows:
-            if row["id"] not in self.by_id:
+        for found in rows:
+            if found.series_id not in self.by_id:
                 slot = _Open(
-                    row["id"],
-                    key[1],
-                    key[2],
-                    key[0],
-                    row["last_date"],
-                    set(row["numbers"]),
-                    row["has_cover"],
+                    found.series_id,
+                    found.version,
+                    found.total,
+                    found.submitter,
+                    found.last_date,
+                    set(found.numbers),
+                    found.has_cover,
                 )
                 self.by_id[slot.slot_id] = slot
                 slots.append(slot)
@@ -182,48 +181,46 @@ class Assembler:
 
     def _new_series(self, item: Placement, *, session: Session) -> _Open:
         msg, subject = item.message, item.subject
-        title = subject.title
-        row: dict[str, Any] = {
-            "title": title,
-            "norm_title": norm_title(title),
-            "version": subject.version,
-            "version_label": subject.version_label,
-            "total": subject.total or 1,
-            "submitter_name": msg.from_name,
-            "submitter_email": msg.from_email,
-            "date": msg.date,
-            "last_date": msg.date,
-            "rfc": subject.rfc,
-            "dirty": True,
-            "state": "new",
-            "state_reason": "no replies yet",
-            "missing": "[]",
-        }
+        new = store.NewSeries(
+            title=subject.title,
+            norm_title=norm_title(subject.title),
+            version=subject.version,
+            version_label=subject.version_label,
+            total=subject.total or 1,
+            submitter_name=msg.from_name,
+            submitter_email=msg.from_email,
+            date=msg.date,
+            last_date=msg.date,
+            rfc=subject.rfc,
+        )
         sid, self.next_temp_id = self.next_temp_id, self.next_temp_id - 1
         slot = _Open(sid, subject.version, subject.total or 1, msg.from_email, msg.date)
         self.by_id[sid] = slot
         self.by_key.setdefault(self._key(item), []).append(slot)
-        self.new_series.append((slot, row))
+        self.new_series.append((slot, new))
         return slot
 
     def _insert_new_series(self, *, session: Session) -> dict[int, int]:
         """Insert the batch's new series in one statement; swap temporary ids for real."""
         if not self.new_series:
             return {}
-        ids = store.save_many_series(session=session, rows=[row for _s, row in self.new_series])
-        real = {slot.slot_id: new for (slot, _row), new in zip(self.new_series, ids, strict=True)}
-        for slot, _row in self.new_series:
+        ids = store.save_many_series(session=session, series=[new for _s, new in self.new_series])
+        real = {slot.slot_id: sid for (slot, _new), sid in zip(self.new_series, ids, strict=True)}
+        for slot, _new in self.new_series:
             del self.by_id[slot.slot_id]
             slot.slot_id = real[slot.slot_id]
             self.by_id[slot.slot_id] = slot
         self.placed = {m: real.get(s, s) for m, s in self.placed.items()}
         self.touched = {real.get(s, s) for s in self.touched}
         self.created.update(real.values())
-        for record in self.pending_patches:
-            record.row["series_id"] = real.get(record.row["series_id"], record.row["series_id"])
-            for trailer in record.trailers:
-                trailer["series_id"] = record.row["series_id"]
-        self.pending_series = [(real.get(s, s), v) for s, v in self.pending_series]
+        self.pending_patches = [
+            replace(p, series_id=real[p.series_id]) if p.series_id in real else p
+            for p in self.pending_patches
+        ]
+        self.pending_series = [
+            replace(u, series_id=real[u.series_id]) if u.series_id in real else u
+            for u in self.pending_series
+        ]
         self.new_series, self.next_temp_id = [], -1
         return real
 
@@ -236,12 +233,12 @@ class Assembler:
         base = find_base_commit(item.message.body)
         if item.kind == Kind.COVER:
             slot.has_cover = True
-            self.pending_series.append((slot.slot_id, {"cover_id": item.message_id}))
+            self.pending_series.append(store.SeriesCover(slot.slot_id, item.message_id))
         else:
             slot.numbers.add(number)
-            self.pending_patches.append(_patch_record(item, slot.slot_id, number))
+            self.pending_patches.append(_new_patch(item, slot.slot_id, number))
         if base:
-            self.pending_series.append((slot.slot_id, {"base_commit": base}))
+            self.pending_series.append(store.SeriesBaseCommit(slot.slot_id, base))
 
     def _prune(self) -> None:
         """Forget the oldest open series; the database still has them."""
@@ -257,66 +254,27 @@ class Assembler:
         self.placed = {k: v for k, v in self.placed.items() if v not in drop}
 
 
-def _patch_record(item: Placement, series_id: int, number: int) -> store.PatchRecord:
+def _new_patch(item: Placement, series_id: int, number: int) -> store.NewPatch:
+    """A patch mail as its series stores it; an in-body From: names the author."""
     msg, body = item.message, item.body
     assert body is not None
     name, addr = msg.from_name, msg.from_email
     if body.inbody_from:
         name, addr = parse_address(body.inbody_from)
-    row = {
-        "series_id": series_id,
-        "message_id": item.message_id,
-        "number": number,
-        "subject": msg.subject,
-        "title": item.subject.title,
-        "author_name": name,
-        "author_email": addr,
-        "commit_message": body.commit_message,
-        "diffstat": body.diffstat,
-        "diff": body.diff,
-        "diff_error": body.diff_error if body.has_diff else "no diff in this patch mail",
-        "added": sum(f.added for f in body.files),
-        "removed": sum(f.removed for f in body.files),
-    }
-    files = [
-        (
-            {
-                "position": i,
-                "old_path": f.old_path,
-                "new_path": f.new_path,
-                "change": f.change,
-                "added": f.added,
-                "removed": f.removed,
-            },
-            [
-                {
-                    "index": h.index,
-                    "header": h.header,
-                    "section": h.section,
-                    "old_start": h.old_start,
-                    "old_len": h.old_len,
-                    "new_start": h.new_start,
-                    "new_len": h.new_len,
-                    "added": h.added,
-                    "removed": h.removed,
-                    "text": h.text,
-                }
-                for h in f.hunks
-            ],
-        )
-        for i, f in enumerate(body.files)
-    ]
-    trailers = [
-        {
-            "series_id": series_id,
-            "message_id": item.message_id,
-            "name": t.name,
-            "value": t.value,
-            "person_name": t.person_name,
-            "person_email": t.person_email,
-            "source": "patch",
-            "mismatch": False,
-        }
-        for t in find_trailers(body.commit_message)
-    ]
-    return store.PatchRecord(row, files, trailers)
+    return store.NewPatch(
+        series_id=series_id,
+        message_id=item.message_id,
+        number=number,
+        subject=msg.subject,
+        title=item.subject.title,
+        author_name=name,
+        author_email=addr,
+        commit_message=body.commit_message,
+        diffstat=body.diffstat,
+        diff=body.diff,
+        diff_error=body.diff_error if body.has_diff else "no diff in this patch mail",
+        added=sum(f.added for f in body.files),
+        removed=sum(f.removed for f in body.files),
+        files=body.files,
+        trailers=find_trailers(body.commit_message),
+    )

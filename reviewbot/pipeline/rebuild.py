@@ -40,9 +40,10 @@ _CHUNK = 500
 
 @dataclass
 class _Work:
-    """One series being rebuilt; `row` is a mutable copy of its database row."""
+    """One series being rebuilt: its stored row, as loaded, and what it gathers."""
 
-    row: dict[str, Any]
+    row: Any  # the series row; what rebuild computes goes to typed updates instead
+    cover_id: int | None
     patches: list[Any] = field(default_factory=list)
     cover: Any | None = None
     first_refs: tuple[str, ...] = ()
@@ -51,7 +52,17 @@ class _Work:
 
     @property
     def id(self) -> int:
-        return int(self.row["id"])
+        """The series id."""
+        return int(self.row.id)
+
+
+@dataclass(frozen=True)
+class _Linkable:
+    """A series as version linking sees it, with the links it has now."""
+
+    candidate: VersionCandidate
+    previous_id: int | None
+    superseded_by_id: int | None
 
 
 def rebuild_dirty(*, session: Session) -> int:
@@ -79,27 +90,26 @@ def rebuild(series_ids: Sequence[int], *, session: Session) -> None:
     """Recompute the derived fields of these series and clear their dirty flag."""
     work = _load(series_ids, session=session)
     _find_covers(work, session=session)
-    store.update_many_series(
-        session=session, updates=[(w.id, _structure(w)) for w in work.values()]
-    )
-    _link(work, session=session)
+    structures = {sid: _structure(w) for sid, w in work.items()}
+    store.update_many_series(session=session, updates=list(structures.values()))
+    newer = _link(work, structures, session=session)
     _collect_replies(work, session=session)
-    _judge(work, session=session)
+    _judge(work, newer, session=session)
 
 
 def _load(series_ids: Sequence[int], *, session: Session) -> dict[int, _Work]:
     rows = store.load_series_rows(session=session, ids=series_ids)
-    work = {row.id: _Work(dict(row._mapping)) for row in rows}
+    work = {row.id: _Work(row, row.cover_id) for row in rows}
     for patch in store.load_patches(session=session, series_ids=list(work)):
         work[patch.series_id].patches.append(patch)
-    covers = [w.row["cover_id"] for w in work.values() if w.row["cover_id"]]
+    covers = [w.cover_id for w in work.values() if w.cover_id]
     firsts = [w.patches[0].message_id for w in work.values() if w.patches]
     loaded = {
         row.id: (row, refs)
         for row, refs in store.load_messages(session=session, ids=covers + firsts)
     }
     for w in work.values():
-        cover = loaded.get(w.row["cover_id"])
+        cover = loaded.get(w.cover_id)
         w.cover = cover[0] if cover else None
         first = cover or (loaded.get(w.patches[0].message_id) if w.patches else None)
         if first:
@@ -115,81 +125,92 @@ def _find_covers(work: dict[int, _Work], *, session: Session) -> None:
     ids = store.message_ids(session=session, msgids=list(wanted))
     for row, refs in store.load_messages(session=session, ids=ids):
         w = wanted[row.msgid]
-        if row.from_email == w.row["submitter_email"] and row.kind == "other" and not refs:
+        if row.from_email == w.row.submitter_email and row.kind == "other" and not refs:
             store.set_message_kind(session=session, message_id=row.id, kind="cover", series_id=w.id)
-            w.row["cover_id"] = row.id
+            w.cover_id = row.id
             w.cover = row
 
 
-def _structure(w: _Work) -> dict[str, Any]:
+def _structure(w: _Work) -> store.SeriesStructure:
     """Title, gaps and dates from the cover and patches actually received."""
     patch_titles = [(p.number, p.title) for p in w.patches]
     title = parse_subject(w.cover.subject).title if w.cover else ""
-    title = title or (min(patch_titles)[1] if patch_titles else w.row["title"])
+    title = title or (min(patch_titles)[1] if patch_titles else w.row.title)
     dates = [p.date for p in w.patches if p.date]
     if w.cover is not None and w.cover.date:
         dates.append(w.cover.date)
-    values = {
-        "title": title,
-        "norm_title": make_norm_title(title),
-        "missing": json.dumps(missing_numbers(w.row["total"], (p.number for p in w.patches))),
-        "date": min(dates) if dates else w.row["date"],
-        "last_date": max(dates) if dates else w.row["last_date"],
-        "cover_id": w.row["cover_id"],
-    }
-    w.row.update(values)
-    return values
+    return store.SeriesStructure(
+        series_id=w.id,
+        title=title,
+        norm_title=make_norm_title(title),
+        missing=json.dumps(missing_numbers(w.row.total, (p.number for p in w.patches))),
+        date=min(dates) if dates else w.row.date,
+        last_date=max(dates) if dates else w.row.last_date,
+        cover_id=w.cover_id,
+    )
 
 
-def _link(work: dict[int, _Work], *, session: Session) -> None:
-    """Link versions in every (submitter, title) group this chunk touches."""
+def _link(
+    work: dict[int, _Work], structures: dict[int, store.SeriesStructure], *, session: Session
+) -> dict[int, int | None]:
+    """Link versions in every (submitter, title) group this chunk touches.
+
+    Returns the newer version of each series of the chunk, after linking.
+    """
     explicit = _explicit_previous(work, session=session)
-    for w in work.values():
-        w.row["explicit_previous_id"] = explicit.get(w.id)
     store.update_many_series(
         session=session,
-        updates=[(w.id, {"explicit_previous_id": explicit.get(w.id)}) for w in work.values()],
+        updates=[store.SeriesExplicitPrevious(sid, explicit.get(sid)) for sid in work],
     )
-    group = _version_closure(work, session=session)
-    candidates = [
-        VersionCandidate(
-            r["id"],
-            r["submitter_email"],
-            r["norm_title"],
-            r["version"],
-            r["date"],
-            r["explicit_previous_id"],
-        )
-        for r in group.values()
-    ]
-    previous = link_versions(candidates)
+    own = {sid: _linkable_work(w, structures[sid], explicit.get(sid)) for sid, w in work.items()}
+    group = _version_closure(own, session=session)
+    previous = link_versions([g.candidate for g in group.values()])
     newer = {old: new for new, old in previous.items()}
-    updates = []
-    for sid, row in group.items():
-        links = {"previous_id": previous.get(sid), "superseded_by_id": newer.get(sid)}
-        if (row["previous_id"], row["superseded_by_id"]) != tuple(links.values()):
-            row.update(links)
-            # its state depends on the links: judge it again (this chunk clears its own)
-            updates.append((sid, {**links, "dirty": True}))
+    # its state depends on the links: judge it again (this chunk clears its own)
+    updates = [
+        store.SeriesLinks(sid, previous.get(sid), newer.get(sid))
+        for sid, g in group.items()
+        if (g.previous_id, g.superseded_by_id) != (previous.get(sid), newer.get(sid))
+    ]
     store.update_many_series(session=session, updates=updates)
+    return {sid: newer.get(sid) for sid in work}
 
 
-def _version_closure(work: dict[int, _Work], *, session: Session) -> dict[int, dict[str, Any]]:
-    """Every series connected to the chunk by title groups and explicit links.
+def _linkable_work(
+    w: _Work, structure: store.SeriesStructure, explicit_previous: int | None
+) -> _Linkable:
+    """A series of the chunk as linking sees it: with its title and dates just rebuilt."""
+    r = w.row
+    candidate = VersionCandidate(
+        w.id, r.submitter_email, structure.norm_title, r.version, structure.date, explicit_previous
+    )
+    return _Linkable(candidate, r.previous_id, r.superseded_by_id)
+
+
+def _linkable(r: Any) -> _Linkable:
+    """A stored series row as linking sees it."""
+    candidate = VersionCandidate(
+        r.id, r.submitter_email, r.norm_title, r.version, r.date, r.explicit_previous_id
+    )
+    return _Linkable(candidate, r.previous_id, r.superseded_by_id)
+
+
+def _version_closure(own: dict[int, _Linkable], *, session: Session) -> dict[int, _Linkable]:
+    """The chunk's series and every series connected to them by title or explicit links.
 
     Linking must always see the same closed set, or two chunks that see
     different parts of it would undo each other's links forever.
     """
-    group: dict[int, dict[str, Any]] = {w.id: w.row for w in work.values()}
+    group = dict(own)
     pending = set(group)
     while pending:
-        rows = [group[i] for i in pending]
-        pairs = {(r["submitter_email"], r["norm_title"]) for r in rows}
+        candidates = [group[i].candidate for i in pending]
+        pairs = {(c.submitter, c.norm_title) for c in candidates}
         found = list(store.load_version_group(session=session, pairs=pairs))
-        ends = {r["explicit_previous_id"] for r in rows if r["explicit_previous_id"]}
+        ends = {c.explicit_previous for c in candidates if c.explicit_previous}
         found += store.load_series_rows(session=session, ids=sorted(ends - group.keys()))
         found += store.load_explicit_successors(session=session, ids=sorted(pending))
-        new = {r.id: dict(r._mapping) for r in found if r.id not in group}
+        new = {r.id: _linkable(r) for r in found if r.id not in group}
         group.update(new)
         pending = set(new)
     return group
@@ -214,7 +235,7 @@ def _explicit_previous(work: dict[int, _Work], *, session: Session) -> dict[int,
             other = placed[msgid][1] if msgid in placed else None
             if other is None or other == w.id:
                 continue
-            if versions.get(other, w.row["version"]) < w.row["version"] or msgid in named:
+            if versions.get(other, w.row.version) < w.row.version or msgid in named:
                 found[w.id] = other
                 break
     return found
@@ -228,7 +249,7 @@ def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
             targets[w.cover.msgid] = (w.id, None)
         for p in w.patches:
             targets[p.msgid] = (w.id, p.id)
-    trailer_rows: list[dict[str, Any]] = []
+    trailers: list[store.ReplyTrailer] = []
     placed: list[tuple[int, int, int | None]] = []
     newer: set[int] = set()
     elsewhere: set[int] = set()
@@ -254,7 +275,7 @@ def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
         sid, patch_id = targets[nearest]
         work[sid].replies[patch_id].append(row)
         placed.append((row.id, sid, patch_id))
-        trailer_rows.extend(_reply_trailers(row, sid, patch_id))
+        trailers.extend(_reply_trailers(row, sid, patch_id))
     unlinked = store.load_series_rows(session=session, ids=sorted(newer))
     store.mark_dirty(
         session=session,
@@ -262,33 +283,35 @@ def _collect_replies(work: dict[int, _Work], *, session: Session) -> None:
         + sorted(elsewhere - work.keys()),
     )
     store.set_reply_targets(session=session, rows=placed)
-    store.replace_reply_trailers(session=session, series_ids=list(work), rows=trailer_rows)
+    store.replace_reply_trailers(session=session, series_ids=list(work), trailers=trailers)
 
 
-def _reply_trailers(row: Any, series_id: int, patch_id: int | None) -> list[dict[str, Any]]:
+def _reply_trailers(row: Any, series_id: int, patch_id: int | None) -> list[store.ReplyTrailer]:
+    """The trailers a reply gives; one naming someone else than its sender is flagged."""
     return [
-        {
-            "series_id": series_id,
-            "patch_id": patch_id,
-            "message_id": row.id,
-            "name": t.name,
-            "value": t.value,
-            "person_name": t.person_name,
-            "person_email": t.person_email,
-            "source": "reply",
-            "mismatch": bool(t.person_email) and t.person_email != row.from_email,
-        }
+        store.ReplyTrailer(
+            series_id=series_id,
+            patch_id=patch_id,
+            message_id=row.id,
+            name=t.name,
+            value=t.value,
+            person_name=t.person_name,
+            person_email=t.person_email,
+            mismatch=bool(t.person_email) and t.person_email != row.from_email,
+        )
         for t in find_trailers(row.body)
     ]
 
 
-def _judge(work: dict[int, _Work], *, session: Session) -> None:
+def _judge(
+    work: dict[int, _Work], superseded_by: dict[int, int | None], *, session: Session
+) -> None:
     """Infer every patch's and series' state; clears the dirty flag."""
     patch_updates: list[tuple[int, str, str]] = []
-    series_updates: list[tuple[int, dict[str, Any]]] = []
+    series_updates: list[store.SeriesVerdict | store.SeriesRebuilt] = []
     moved: list[InferredState] = []  # for the event log
     for w in work.values():
-        newer_id = w.row["superseded_by_id"]
+        newer_id = superseded_by[w.id]
         newer = f"series #{newer_id}" if newer_id else None
         on_cover = [_reply(r, True) for r in w.replies.get(None, [])]
         verdicts: list[Verdict] = []
@@ -297,18 +320,16 @@ def _judge(work: dict[int, _Work], *, session: Session) -> None:
                 verdicts.append(Verdict(PatchState(p.state), p.state_reason))
                 continue
             own = [_reply(r, False) for r in w.replies.get(p.id, [])]
-            verdict = infer_patch_state(own + on_cover, w.row["submitter_email"], newer)
+            verdict = infer_patch_state(own + on_cover, w.row.submitter_email, newer)
             verdicts.append(verdict)
             patch_updates.append((p.id, verdict.state.value, verdict.reason))
             moved.append(InferredState("patch", p.id, w.id, p.id, p.state, verdict.state.value))
-        values: dict[str, Any] = {"dirty": False, "review_dirty": True}
-        if not w.row["state_by"]:
-            series = infer_series_state(verdicts, newer)
-            values.update(state=series.state.value, state_reason=series.reason)
-            moved.append(
-                InferredState("series", w.id, w.id, None, w.row["state"], series.state.value)
-            )
-        series_updates.append((w.id, values))
+        if w.row.state_by:  # a maintainer's state stands
+            series_updates.append(store.SeriesRebuilt(w.id))
+            continue
+        series = infer_series_state(verdicts, newer)
+        series_updates.append(store.SeriesVerdict(w.id, series.state.value, series.reason))
+        moved.append(InferredState("series", w.id, w.id, None, w.row.state, series.state.value))
     store.update_patch_states(session=session, rows=patch_updates)
     store.update_many_series(session=session, updates=series_updates)
     store.save_events(session=session, events=inferred_events(moved, utcnow()))

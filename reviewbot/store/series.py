@@ -1,35 +1,129 @@
-"""Writes and bulk reads of series, patches, hunks and trailers."""
+"""Writes and bulk reads of series: new ones, the updates placement and rebuild make."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
 from sqlmodel import Session
 
-from reviewbot.models import (
-    Hunk,
-    Message,
-    Patch,
-    PatchFile,
-    Series,
-    Trailer,
-)
+from reviewbot.models import Patch, Series
+from reviewbot.series.grouping import SeriesSlot
 from reviewbot.store._base import _chunks, _insert_returning_ids, _t
 
 
-def save_many_series(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+@dataclass(frozen=True, kw_only=True)
+class NewSeries:
+    """A series opened by its first cover or patch; rebuild fills in the rest."""
+
+    title: str
+    norm_title: str
+    version: int
+    version_label: str
+    total: int
+    submitter_name: str
+    submitter_email: str
+    date: datetime | None
+    last_date: datetime | None
+    rfc: bool
+    dirty: bool = True
+    state: str = "new"
+    state_reason: str = "no replies yet"
+    missing: str = "[]"  # JSON list of the patch numbers not received
+
+
+@dataclass(frozen=True)
+class SeriesCover:
+    """Placement found the series' cover letter (a 0/N mail)."""
+
+    series_id: int
+    cover_id: int  # the message
+
+
+@dataclass(frozen=True)
+class SeriesBaseCommit:
+    """A cover or patch names the commit the series applies to (`base-commit:`)."""
+
+    series_id: int
+    base_commit: str
+
+
+@dataclass(frozen=True)
+class SeriesStructure:
+    """What rebuild takes from the cover and patches actually received."""
+
+    series_id: int
+    title: str
+    norm_title: str
+    missing: str  # JSON list of the patch numbers not received
+    date: datetime | None
+    last_date: datetime | None
+    cover_id: int | None
+
+
+@dataclass(frozen=True)
+class SeriesExplicitPrevious:
+    """The older version a series names (Supersedes:) or was posted in reply to."""
+
+    series_id: int
+    explicit_previous_id: int | None
+
+
+@dataclass(frozen=True)
+class SeriesLinks:
+    """New version links; the series is judged again, as its state depends on them."""
+
+    series_id: int
+    previous_id: int | None
+    superseded_by_id: int | None
+    dirty: bool = field(default=True, init=False)
+
+
+@dataclass(frozen=True)
+class SeriesVerdict:
+    """The state rebuild infers; the series is rebuilt, its review to be linked again."""
+
+    series_id: int
+    state: str
+    state_reason: str
+    dirty: bool = field(default=False, init=False)
+    review_dirty: bool = field(default=True, init=False)
+
+
+@dataclass(frozen=True)
+class SeriesRebuilt:
+    """Rebuilt with its state left as a maintainer set it; its review to be linked again."""
+
+    series_id: int
+    dirty: bool = field(default=False, init=False)
+    review_dirty: bool = field(default=True, init=False)
+
+
+SeriesUpdate: TypeAlias = (
+    SeriesCover
+    | SeriesBaseCommit
+    | SeriesStructure
+    | SeriesExplicitPrevious
+    | SeriesLinks
+    | SeriesVerdict
+    | SeriesRebuilt
+)
+
+
+def _update_values(change: SeriesUpdate) -> dict[str, object]:
+    """The parameters of one update: its series id and the columns it sets.
+
+    Through fields(), not vars(): the flags an update always sets are class defaults.
+    """
+    return {f.name: getattr(change, f.name) for f in fields(change)}
+
+
+def save_many_series(*, session: Session, series: Sequence[NewSeries]) -> list[int]:
     """Insert new series; return their ids in the order given."""
-    return _insert_returning_ids(session, _t(Series), list(rows))
-
-
-def update_series(*, session: Session, series_id: int, values: dict[str, Any]) -> None:
-    """Set columns of one series."""
-    table = _t(Series)
-    session.connection().execute(update(table).where(table.c.id == series_id).values(**values))
+    return _insert_returning_ids(session, _t(Series), [vars(s) for s in series])
 
 
 def mark_dirty(*, session: Session, series_ids: Iterable[int]) -> None:
@@ -56,17 +150,17 @@ def load_dirty_series(*, session: Session, limit: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-def update_many_series(*, session: Session, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
-    """Apply (series id, {column: value}) updates, grouped by the columns they set."""
+def update_many_series(*, session: Session, updates: Sequence[SeriesUpdate]) -> None:
+    """Apply series updates, one executemany per kind of update, in the order given."""
     table = _t(Series)
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for series_id, values in updates:
-        cols = tuple(sorted(values))
-        groups.setdefault(cols, []).append({"_sid": series_id, **values})
-    for cols, rows in groups.items():
+    groups: dict[type[SeriesUpdate], list[dict[str, object]]] = {}
+    for u in updates:
+        groups.setdefault(type(u), []).append(_update_values(u))
+    for rows in groups.values():
+        cols = [c for c in rows[0] if c != "series_id"]
         stmt = (
             update(table)
-            .where(table.c.id == bindparam("_sid"))
+            .where(table.c.id == bindparam("series_id"))
             .values({c: bindparam(c) for c in cols})
         )
         session.connection().execute(stmt, rows)
@@ -74,7 +168,7 @@ def update_many_series(*, session: Session, updates: Sequence[tuple[int, dict[st
 
 def load_slots(
     *, session: Session, submitter: str, version: int, total: int, since: datetime | None
-) -> list[dict[str, Any]]:
+) -> list[SeriesSlot]:
     """Series of one submitter/version/total active since `since`, with their numbers."""
     s, p = _t(Series), _t(Patch)
     cond = and_(s.c.submitter_email == submitter, s.c.version == version, s.c.total == total)
@@ -86,20 +180,17 @@ def load_slots(
         .where(cond)
         .order_by(s.c.id)
     )
-    slots: dict[int, dict[str, Any]] = {}
+    found: dict[int, tuple[datetime | None, bool]] = {}
+    numbers: dict[int, set[int]] = {}
     for sid, last_date, cover_id, number in session.connection().execute(stmt):
-        slot = slots.setdefault(
-            sid,
-            {
-                "id": sid,
-                "last_date": last_date,
-                "has_cover": cover_id is not None,
-                "numbers": set(),
-            },
-        )
+        found.setdefault(sid, (last_date, cover_id is not None))
+        got = numbers.setdefault(sid, set())
         if number is not None:
-            slot["numbers"].add(number)
-    return list(slots.values())
+            got.add(number)
+    return [
+        SeriesSlot(sid, version, total, submitter, last_date, frozenset(numbers[sid]), has_cover)
+        for sid, (last_date, has_cover) in found.items()
+    ]
 
 
 def load_series_rows(*, session: Session, ids: Sequence[int]) -> list[Any]:
@@ -130,84 +221,6 @@ def load_explicit_successors(*, session: Session, ids: Sequence[int]) -> list[An
             session.connection().execute(select(s).where(s.c.explicit_previous_id.in_(chunk)))
         )
     return out
-
-
-@dataclass(frozen=True)
-class PatchRecord:
-    """A patch row with its files (each with its hunks) and its own trailers."""
-
-    row: dict[str, Any]
-    files: list[tuple[dict[str, Any], list[dict[str, Any]]]]
-    trailers: list[dict[str, Any]]
-
-
-def save_patches(*, session: Session, records: Sequence[PatchRecord]) -> None:
-    """Insert patches with their files, hunks and trailers, a few statements per batch."""
-    patch_ids = _insert_returning_ids(session, _t(Patch), [r.row for r in records])
-    file_rows: list[dict[str, Any]] = []
-    hunk_groups: list[tuple[int, list[dict[str, Any]]]] = []
-    trailers: list[dict[str, Any]] = []
-    for patch_id, record in zip(patch_ids, records, strict=True):
-        for file_row, hunk_rows in record.files:
-            file_rows.append({**file_row, "patch_id": patch_id})
-            hunk_groups.append((patch_id, hunk_rows))
-        trailers.extend({**t, "patch_id": patch_id} for t in record.trailers)
-    file_ids = _insert_returning_ids(session, _t(PatchFile), file_rows)
-    hunks = [
-        {**h, "patch_id": patch_id, "file_id": file_id}
-        for file_id, (patch_id, hunk_rows) in zip(file_ids, hunk_groups, strict=True)
-        for h in hunk_rows
-    ]
-    if hunks:
-        session.connection().execute(insert(_t(Hunk)), hunks)
-    save_trailers(session=session, rows=trailers)
-
-
-def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
-    """Patch rows (with their Message-ID and date) of these series."""
-    p, m = _t(Patch), _t(Message)
-    out: list[Any] = []
-    for chunk in _chunks(list(series_ids)):
-        stmt = (
-            select(p, m.c.msgid, m.c.date, m.c.from_email.label("sender"))
-            .join(m, m.c.id == p.c.message_id)
-            .where(p.c.series_id.in_(chunk))
-            .order_by(p.c.series_id, p.c.number, p.c.id)
-        )
-        out.extend(session.connection().execute(stmt).all())
-    return out
-
-
-def replace_reply_trailers(
-    *, session: Session, series_ids: Sequence[int], rows: Sequence[dict[str, Any]]
-) -> None:
-    """Replace the trailers collected from replies for these series."""
-    t = _t(Trailer)
-    for chunk in _chunks(list(series_ids)):
-        session.connection().execute(
-            delete(t).where(t.c.series_id.in_(chunk), t.c.source == "reply")
-        )
-    if rows:
-        session.connection().execute(insert(t), list(rows))
-
-
-def save_trailers(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert trailer rows."""
-    if rows:
-        session.connection().execute(insert(_t(Trailer)), list(rows))
-
-
-def update_patch_states(*, session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
-    """Set (patch id, state, reason)."""
-    if not rows:
-        return
-    p = _t(Patch)
-    stmt = (
-        update(p)
-        .where(p.c.id == bindparam("pid"))
-        .values(state=bindparam("st"), state_reason=bindparam("why"))
-    )
-    session.connection().execute(stmt, [{"pid": i, "st": s, "why": w} for i, s, w in rows])
 
 
 def count_rows(*, session: Session, model: Any) -> int:

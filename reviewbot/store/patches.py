@@ -1,0 +1,148 @@
+"""Writes and bulk reads of patches, their files and hunks, and trailers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlmodel import Session
+
+from reviewbot.mail.diff import FileDiff
+from reviewbot.mail.trailers import Trailer as MailTrailer
+from reviewbot.models import Hunk, Message, Patch, PatchFile, Trailer
+from reviewbot.store._base import _chunks, _insert_returning_ids, _t
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewPatch:
+    """A patch mail placed into a series, with the files of its diff and its own trailers.
+
+    The files and hunks are the parse's own records (mail/diff.py): their fields
+    are the file and hunk columns, so they are stored as they are.
+    """
+
+    series_id: int
+    message_id: int
+    number: int
+    subject: str
+    title: str
+    author_name: str
+    author_email: str
+    commit_message: str
+    diffstat: str
+    diff: str
+    diff_error: str | None
+    added: int
+    removed: int
+    files: tuple[FileDiff, ...]
+    trailers: tuple[MailTrailer, ...]  # in the commit message
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyTrailer:
+    """A trailer given in a reply to a patch or to the cover letter."""
+
+    series_id: int
+    patch_id: int | None  # None: given on the cover letter, for every patch
+    message_id: int  # the reply
+    name: str
+    value: str
+    person_name: str
+    person_email: str
+    mismatch: bool  # it names someone other than the reply's sender
+
+
+# the patch columns of a NewPatch: all but what goes to tables of its own
+_PATCH_COLUMNS = tuple(f.name for f in fields(NewPatch) if f.name not in ("files", "trailers"))
+
+
+def _patch_values(patch: NewPatch) -> dict[str, object]:
+    """The columns of a patch's own row."""
+    return {c: getattr(patch, c) for c in _PATCH_COLUMNS}
+
+
+def save_patches(*, session: Session, patches: Sequence[NewPatch]) -> None:
+    """Insert patches with their files, hunks and trailers, a few statements per batch."""
+    patch_ids = _insert_returning_ids(session, _t(Patch), [_patch_values(p) for p in patches])
+    file_rows: list[dict[str, object]] = []
+    file_hunks: list[tuple[int, FileDiff]] = []
+    trailers: list[dict[str, object]] = []
+    for patch_id, patch in zip(patch_ids, patches, strict=True):
+        for position, f in enumerate(patch.files):
+            file_rows.append(
+                {
+                    "patch_id": patch_id,
+                    "position": position,
+                    "old_path": f.old_path,
+                    "new_path": f.new_path,
+                    "change": f.change,
+                    "added": f.added,
+                    "removed": f.removed,
+                }
+            )
+            file_hunks.append((patch_id, f))
+        trailers.extend(
+            {
+                **vars(t),
+                "series_id": patch.series_id,
+                "patch_id": patch_id,
+                "message_id": patch.message_id,
+                "source": "patch",
+                "mismatch": False,
+            }
+            for t in patch.trailers
+        )
+    file_ids = _insert_returning_ids(session, _t(PatchFile), file_rows)
+    hunks = [
+        {**vars(h), "patch_id": patch_id, "file_id": file_id}
+        for file_id, (patch_id, f) in zip(file_ids, file_hunks, strict=True)
+        for h in f.hunks
+    ]
+    if hunks:
+        session.connection().execute(insert(_t(Hunk)), hunks)
+    if trailers:
+        session.connection().execute(insert(_t(Trailer)), trailers)
+
+
+def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
+    """Patch rows (with their Message-ID and date) of these series."""
+    p, m = _t(Patch), _t(Message)
+    out: list[Any] = []
+    for chunk in _chunks(list(series_ids)):
+        stmt = (
+            select(p, m.c.msgid, m.c.date, m.c.from_email.label("sender"))
+            .join(m, m.c.id == p.c.message_id)
+            .where(p.c.series_id.in_(chunk))
+            .order_by(p.c.series_id, p.c.number, p.c.id)
+        )
+        out.extend(session.connection().execute(stmt).all())
+    return out
+
+
+def replace_reply_trailers(
+    *, session: Session, series_ids: Sequence[int], trailers: Sequence[ReplyTrailer]
+) -> None:
+    """Replace the trailers collected from replies for these series."""
+    t = _t(Trailer)
+    for chunk in _chunks(list(series_ids)):
+        session.connection().execute(
+            delete(t).where(t.c.series_id.in_(chunk), t.c.source == "reply")
+        )
+    if trailers:
+        rows = [{**vars(r), "source": "reply"} for r in trailers]
+        session.connection().execute(insert(t), rows)
+
+
+def update_patch_states(*, session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Set (patch id, state, reason)."""
+    if not rows:
+        return
+    p = _t(Patch)
+    stmt = (
+        update(p)
+        .where(p.c.id == bindparam("pid"))
+        .values(state=bindparam("st"), state_reason=bindparam("why"))
+    )
+    session.connection().execute(stmt, [{"pid": i, "st": s, "why": w} for i, s, w in rows])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,8 @@ from reviewbot.review.races import (
     find_identifiers,
     find_races,
 )
+from tests.conftest import LIST
 
-LIST = Path(__file__).parent / "data" / "libvir-list"
 SEED = "invented-seed-0001@virtuozzo.com"
 
 

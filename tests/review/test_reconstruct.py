@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,8 +12,9 @@ from reviewbot.ingest.mbox import read_path
 from reviewbot.mail.diff import parse_diff
 from reviewbot.mail.message import Message, parse_message
 from reviewbot.review.reconstruct import ReconstructedMessage, reconstruct_quoted, repair_diff
+from tests.conftest import LIST
 
-SEED = Path(__file__).parent / "data" / "libvir-list" / "2016-October.txt.gz"
+SEED = LIST / "2016-October.txt.gz"
 SUBJECT = "[libvirt] [PATCH 01/10] qemu: agent: unset error flag in EOF handler"
 
 

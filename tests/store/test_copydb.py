@@ -17,7 +17,7 @@ from reviewbot.db import open_engine
 from tests import reads as queries
 from tests.conftest import LIST, PgServer, need_pg
 
-BENCH = Path(__file__).parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 CLI = [sys.executable, "-m", "reviewbot"]
 CORPUS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz", LIST / "backports-2023.mbox")
 

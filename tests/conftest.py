@@ -1,7 +1,10 @@
 """Shared fixtures: a fresh database on each backend, and a tiny mbox writer.
 
 Every test that takes `engine` (or `db_url`) runs twice: on a real SQLite file
-in tmp_path and on a fresh PostgreSQL database. The PostgreSQL server is
+in tmp_path and on a fresh PostgreSQL database. Neither runs the migrations per
+test: the session migrates one template of each (an SQLite file, a PostgreSQL
+database) and every test gets a copy (shutil.copy, CREATE DATABASE ... TEMPLATE),
+which open_engine finds current. The PostgreSQL server is
 $REVIEWBOT_TEST_PG (an SQLAlchemy URL of a database we may CREATE DATABASE
 from), else a throw-away cluster started for the session (tests/pgcluster.py).
 Without a server the PostgreSQL cases are skipped, unless $REVIEWBOT_REQUIRE_PG
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import shutil
 import subprocess
 import tarfile
 from collections.abc import Callable, Iterator
@@ -97,11 +101,29 @@ def need_pg(server: PgServer | None) -> PgServer:
     return server
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to the newest schema, once per session: tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = open_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()  # the last connection gone: the file alone holds the schema
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+def copy_sqlite(template: Path, path: Path) -> str:
+    """A copy of the migrated template at `path`; its URL."""
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, migrated database on each backend (SQLite: tmp_path/test.db)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
         return
     server = need_pg(request.getfixturevalue("pg_server"))
     url = server.create()
@@ -114,10 +136,11 @@ def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[
     """Makes fresh, migrated databases on one backend: new_db(name) -> URL."""
     made: list[str] = []
     server = None if request.param == "sqlite" else need_pg(request.getfixturevalue("pg_server"))
+    template = request.getfixturevalue("sqlite_template") if server is None else None
 
     def new(name: str) -> str:
-        if server is None:
-            return f"sqlite:///{tmp_path / name}.db"
+        if template is not None:
+            return copy_sqlite(template, tmp_path / f"{name}.db")
         made.append(server.create())
         return made[-1]
 

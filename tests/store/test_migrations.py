@@ -1,9 +1,10 @@
-"""Storage: migrations, WAL, upgrade of an older database, configuration.
+"""The database file: migrations, WAL, upgrade of an older database, a failed migration.
 
-SQLite only: these test the SQLite file itself (WAL mode, an old file upgraded in
-place, the copy restored after a failed migration, paths as URLs). PostgreSQL's
-migrations run for every test session (the template database is migrated from
-empty) and in test_copydb.py.
+SQLite mostly: these test the SQLite file itself (WAL mode, an old file upgraded in
+place, the copy restored after a failed migration). PostgreSQL's migrations run for
+every test session (the template database is migrated from empty) and in
+tests/store/test_copydb.py; that a current database is opened without migrating is
+checked on both backends.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
+import reviewbot.db
 from reviewbot.config import database_url, load_settings
-from reviewbot.db import alembic_config, open_engine
+from reviewbot.db import alembic_config, head_revision, open_engine
 from reviewbot.errors import DatabaseError
 from tests.conftest import LIST
 
@@ -133,3 +135,26 @@ def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
         tables = {r[0] for r in conn.execute("select name from sqlite_master")}
         assert "half_done" not in tables
         assert conn.execute("select x from keep").fetchall() == [(1,)]
+
+
+def test_a_current_database_is_opened_without_migrating(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What every fixture relies on: a copy of the session's migrated template is at the
+    newest revision before it is opened, and open_engine then runs no migration."""
+    if db_url.startswith("sqlite"):
+        assert Path(make_url(db_url).database or "").stat().st_size > 0  # the copy, not a new file
+    plain = create_engine(db_url)
+    with plain.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == (
+            head_revision()
+        )
+    plain.dispose()
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("a current database was migrated again")
+
+    monkeypatch.setattr(reviewbot.db, "_migrate", refuse)
+    engine = open_engine(db_url)
+    assert "series" in inspect(engine).get_table_names()
+    engine.dispose()

@@ -19,8 +19,9 @@ from reviewbot.store._base import _chunks, _insert_returning_ids, _t
 class NewPatch:
     """A patch mail placed into a series, with the files of its diff and its own trailers.
 
-    The files and hunks are the parse's own records (mail/diff.py): their fields
-    are the file and hunk columns, so they are stored as they are.
+    Files, hunks and trailers are the parse's own records (mail/diff.py,
+    mail/trailers.py), not copies: a hunk's and a trailer's fields are columns of
+    their tables, so the bulk path stores them without building them twice.
     """
 
     series_id: int
@@ -63,43 +64,45 @@ def _patch_values(patch: NewPatch) -> dict[str, object]:
     return {c: getattr(patch, c) for c in _PATCH_COLUMNS}
 
 
+def _file_values(patch_id: int, position: int, f: FileDiff) -> dict[str, object]:
+    """The columns of one file of a patch (its hunks go to their own table)."""
+    return {
+        "patch_id": patch_id,
+        "position": position,
+        "old_path": f.old_path,
+        "new_path": f.new_path,
+        "change": f.change,
+        "added": f.added,
+        "removed": f.removed,
+    }
+
+
+def _trailer_values(patch: NewPatch, patch_id: int, t: MailTrailer) -> dict[str, object]:
+    """The columns of a trailer in a patch's commit message."""
+    return {
+        **vars(t),
+        "series_id": patch.series_id,
+        "patch_id": patch_id,
+        "message_id": patch.message_id,
+        "source": "patch",
+        "mismatch": False,
+    }
+
+
 def save_patches(*, session: Session, patches: Sequence[NewPatch]) -> None:
     """Insert patches with their files, hunks and trailers, a few statements per batch."""
     patch_ids = _insert_returning_ids(session, _t(Patch), [_patch_values(p) for p in patches])
-    file_rows: list[dict[str, object]] = []
-    file_hunks: list[tuple[int, FileDiff]] = []
-    trailers: list[dict[str, object]] = []
-    for patch_id, patch in zip(patch_ids, patches, strict=True):
-        for position, f in enumerate(patch.files):
-            file_rows.append(
-                {
-                    "patch_id": patch_id,
-                    "position": position,
-                    "old_path": f.old_path,
-                    "new_path": f.new_path,
-                    "change": f.change,
-                    "added": f.added,
-                    "removed": f.removed,
-                }
-            )
-            file_hunks.append((patch_id, f))
-        trailers.extend(
-            {
-                **vars(t),
-                "series_id": patch.series_id,
-                "patch_id": patch_id,
-                "message_id": patch.message_id,
-                "source": "patch",
-                "mismatch": False,
-            }
-            for t in patch.trailers
-        )
-    file_ids = _insert_returning_ids(session, _t(PatchFile), file_rows)
+    stored = list(zip(patch_ids, patches, strict=True))
+    files = [(pid, i, f) for pid, p in stored for i, f in enumerate(p.files)]
+    file_ids = _insert_returning_ids(
+        session, _t(PatchFile), [_file_values(pid, i, f) for pid, i, f in files]
+    )
     hunks = [
-        {**vars(h), "patch_id": patch_id, "file_id": file_id}
-        for file_id, (patch_id, f) in zip(file_ids, file_hunks, strict=True)
+        {**vars(h), "patch_id": pid, "file_id": file_id}
+        for file_id, (pid, _i, f) in zip(file_ids, files, strict=True)
         for h in f.hunks
     ]
+    trailers = [_trailer_values(p, pid, t) for pid, p in stored for t in p.trailers]
     if hunks:
         session.connection().execute(insert(_t(Hunk)), hunks)
     if trailers:

@@ -151,7 +151,10 @@ def load_dirty_series(*, session: Session, limit: int) -> list[int]:
 
 
 def update_many_series(*, session: Session, updates: Sequence[SeriesUpdate]) -> None:
-    """Apply series updates, one executemany per kind of update, in the order given."""
+    """Apply series updates: one executemany per kind, kinds in the order they first appear.
+
+    Updates of one kind run in the order given, so the last one for a series wins.
+    """
     table = _t(Series)
     groups: dict[type[SeriesUpdate], list[dict[str, object]]] = {}
     for u in updates:

@@ -26,8 +26,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import Session
+from typer.testing import CliRunner, Result
 
 from reviewbot import store
+from reviewbot.cli import app as cli_app
 from reviewbot.db import open_engine, session_scope
 from reviewbot.pipeline.importer import ImportReport, import_paths
 from tests.pgcluster import PgCluster, find_bindir
@@ -201,6 +203,64 @@ def diff_body(path: str = "src/util/virfile.c", line: int = 10, message: str = "
         f"@@ -{line},3 +{line},3 @@ virFileDoThing(void)\n"
         " context one\n-old line\n+new line\n context two\n-- \n2.39.2\n"
     )
+
+
+def build_archive(path: Path, series_count: int) -> int:
+    """An mbox of series of 3 patches, each with a cover and two replies; its message count."""
+    msgs = []
+    for s in range(series_count):
+        day = 1 + (s // 100) % 28
+        date = f"Tue, {day:02d} Aug 2023 {(s // 4) % 24:02d}:{s % 60:02d}:00 +0000"
+        cover = f"c{s}@example.org"
+        author = f"Dev {s % 17} <dev{s % 17}@example.org>"
+        msgs.append(mail(cover, f"[PATCH 0/3] topic {s}", sender=author, date=date))
+        for n in (1, 2, 3):
+            msgs.append(
+                mail(
+                    f"p{s}.{n}@example.org",
+                    f"[PATCH {n}/3] topic {s} part {n}",
+                    diff_body(line=10 * n),
+                    sender=author,
+                    date=date,
+                    reply_to=cover,
+                )
+            )
+        msgs.append(
+            mail(
+                f"r{s}@example.org",
+                f"Re: [PATCH 0/3] topic {s}",
+                "Reviewed-by: Rev <rev@example.org>\n",
+                sender="Rev <rev@example.org>",
+                date=date,
+                reply_to=cover,
+            )
+        )
+        msgs.append(
+            mail(
+                f"q{s}@example.org",
+                f"Re: [PATCH 2/3] topic {s} part 2",
+                "> +new line\n\nPlease rename this.\n",
+                sender="Rev <rev@example.org>",
+                date=date,
+                refs=(cover, f"p{s}.2@example.org"),
+            )
+        )
+    write_mbox(path, msgs)
+    return len(msgs)
+
+
+def run_cli(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
+    """`reviewbot ARGS` in-process, through typer's CliRunner: exit code, stdout, stderr.
+
+    Output is as wide as a 400-column terminal (a table never wraps a long subject)
+    and $REVIEWBOT_DB is not read. An exception other than the exit is raised here:
+    as a program, the command would have ended in a traceback.
+    """
+    runner = CliRunner(env={"COLUMNS": "400", "REVIEWBOT_DB": None, **(env or {})})
+    result = runner.invoke(cli_app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
 
 
 @pytest.fixture

@@ -7,10 +7,13 @@ its cover and patches.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
+
+from tests.conftest import run_cli
 
 
 def _sorted(rows: Any) -> list[Any]:
@@ -87,3 +90,13 @@ def count_messages(url: str) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def imported(url: str) -> dict[str, Any]:
+    """What an import left: `series list --json` without ids, and the canonical dump."""
+    listed = run_cli("series", "list", "--json", "--db", url)
+    assert listed.exit_code == 0, listed.stderr
+    rows = sorted(json.loads(listed.stdout), key=lambda r: r["cover_msgid"])
+    for r in rows:
+        r.pop("id"), r.pop("previous"), r.pop("superseded_by")
+    return {"series": rows, "tables": dump(url)}

@@ -11,25 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from reviewbot.app import create_app
 from reviewbot.db import open_engine
 from tests import reads as queries
-from tests.conftest import LIST, PgServer, need_pg
+from tests.conftest import LIST, PgServer, need_pg, run_cli
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-CLI = [sys.executable, "-m", "reviewbot"]
 CORPUS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz", LIST / "backports-2023.mbox")
 
 
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=300)
-
-
 def answers(db: str) -> dict[str, Any]:
-    """What the query commands print about every series (the CLI for a sample, the
-    functions it prints for all: a process per series would take minutes)."""
-    listed = json.loads(cli("series", "list", "--json", "--db", db).stdout)
+    """What the query commands print about every series (the CLI, in-process, for a
+    sample; the functions it prints for all) and what the REST API answers."""
+    listed = json.loads(run_cli("series", "list", "--json", "--db", db).stdout)
     ids = [row["id"] for row in listed]
     engine = open_engine(db)
     try:
@@ -45,8 +42,8 @@ def answers(db: str) -> dict[str, Any]:
         "show": json.loads(json.dumps(shown, default=str)),
         "concerns": json.loads(json.dumps(concerns, default=str)),
         "cli": [
-            (cli("series", "show", i, "--json", "--db", db).stdout,
-             cli("concerns", i, "--json", "--db", db).stdout)
+            (run_cli("series", "show", i, "--json", "--db", db).stdout,
+             run_cli("concerns", i, "--json", "--db", db).stdout)
             for i in sample
         ],
     }  # fmt: skip
@@ -54,10 +51,6 @@ def answers(db: str) -> dict[str, Any]:
 
 def api_answers(db: str, series_ids: list[int]) -> list[tuple[str, int, str, str | None]]:
     """(path, status, body, ETag) of the REST API's reads, through the real app."""
-    from fastapi.testclient import TestClient
-
-    from reviewbot.app import create_app
-
     engine = open_engine(db)
     paths = [
         "/api/v1/series?per_page=250",
@@ -97,37 +90,37 @@ def test_copy_answers_like_the_original(tmp_path: Path, server: PgServer) -> Non
         capture_output=True,
     )
     source = tmp_path / "corpus.db"
-    assert cli("import-mbox", "--db", source, *CORPUS, generated).returncode == 0
-    cli("link", "--db", source)  # concerns are copied, not recomputed
+    assert run_cli("import-mbox", "--db", source, *CORPUS, generated).exit_code == 0
+    run_cli("link", "--db", source)  # concerns are copied, not recomputed
     target = server.create(template=None)  # empty: the command migrates it
     try:
-        done = cli("db", "migrate", source, target, "--json")
-        assert done.returncode == 0, done.stderr
+        done = run_cli("db", "migrate", source, target, "--json")
+        assert done.exit_code == 0, done.stderr
         counts = json.loads(done.stdout)
         assert counts["message"] > 400 and counts["series"] > 20 and counts["concern"] > 10
         original = answers(f"sqlite:///{source}")
         assert all(status == 200 and body for _p, status, body, _e in original["api"])
         assert answers(target) == original  # the REST API's reads too, byte for byte
         # the sequences moved on: a later import adds rows after the copied ones
-        again = cli("import-mbox", "--db", target, "--json", LIST / "2016-October.txt.gz")
-        assert again.returncode == 0 and json.loads(again.stdout)["messages_new"] > 0
+        again = run_cli("import-mbox", "--db", target, "--json", LIST / "2016-October.txt.gz")
+        assert again.exit_code == 0 and json.loads(again.stdout)["messages_new"] > 0
         # a second copy into a database holding data is refused
-        refused = cli("db", "migrate", source, target)
-        assert refused.returncode == 4 and "already holds data" in refused.stderr
+        refused = run_cli("db", "migrate", source, target)
+        assert refused.exit_code == 4 and "already holds data" in refused.stderr
     finally:
         server.drop(target)
 
 
 def test_bad_paths_and_urls(tmp_path: Path, server: PgServer) -> None:
-    missing = cli("db", "migrate", tmp_path / "nope.db", server.url("x"))
-    assert missing.returncode == 2 and "no such file" in missing.stderr
+    missing = run_cli("db", "migrate", tmp_path / "nope.db", server.url("x"))
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
     text = tmp_path / "notes.txt"
     text.write_text("not a database\n")
-    wrong = cli("db", "migrate", text, server.url("x"))
-    assert wrong.returncode == 2 and "not an SQLite database" in wrong.stderr
+    wrong = run_cli("db", "migrate", text, server.url("x"))
+    assert wrong.exit_code == 2 and "not an SQLite database" in wrong.stderr
     db = tmp_path / "ok.db"
-    assert cli("series", "list", "--db", db).returncode == 0
-    not_pg = cli("db", "migrate", db, f"sqlite:///{tmp_path / 'other.db'}")
-    assert not_pg.returncode == 2 and "postgresql://" in not_pg.stderr
-    unreachable = cli("db", "migrate", db, "postgresql+psycopg://nobody@127.0.0.1:1/x")
-    assert unreachable.returncode == 4 and "error:" in unreachable.stderr
+    assert run_cli("series", "list", "--db", db).exit_code == 0
+    not_pg = run_cli("db", "migrate", db, f"sqlite:///{tmp_path / 'other.db'}")
+    assert not_pg.exit_code == 2 and "postgresql://" in not_pg.stderr
+    unreachable = run_cli("db", "migrate", db, "postgresql+psycopg://nobody@127.0.0.1:1/x")
+    assert unreachable.exit_code == 4 and "error:" in unreachable.stderr

@@ -1,9 +1,14 @@
-"""Bad input end to end: `reviewbot import-mbox` run as a program on damaged files.
+"""Damaged input end to end: `reviewbot import-mbox` on damaged files and folders.
 
 Each case imports a good archive first, then the bad input into the same database,
 and checks the exit code (README: 2 for bad input, 0 when the input is fine),
 that stderr names the path and the problem, that what was stored before is
 untouched, and that the good messages of a bad file are still imported.
+
+The command runs in-process (run_cli: typer's CliRunner, which raises what would
+have been a traceback). Where the process itself matters the installed program
+runs: stdout stays pure JSON beside the errors on stderr, and an error line naming
+a long path is not wrapped when no terminal says how wide it is.
 
 SQLite only: the subject is reading damaged input, which happens before and
 apart from the database; the rows are checked with sqlite3 directly.
@@ -23,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
-from tests.conftest import diff_body, mail, write_mbox
+from tests.conftest import diff_body, mail, run_cli, write_mbox
 
 _SCRIPT = Path(sys.executable).with_name("reviewbot")
 CLI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "reviewbot"]
@@ -32,7 +38,8 @@ UNREADABLE = Path("/proc/self/mem")  # a regular file whose read fails with EIO,
 
 
 def run(*args: str | Path, columns: int | None = 1000) -> subprocess.CompletedProcess[str]:
-    """Run the CLI with no terminal attached (stdin too: rich sizes itself from it)."""
+    """Run the CLI as a program with no terminal attached (stdin too: rich sizes itself
+    from it)."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.pop("REVIEWBOT_DB", None)
     if columns is not None:
@@ -47,8 +54,10 @@ def run(*args: str | Path, columns: int | None = 1000) -> subprocess.CompletedPr
     )
 
 
-def import_mbox(db: Path, *paths: Path, as_json: bool = False) -> subprocess.CompletedProcess[str]:
-    return run("import-mbox", "--db", db, *(["--json"] if as_json else []), *paths)
+def import_mbox(db: Path, *paths: Path, as_json: bool = False) -> Result:
+    """`import-mbox`, in-process."""
+    flags = ["--json"] if as_json else []
+    return run_cli("import-mbox", "--db", db, *flags, *paths, env={"COLUMNS": "1000"})
 
 
 def rows(db: Path) -> dict[str, tuple[object, ...]]:
@@ -94,7 +103,7 @@ def seeded(tmp_path: Path) -> tuple[Path, dict[str, tuple[object, ...]]]:
     """A database holding the good archive, and a snapshot of its rows."""
     db = tmp_path / "reviewbot.db"
     result = import_mbox(db, write_mbox(tmp_path / "good.mbox", GOOD))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     before = rows(db)
     assert len(before) == len(GOOD)
     return db, before
@@ -233,7 +242,7 @@ def test_bad_input(name: str, tmp_path: Path, seeded: tuple[Path, dict]) -> None
 
     result = import_mbox(db, path)
 
-    assert result.returncode == case.code, result.stderr
+    assert result.exit_code == case.code, result.stderr
     if case.problem:
         errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         assert errors, result.stderr
@@ -254,7 +263,7 @@ def test_truncated_message_is_stored_with_a_warning(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     path = truncated_mbox(tmp_path)
     result = import_mbox(db, path, as_json=True)
-    assert result.returncode == 2
+    assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert report["messages_new"] == 3
     assert any(str(path) in e and "truncated" in e for e in report["errors"])
@@ -270,7 +279,7 @@ def test_truncated_message_is_stored_with_a_warning(tmp_path: Path) -> None:
 def test_unknown_charset_is_stored_with_a_warning(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     result = import_mbox(db, unknown_charset(tmp_path))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     _raw, _subject, body, parse_error, warnings = rows(db)["other1@example.org"]
     assert body == "café and a stray \ufffd byte\n"
     assert parse_error is None
@@ -280,7 +289,7 @@ def test_unknown_charset_is_stored_with_a_warning(tmp_path: Path) -> None:
 def test_binary_attachment_not_in_body(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     result = import_mbox(db, binary_attachment(tmp_path))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     raw, _subject, body, parse_error, _warnings = rows(db)["other1@example.org"]
     assert body == "Screenshot of the crash attached.\n"
     assert parse_error is None
@@ -293,7 +302,7 @@ def test_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
     missing = tmp_path / "missing.mbox"
     last = write_mbox(tmp_path / "b.mbox", GOOD[2:])
     result = import_mbox(db, first, missing, last, as_json=True)
-    assert result.returncode == 2
+    assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert report["messages_new"] == len(GOOD)
     assert len(report["errors"]) == 1
@@ -305,9 +314,10 @@ def test_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
 def test_missing_path_json_report(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     missing = tmp_path / "gone.txt.gz"
-    result = import_mbox(db, missing, as_json=True)
+    result = run("import-mbox", "--db", db, "--json", missing)  # a program: its two streams
     assert result.returncode == 2
     report = json.loads(result.stdout)  # stdout stays pure JSON
+    assert f"{missing}: no such file or directory" in result.stderr
     assert report["messages_new"] == 0
     assert report["errors"] == [f"{missing}: no such file or directory"]
 
@@ -325,7 +335,7 @@ def test_reimport_is_idempotent(tmp_path: Path) -> None:
     archive = write_mbox(tmp_path / "good.mbox", [*GOOD, NO_MSGID, "no headers at all\n"])
     total = len(GOOD) + 2
     first = import_mbox(db, archive, as_json=True)
-    assert first.returncode == 0, first.stderr
+    assert first.exit_code == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["messages_new"] + report["messages_failed"] == total
     assert report["series_new"] == 1
@@ -335,7 +345,7 @@ def test_reimport_is_idempotent(tmp_path: Path) -> None:
     snapshot = rows(db)
 
     again = import_mbox(db, archive, as_json=True)
-    assert again.returncode == 0, again.stderr
+    assert again.exit_code == 0, again.stderr
     report = json.loads(again.stdout)
     assert report["messages_duplicate"] == total
     assert report["messages_new"] == 0
@@ -364,7 +374,7 @@ def test_unparsable_message_is_stored_with_reason(tmp_path: Path) -> None:
         + b"\n"
     )
     result = import_mbox(db, path, as_json=True)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["messages_new"] == 2
     assert report["messages_failed"] == 2
@@ -393,12 +403,12 @@ def test_unparsable_message_is_stored_with_reason(tmp_path: Path) -> None:
 def test_reimporting_a_truncated_file_still_reports_it(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     path = truncated_mbox(tmp_path)
-    assert import_mbox(db, path).returncode == 2
+    assert import_mbox(db, path).exit_code == 2
     again = import_mbox(db, path, as_json=True)
     report = json.loads(again.stdout)
     assert report["messages_duplicate"] == 3
     assert any(str(path) in e and "truncated" in e for e in report["errors"])
-    assert again.returncode == 2
+    assert again.exit_code == 2
 
 
 def test_error_line_keeps_a_long_path_whole(tmp_path: Path) -> None:

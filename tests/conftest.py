@@ -133,6 +133,25 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server.drop(url)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Like db_url, but one database for all the tests of a module that take it.
+
+    For modules whose tests only read what one import stored: each imports it once
+    (per backend) instead of once per test. A test that writes takes `engine`.
+    """
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module") / "module.db"
+        yield copy_sqlite(request.getfixturevalue("sqlite_template"), path)
+        return
+    server = need_pg(request.getfixturevalue("pg_server"))
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
 @pytest.fixture(params=BACKENDS)
 def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """Makes fresh, migrated databases on one backend: new_db(name) -> URL."""

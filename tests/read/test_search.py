@@ -4,6 +4,7 @@ PostgreSQL (tsvector): one interface, the same answers, and no query syntax from
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,16 +12,26 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from reviewbot.app import create_app
+from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
+from reviewbot.read.search import fts_expression, parse_query
 from tests.conftest import LIST
 
 API = "/api/v1"
 
 
-@pytest.fixture
-def client(engine: Engine) -> TestClient:
+@pytest.fixture(scope="module")
+def corpus(module_db_url: str) -> Iterator[Engine]:
+    """July and August 2023, imported once per backend: every test here only reads."""
+    engine = open_engine(module_db_url)
     import_paths(engine, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
-    return TestClient(create_app(engine), raise_server_exceptions=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(corpus: Engine) -> TestClient:
+    return TestClient(create_app(corpus), raise_server_exceptions=False)
 
 
 def _web_series(client: TestClient, q: str) -> set[str]:
@@ -90,16 +101,16 @@ HOSTILE = [
     "'; drop table message; --",
     "file:%",
     "file:'",
-    "\x1f\x07",  # control characters are blanks (a NUL is refused: tests/test_nul.py)
+    "\x1f\x07",  # control characters are blanks (a NUL is refused: api/test_client_errors.py)
 ]
 
 
 @pytest.mark.parametrize("q", HOSTILE)
-def test_hostile_query_text_is_just_words(client: TestClient, engine: Engine, q: str) -> None:
+def test_hostile_query_text_is_just_words(client: TestClient, corpus: Engine, q: str) -> None:
     _web_series(client, q)  # asserts 200
     for path in ("/series", "/patches", "/covers", "/messages"):
         _api(client, path, q)
-    with engine.connect() as conn:
+    with corpus.connect() as conn:
         assert conn.execute(text("select count(*) from message")).scalar_one() == 29
 
 
@@ -107,3 +118,9 @@ def test_hostile_query_text_is_just_words(client: TestClient, engine: Engine, q:
 def test_punctuation_alone_matches_nothing(client: TestClient, q: str) -> None:
     assert _web_series(client, q) == set()
     assert _api(client, "/messages", q) == []
+
+
+def test_query_parsing_keeps_user_text_out_of_fts_syntax() -> None:
+    q = parse_query('file:src/a.c virDomain "two words" pre*')
+    assert q.files == ("src/a.c",) and q.words == ("virDomain", "two words", "pre*")
+    assert fts_expression(('a"b', "pre*")) == '"a""b" AND "pre"*'

@@ -10,7 +10,6 @@ from sqlalchemy import Engine, text
 
 from reviewbot.app import create_app
 from reviewbot.pipeline.importer import import_paths
-from reviewbot.read.search import fts_expression, parse_query
 from reviewbot.web.highlight import diff_lines
 from reviewbot.web.svg import RaceStep, race_svg
 from reviewbot.web.threadview import body_blocks
@@ -109,12 +108,6 @@ def test_reconstructed_message_has_a_badge(engine: Engine, tmp_path) -> None:  #
         conn.execute(text("update message set reconstructed_from = 'reply@x'"))
     html = TestClient(create_app(engine)).get("/message/rebuilt@x").text
     assert 'class="badge reconstructed"' in html
-
-
-def test_query_parsing_keeps_user_text_out_of_fts_syntax() -> None:
-    q = parse_query('file:src/a.c virDomain "two words" pre*')
-    assert q.files == ("src/a.c",) and q.words == ("virDomain", "two words", "pre*")
-    assert fts_expression(('a"b', "pre*")) == '"a""b" AND "pre"*'
 
 
 def test_race_svg_escapes_and_highlights() -> None:

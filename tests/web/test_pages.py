@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from reviewbot.app import create_app
+from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
-from reviewbot.web.highlight import diff_lines
-from reviewbot.web.svg import RaceStep, race_svg
-from reviewbot.web.threadview import body_blocks
 from tests.conftest import LIST, mail, write_mbox
 
+MONTHS = [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"]
 
-@pytest.fixture
-def client(engine: Engine) -> TestClient:
-    import_paths(engine, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
-    return TestClient(create_app(engine), raise_server_exceptions=False)
+
+@pytest.fixture(scope="module")
+def client(module_db_url: str) -> Iterator[TestClient]:
+    """The pages over the archive imported once per backend, for the tests that only read."""
+    engine = open_engine(module_db_url)
+    import_paths(engine, MONTHS)
+    yield TestClient(create_app(engine), raise_server_exceptions=False)
+    engine.dispose()
 
 
 def _ids(client: TestClient, html: str) -> list[str]:
@@ -88,7 +93,9 @@ def test_thread_message_and_raw(client: TestClient) -> None:
     assert raw.text.startswith("From: ada at example.org (Ada Reviewer)")
 
 
-def test_not_found_and_server_error_pages(client: TestClient, engine: Engine) -> None:
+def test_not_found_and_server_error_pages(engine: Engine) -> None:
+    import_paths(engine, MONTHS)  # a database of its own: it drops a table
+    client = TestClient(create_app(engine), raise_server_exceptions=False)
     for url in ("/nope", "/series/999", "/patch/999", "/message/no@such", "/static/..%2Fx"):
         response = client.get(url)
         assert response.status_code == 404, url
@@ -101,36 +108,10 @@ def test_not_found_and_server_error_pages(client: TestClient, engine: Engine) ->
     assert "500 · Server error" in response.text
 
 
-def test_reconstructed_message_has_a_badge(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_reconstructed_message_has_a_badge(engine: Engine, tmp_path: Path) -> None:
     path = write_mbox(tmp_path / "one.mbox", [mail("rebuilt@x", "Re: a quoted patch")])
     import_paths(engine, [path])
     with engine.begin() as conn:
         conn.execute(text("update message set reconstructed_from = 'reply@x'"))
     html = TestClient(create_app(engine)).get("/message/rebuilt@x").text
     assert 'class="badge reconstructed"' in html
-
-
-def test_race_svg_escapes_and_highlights() -> None:
-    steps = [
-        RaceStep("1", "A <b>", "calls f() </text><script>", ("f",)),
-        RaceStep("2", "B", "calls g()", ("g",)),
-    ]
-    svg = str(race_svg(["A <b>", "B"], steps, title="t", evidence="e"))
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert svg.count('class="lane"') == 2 and svg.count('class="step"') == 2
-    assert '<tspan class="ident">f</tspan>' in svg
-
-
-def test_diff_lines_number_both_sides() -> None:
-    lines = diff_lines("@@ -10,3 +10,3 @@\n a\n-b\n+c\n d\n", "x.c", 10, 10)
-    assert [(x.kind, x.old_no, x.new_no) for x in lines] == [
-        (" ", 10, 10),
-        ("-", 11, None),
-        ("+", None, 11),
-        (" ", 12, 12),
-    ]
-
-
-def test_body_blocks_fold_quotes() -> None:
-    blocks = body_blocks("> a\n> b\nmine\n")
-    assert [(b.quoted, b.lines) for b in blocks] == [(True, 2), (False, 2)]

@@ -1,4 +1,5 @@
-"""mbox export: `git am` of a series from the API, with the trailers collected from the list."""
+"""mbox export: `git am` of a series from the API, with the trailers collected from the
+list; a patch rebuilt from quotes is never exported."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reviewbot.app import create_app
+from reviewbot.db import open_engine
+from reviewbot.pipeline.importer import import_paths
 from reviewbot.read.mbox import add_trailers, subject_line
 from tests.conftest import LIST, git, import_corpus
 
@@ -24,6 +27,17 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     engine = import_corpus(tmp_path_factory.mktemp("mbox") / "corpus.db")
     with TestClient(create_app(engine)) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def seed_client(module_db_url: str) -> Iterator[TestClient]:
+    """July 2023 and the 2016 seed thread, whose patch 01 is rebuilt from quotes, on
+    each backend."""
+    engine = open_engine(module_db_url)
+    import_paths(engine, [LIST / "2023-July.txt.gz", LIST / "2016-October.txt.gz"])
+    with TestClient(create_app(engine)) as c:
+        yield c
+    engine.dispose()
 
 
 def series_id(client: TestClient, version: int) -> int:
@@ -70,6 +84,17 @@ def test_patch_mbox_has_its_own_and_the_cover_trailers(client: TestClient) -> No
     assert ADA in body and "Reviewed-by: Lin Maintainer <lin@example.org>" in body
     assert body.index(ADA) < body.index("\n---\n") < body.index("diff --git")
     assert client.get("/api/v1/patches/99999/mbox").status_code == 404
+
+
+def test_a_rebuilt_patch_is_never_exported_to_git_am(seed_client: TestClient) -> None:
+    client = seed_client
+    series = client.get("/api/v1/series", params={"per_page": 250}).json()
+    (seed,) = [s for s in series if "EOF handler" in str(s)]
+    mbox = client.get(f"/api/v1/series/{seed['id']}/mbox")
+    assert mbox.status_code == 200 and b"reconstructed-3." not in mbox.content
+    patch_id = client.get(f"/api/v1/series/{seed['id']}").json()["patches"][0]["id"]
+    refused = client.get(f"/api/v1/patches/{patch_id}/mbox")
+    assert refused.status_code == 404 and "rebuilt from the quotes" in refused.json()["detail"]
 
 
 def _messages(data: bytes) -> list[mailbox.mboxMessage]:

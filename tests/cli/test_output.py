@@ -1,4 +1,9 @@
-"""CLI output: message text is shown as text, never interpreted as rich markup."""
+"""CLI output: message text is shown as text, never interpreted as rich markup; errors
+go to stderr with their exit codes.
+
+The commands run in-process (run_cli); the exit codes are also checked on a real
+process, where they are what a shell script sees.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import diff_body, mail, write_mbox
+from tests.conftest import diff_body, mail, run_cli, write_mbox
 
 CLI = [sys.executable, "-m", "reviewbot"]
 EVIL = "owned [bold red]loud[/bold red] [link=http://evil.example]x[/link]"
 
 
 def run(*args: object) -> subprocess.CompletedProcess[str]:
+    """The program, in a wide, minimal environment."""
     env = {"COLUMNS": "400", "PATH": "/usr/bin:/bin"}
     return subprocess.run(
         [*CLI, *map(str, args)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
@@ -33,14 +39,14 @@ def test_markup_in_mail_is_printed_literally(tmp_path: Path, db_url: str) -> Non
             ),
         ],
     )
-    assert run("import-mbox", "--db", db, archive).returncode == 0
-    listed = run("series", "list", "--db", db)
-    assert listed.returncode == 0 and EVIL in listed.stdout
-    shown = run("series", "show", "1", "--db", db)
+    assert run_cli("import-mbox", "--db", db, archive).exit_code == 0
+    listed = run_cli("series", "list", "--db", db)
+    assert listed.exit_code == 0 and EVIL in listed.stdout
+    shown = run_cli("series", "show", "1", "--db", db)
     assert EVIL in shown.stdout and "owned" in shown.stdout
-    tree = run("thread", "evil@example.org", "--db", db)
+    tree = run_cli("thread", "evil@example.org", "--db", db)
     assert EVIL in tree.stdout
-    data = json.loads(run("series", "show", "1", "--db", db, "--json").stdout)
+    data = json.loads(run_cli("series", "show", "1", "--db", db, "--json").stdout)
     assert data["title"] == EVIL
 
 
@@ -57,6 +63,6 @@ def test_bad_database_url_exit_code(tmp_path: Path) -> None:
 def test_markup_in_a_bad_file_is_reported_literally(tmp_path: Path) -> None:
     bad = tmp_path / "notes.txt"
     bad.write_text("junk [/nope] [bold]x\nmore\n")
-    result = run("import-mbox", "--db", tmp_path / "x.db", bad)
-    assert result.returncode == 2
+    result = run_cli("import-mbox", "--db", tmp_path / "x.db", bad)
+    assert result.exit_code == 2
     assert "junk [/nope] [bold]x" in result.stderr and "Traceback" not in result.stderr

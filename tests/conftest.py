@@ -103,16 +103,21 @@ def need_pg(server: PgServer | None) -> PgServer:
     return server
 
 
+def close_sqlite(engine: Engine) -> Path:
+    """Write an SQLite engine's WAL into its file and close it: the file can be copied."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()  # the last connection gone: the file alone holds the database
+    path = Path(engine.url.database or "")
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file migrated to the newest schema, once per session: tests get copies."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = open_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()  # the last connection gone: the file alone holds the schema
-    assert not Path(f"{path}-wal").exists()
-    return path
+    return close_sqlite(open_engine(f"sqlite:///{path}"))
 
 
 def copy_sqlite(template: Path, path: Path) -> str:

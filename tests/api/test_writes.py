@@ -1,8 +1,9 @@
-"""The REST API's writes: tokens, events, If-Match, concurrent writers, limits, `state set`."""
+"""The REST API's writes: tokens, events, If-Match, concurrent writers, limits."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,22 +17,30 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
 from reviewbot import store
 from reviewbot.app import create_app
-from reviewbot.cli import app as cli
-from reviewbot.db import session_scope
+from reviewbot.db import open_engine, session_scope
 from reviewbot.pipeline.link import link_dirty_series
+from reviewbot.pipeline.rebuild import rebuild_dirty
 from reviewbot.read.tokens import check_token
-from tests.conftest import import_corpus, make_token
+from tests.conftest import close_sqlite, import_corpus, make_token
 
 API = "/api/v1"
 
 
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus imported once for the module; every test writes to a copy of it."""
+    return close_sqlite(import_corpus(tmp_path_factory.mktemp("corpus") / "corpus.db"))
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return import_corpus(tmp_path / "corpus.db")
+def engine(corpus_file: Path, tmp_path: Path) -> Iterator[Engine]:
+    shutil.copy(corpus_file, tmp_path / "corpus.db")
+    engine = open_engine(f"sqlite:///{tmp_path / 'corpus.db'}")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -125,16 +134,12 @@ def test_series_write_and_unknown_state(engine: Engine, client: TestClient) -> N
 
 
 def test_a_state_set_by_hand_outlives_the_next_import(engine: Engine, client: TestClient) -> None:
-    from reviewbot.pipeline.rebuild import rebuild_dirty
-
     token = auth(make_token(engine, "alice"))
     v2 = client.get(f"{API}/series", params={"state": "accepted"}).json()[0]
     patch_id = client.get(f"{API}/series/{v2['id']}").json()["patches"][0]["id"]
     client.patch(f"{API}/patches/{patch_id}", json={"state": "rejected"}, headers=token)
     client.patch(f"{API}/series/{v2['id']}", json={"state": "changes-requested"}, headers=token)
     with session_scope(engine) as s:  # new mail in the thread: the series is rebuilt
-        from reviewbot import store
-
         store.mark_dirty(session=s, series_ids=[v2["id"]])
         assert rebuild_dirty(session=s) >= 1
     patch = client.get(f"{API}/patches/{patch_id}").json()
@@ -199,33 +204,6 @@ def test_request_body_limit(engine: Engine, client: TestClient) -> None:
         headers={**token, "Content-Type": "application/json"},
     )
     assert broken.status_code == 422 and "detail" in broken.json()
-
-
-def test_cli_state_set_is_an_event_of_the_local_user(engine: Engine, tmp_path: Path) -> None:
-    import getpass
-
-    db = str(tmp_path / "corpus.db")
-    result = CliRunner().invoke(cli, ["state", "set", "p4", "rejected", "--db", db, "--json"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == [
-        {"target": "patch", "id": 4, "from": "superseded", "to": "rejected"}
-    ]
-    bad = CliRunner().invoke(cli, ["state", "set", "p4", "merged", "--db", db])
-    assert bad.exit_code == 2 and "changes-requested" in bad.output
-    with TestClient(create_app(engine)) as c:
-        (event,) = c.get(f"{API}/events", params={"patch": 4, "actor": getpass.getuser()}).json()
-    assert (event["via"], event["new_value"]) == ("cli", "rejected")
-
-
-def test_token_cli_shows_the_secret_once_and_stores_a_hash(tmp_path: Path) -> None:
-    db = str(tmp_path / "t.db")
-    made = CliRunner().invoke(cli, ["token", "create", "alice", "--db", db, "--json"])
-    secret = json.loads(made.output)["token"]
-    listed = CliRunner().invoke(cli, ["token", "list", "--db", db, "--json"])
-    assert secret not in listed.output and json.loads(listed.output)[0]["user"] == "alice"
-    assert secret.encode() not in (tmp_path / "t.db").read_bytes()
-    assert CliRunner().invoke(cli, ["token", "revoke", "1", "--db", db]).exit_code == 0
-    assert CliRunner().invoke(cli, ["token", "revoke", "1", "--db", db]).exit_code == 3
 
 
 # -- two real clients against a real server ------------------------------------------------

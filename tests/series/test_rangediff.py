@@ -1,18 +1,7 @@
-"""Range-diff by hunk: synthetic patches, the real v1 -> v2 corpus series, the CLI."""
+"""Range-diff by hunk (reviewbot/series/rangediff.py) on synthetic patches."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-from sqlmodel import Session
-
-from reviewbot.errors import NotFound
-from reviewbot.pipeline.importer import ImportReport
 from reviewbot.series.rangediff import (
     HunkCounterpart,
     PatchHunk,
@@ -21,11 +10,6 @@ from reviewbot.series.rangediff import (
     diff_series,
     map_hunks,
 )
-from tests import reads as queries
-from tests.conftest import LIST, diff_body, mail, write_mbox
-
-MONTHS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
-CLI = [sys.executable, "-m", "reviewbot"]
 
 BODY = (" int x;", "-    old();", "+    new();", " return 0;")
 OTHER = (" char *s;", "+    if (!s)", "+        return -1;", " free(s);")
@@ -202,98 +186,3 @@ def test_body_diff_groups() -> None:
     new = ["-a", "+B", " c", " d", " e", " f", "+G"]
     expected = [" -a", "-+b", "++B", "  c", "@@", "  f", "-+g", "++G"]
     assert body_diff(old, new).splitlines() == expected
-
-
-# the real series: v2 rewords one comment line of patch 08 and changes nothing else
-
-
-@pytest.fixture
-def versions(run_import: Callable[..., ImportReport], session: Session) -> dict[int, int]:
-    run_import(*MONTHS)
-    return {r["version"]: r["id"] for r in queries.list_series(session)}
-
-
-def test_corpus_v1_to_v2(versions: dict[int, int], session: Session) -> None:
-    data = queries.diff_series(session, versions[1], versions[2])
-    assert (data["from"], data["to"]) == (versions[1], versions[2])
-    got = {(p["old"], p["new"]): p["status"] for p in data["patches"]}
-    assert got == {(n, n): "changed" if n == 8 else "unchanged" for n in range(1, 11)}
-    patch8 = data["patches"][7]
-    (h,) = patch8["hunks"]
-    assert h["file"] == "src/conf/virstorageobj.c"
-    assert h["old_header"] == h["new_header"]
-    assert h["old_header"].startswith("@@ -454,11 +454,16 @@ virStoragePoolObjListSearchCb(")
-    assert h["status"] == "changed"
-    assert "-+     * locked as the caller wants to return a locked object. */" in h["detail"]
-    assert "++     * locked as the caller wants a locked and ref'd object. */" in h["detail"]
-    others = [h for p in data["patches"] if p["new"] != 8 for h in p["hunks"]]
-    assert len(others) == 17 and {h["status"] for h in others} == {"unchanged"}
-
-
-def test_corpus_map_hunks_and_backwards(versions: dict[int, int], session: Session) -> None:
-    v1 = queries.load_patch_hunks(session, versions[1])
-    v2 = queries.load_patch_hunks(session, versions[2])
-    mapping = map_hunks(diff_series(v1, v2))
-    assert len(mapping) == 18
-    assert mapping[(v1[7].key, 0)] == HunkCounterpart(v2[7].key, 0, "changed")
-    assert mapping[(v1[0].key, 1)] == HunkCounterpart(v2[0].key, 1, "unchanged")
-    back = queries.diff_series(session, versions[2], versions[1])
-    assert [p["status"] for p in back["patches"]].count("changed") == 1
-
-
-def test_unknown_series(versions: dict[int, int], session: Session) -> None:
-    with pytest.raises(NotFound, match="no series with id 999"):
-        queries.diff_series(session, versions[1], 999)
-
-
-def run(*args: object) -> subprocess.CompletedProcess[str]:
-    env = {"COLUMNS": "400", "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        [*CLI, *map(str, args)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
-    )
-
-
-def test_cli_diff_json_and_unknown_id(db_url: str) -> None:
-    db = db_url
-    assert run("import-mbox", "--db", db, *MONTHS).returncode == 0
-    ids = {
-        r["version"]: r["id"]
-        for r in json.loads(run("series", "list", "--db", db, "--json").stdout)
-    }
-    out = run("diff", ids[1], ids[2], "--db", db, "--json")
-    assert out.returncode == 0
-    data = json.loads(out.stdout)
-    assert set(data) == {"from", "to", "patches"}
-    assert (data["from"], data["to"]) == (ids[1], ids[2])
-    assert {tuple(sorted(p)) for p in data["patches"]} == {
-        ("hunks", "new", "old", "status", "title")
-    }
-    assert {tuple(sorted(h)) for p in data["patches"] for h in p["hunks"]} == {
-        ("detail", "file", "new_header", "old_header", "status")
-    }
-    table = run("diff", ids[1], ids[2], "--db", db)
-    assert table.returncode == 0 and "++     * locked as the caller wants a locked" in table.stdout
-    missing = run("diff", ids[1], 999, "--db", db, "--json")
-    assert missing.returncode == 3 and "no series with id 999" in missing.stderr
-
-
-def test_cli_diff_prints_markup_literally(tmp_path: Path, db_url: str) -> None:
-    evil = "owned [bold red]loud[/bold red]"
-    db = db_url
-    archive = write_mbox(
-        tmp_path / "a.mbox",
-        [
-            mail("v1@example.org", f"[PATCH] {evil}", diff_body(path="src/[red]x[/red].c")),
-            mail(
-                "v2@example.org",
-                f"[PATCH v2] {evil}",
-                diff_body(path="src/[red]x[/red].c", line=30).replace("+new", "+[b]new"),
-                date="Wed, 19 Jul 2023 09:30:00 +0200",
-            ),
-        ],
-    )
-    assert run("import-mbox", "--db", db, archive).returncode == 0
-    shown = run("diff", "1", "2", "--db", db)
-    assert shown.returncode == 0
-    assert evil in shown.stdout and "src/[red]x[/red].c" in shown.stdout
-    assert "++[b]new line" in shown.stdout

@@ -126,54 +126,71 @@ def copy_sqlite(template: Path, path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+class NewDatabases:
+    """Fresh, migrated databases on one backend: `new(name)` -> URL.
+
+    SQLite: a copy of the session's template, DIRECTORY/NAME.db. PostgreSQL: a
+    database made from the migrated template, dropped by `drop_all`.
+    """
+
+    def __init__(self, request: pytest.FixtureRequest, directory: Path) -> None:
+        self.directory = directory
+        self.made: list[str] = []
+        if request.param == "sqlite":
+            self.template: Path | None = request.getfixturevalue("sqlite_template")
+            self.server: PgServer | None = None
+        else:
+            self.template = None
+            self.server = need_pg(request.getfixturevalue("pg_server"))
+
+    def __call__(self, name: str) -> str:
+        if self.server is None:
+            assert self.template is not None
+            return copy_sqlite(self.template, self.directory / f"{name}.db")
+        self.made.append(self.server.create())
+        return self.made[-1]
+
+    def drop_all(self) -> None:
+        """Drop the PostgreSQL databases made (whoever is still connected)."""
+        for url in self.made:
+            assert self.server is not None
+            self.server.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewDatabases]:
+    """Makes fresh, migrated databases on one backend: new_db(name) -> URL."""
+    databases = NewDatabases(request, tmp_path)
+    yield databases
+    databases.drop_all()
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, migrated database on each backend (SQLite: tmp_path/test.db)."""
-    if request.param == "sqlite":
-        yield copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
-        return
-    server = need_pg(request.getfixturevalue("pg_server"))
-    url = server.create()
-    yield url
-    server.drop(url)
+    databases = NewDatabases(request, tmp_path)
+    yield databases("test")
+    databases.drop_all()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def module_db_url(
+def module_new_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """Like db_url, but one database for all the tests of a module that take it.
+) -> Iterator[NewDatabases]:
+    """Like new_db, but for all the tests of a module: the databases live as long as it.
 
-    For modules whose tests only read what one import stored: each imports it once
+    For modules whose tests only read what an import stored: each imports it once
     (per backend) instead of once per test. A test that writes takes `engine`.
     """
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("module") / "module.db"
-        yield copy_sqlite(request.getfixturevalue("sqlite_template"), path)
-        return
-    server = need_pg(request.getfixturevalue("pg_server"))
-    url = server.create()
-    yield url
-    server.drop(url)
+    databases = NewDatabases(request, tmp_path_factory.mktemp("module"))
+    yield databases
+    databases.drop_all()
 
 
-@pytest.fixture(params=BACKENDS)
-def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
-    """Makes fresh, migrated databases on one backend: new_db(name) -> URL."""
-    made: list[str] = []
-    server = None if request.param == "sqlite" else need_pg(request.getfixturevalue("pg_server"))
-    template = request.getfixturevalue("sqlite_template") if server is None else None
-
-    def new(name: str) -> str:
-        if template is not None:
-            return copy_sqlite(template, tmp_path / f"{name}.db")
-        made.append(server.create())
-        return made[-1]
-
-    yield new
-    for url in made:
-        assert server is not None
-        server.drop(url)
+@pytest.fixture(scope="module")
+def module_db_url(module_new_db: NewDatabases) -> str:
+    """Like db_url, but one database for all the tests of a module that take it."""
+    return module_new_db("module")
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot.pipeline.importer import ImportReport
+from reviewbot.db import open_engine
+from reviewbot.pipeline.importer import ImportReport, import_paths
 from tests import reads as queries
-from tests.conftest import LIST
+from tests.conftest import LIST, NewDatabases
 
 TRUTH = json.loads((LIST / "truth.json").read_text())
 MONTHS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
@@ -29,18 +32,34 @@ def by_version(session: Session) -> dict[int, dict[str, Any]]:
     return {r["version"]: queries.show_series(session, r["id"]) for r in rows}
 
 
-@pytest.fixture(params=["pipermail-text", "mbox"])
-def imported(
-    request: pytest.FixtureRequest, run_import: Callable[..., ImportReport]
-) -> ImportReport:
-    paths = MONTHS if request.param == "pipermail-text" else (MBOX,)
-    return run_import(*paths)
+@pytest.fixture(scope="module", params=["pipermail-text", "mbox"])
+def corpus_engine(
+    request: pytest.FixtureRequest, module_new_db: NewDatabases
+) -> Iterator[tuple[Engine, ImportReport]]:
+    """The corpus from either source, imported once per backend for the tests that read it."""
+    engine = open_engine(module_new_db(request.param))
+    report = import_paths(engine, list(MONTHS if request.param == "pipermail-text" else (MBOX,)))
+    yield engine, report
+    engine.dispose()
 
 
-def test_two_series_ten_patches_no_gaps(imported: ImportReport, session: Session) -> None:
+@pytest.fixture
+def imported(corpus_engine: tuple[Engine, ImportReport]) -> ImportReport:
+    """What importing the corpus reported."""
+    return corpus_engine[1]
+
+
+@pytest.fixture
+def corpus(corpus_engine: tuple[Engine, ImportReport]) -> Iterator[Session]:
+    """A session on the imported corpus (read only)."""
+    with Session(corpus_engine[0]) as s:
+        yield s
+
+
+def test_two_series_ten_patches_no_gaps(imported: ImportReport, corpus: Session) -> None:
     assert imported.messages_new == 29
     assert imported.series_new == 2
-    series = by_version(session)
+    series = by_version(corpus)
     assert sorted(series) == [1, 2]
     for truth in TRUTH["series"]:
         got = series[truth["version"]]
@@ -52,8 +71,8 @@ def test_two_series_ten_patches_no_gaps(imported: ImportReport, session: Session
         assert [p["title"] for p in got["patches"]] == truth["subjects"]
 
 
-def test_versions_linked_and_states(imported: ImportReport, session: Session) -> None:
-    series = by_version(session)
+def test_versions_linked_and_states(imported: ImportReport, corpus: Session) -> None:
+    series = by_version(corpus)
     v1, v2 = series[1], series[2]
     assert v1["superseded_by"] == v2["id"] and v2["previous"] == v1["id"]
     assert v1["state"] == TRUTH["states"]["v1"] == "superseded"
@@ -63,8 +82,8 @@ def test_versions_linked_and_states(imported: ImportReport, session: Session) ->
     assert {p["state"] for p in v1["patches"]} == {"superseded"}
 
 
-def test_trailers_from_replies_match_truth(imported: ImportReport, session: Session) -> None:
-    series = by_version(session)
+def test_trailers_from_replies_match_truth(imported: ImportReport, corpus: Session) -> None:
+    series = by_version(corpus)
     for label, expected in TRUTH["trailers"].items():
         got = series[int(label[1:])]
         cover_level = [f"{t['name']}: {t['value']}" for t in got["trailers"]]
@@ -78,16 +97,16 @@ def test_trailers_from_replies_match_truth(imported: ImportReport, session: Sess
             assert everyone == [e.split(": ", 1)[1] for e in expected["all"]]
 
 
-def test_patch_own_trailers_and_inbody_author(imported: ImportReport, session: Session) -> None:
-    patch = by_version(session)[1]["patches"][0]
+def test_patch_own_trailers_and_inbody_author(imported: ImportReport, corpus: Session) -> None:
+    patch = by_version(corpus)[1]["patches"][0]
     assert patch["author"] == "Michal Privoznik <mprivozn@redhat.com>"
     own = [f"{t['name']}: {t['value']}" for t in patch["trailers"] if t["source"] == "patch"]
     assert "Signed-off-by: Michal Privoznik <mprivozn@redhat.com>" in own
     assert "Fixes: a2ae3d299cf9c5ada8aa42ec4271748eb479dc27" in own
 
 
-def test_reply_placement(imported: ImportReport, session: Session) -> None:
-    series = by_version(session)
+def test_reply_placement(imported: ImportReport, corpus: Session) -> None:
+    series = by_version(corpus)
     v1 = {p["number"]: p["replies"] for p in series[1]["patches"]}
     assert v1[8] == ["r011-ada@example.org", "r012-lin@example.org"]
     assert v1[5] == ["r013-ada@example.org"]
@@ -97,8 +116,8 @@ def test_reply_placement(imported: ImportReport, session: Session) -> None:
     assert all(not p["replies"] for p in series[2]["patches"])
 
 
-def test_diffs_parsed_with_function_context(imported: ImportReport, session: Session) -> None:
-    patch8 = by_version(session)[1]["patches"][7]
+def test_diffs_parsed_with_function_context(imported: ImportReport, corpus: Session) -> None:
+    patch8 = by_version(corpus)[1]["patches"][7]
     assert [f["path"] for f in patch8["files"]] == ["src/conf/virstorageobj.c"]
     hunk = patch8["hunks"][0]
     assert hunk["section"] == "virStoragePoolObjListSearchCb(const void *payload,"
@@ -108,11 +127,11 @@ def test_diffs_parsed_with_function_context(imported: ImportReport, session: Ses
         454,
         16,
     )
-    assert all(p["diff_error"] is None for p in by_version(session)[1]["patches"])
+    assert all(p["diff_error"] is None for p in by_version(corpus)[1]["patches"])
 
 
-def test_base_commit_recorded(imported: ImportReport, session: Session) -> None:
-    assert by_version(session)[1]["base_commit"] == "ee5db0088bbb17ef65ead540b915cf6cb75300f9"
+def test_base_commit_recorded(imported: ImportReport, corpus: Session) -> None:
+    assert by_version(corpus)[1]["base_commit"] == "ee5db0088bbb17ef65ead540b915cf6cb75300f9"
 
 
 def test_mbox_after_archive_adds_no_duplicates(
@@ -182,92 +201,10 @@ def test_pipermail_addresses_restored(
     assert (row.from_name, row.from_email) == ("Ada Reviewer", "ada@example.org")
 
 
-def test_cli_json_contract(db_url: str) -> None:
-    import subprocess
-    import sys
-
-    db = db_url
-    cmd = [sys.executable, "-m", "reviewbot"]
-    out = subprocess.run(
-        [*cmd, "import-mbox", "--db", str(db), "--json", *map(str, MONTHS)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report = json.loads(out.stdout)
-    assert {
-        k: report[k]
-        for k in (
-            "messages_new",
-            "messages_duplicate",
-            "messages_failed",
-            "series_new",
-            "series_updated",
-        )
-    } == {
-        "messages_new": 29,
-        "messages_duplicate": 0,
-        "messages_failed": 0,
-        "series_new": 2,
-        "series_updated": 0,
-    }
-    listed = json.loads(
-        subprocess.run(
-            [*cmd, "series", "list", "--db", str(db), "--json"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    assert [set(r) for r in listed] == [
-        {
-            "id",
-            "title",
-            "version",
-            "total",
-            "submitter",
-            "date",
-            "state",
-            "cover_msgid",
-            "patch_count",
-            "missing",
-            "previous",
-            "superseded_by",
-        }
-    ] * 2
-    shown = json.loads(
-        subprocess.run(
-            [*cmd, "series", "show", str(listed[0]["id"]), "--db", str(db), "--json"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    assert {
-        "id",
-        "number",
-        "subject",
-        "msgid",
-        "author",
-        "state",
-        "trailers",
-        "files",
-        "hunks",
-        "replies",
-    } <= set(shown["patches"][0])
-    missing = subprocess.run(
-        [*cmd, "series", "show", "999", "--db", str(db)], capture_output=True, text=True
-    )
-    assert missing.returncode == 3 and "no series with id 999" in missing.stderr
-
-
 def test_mailman_obscured_bodies_give_the_same_trailers(
     tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
 ) -> None:
     """Real Mailman also writes body addresses as "user at host" in its text archives."""
-    import gzip
-    import re
-
     obscured = []
     for month in MONTHS:
         text_ = gzip.decompress(month.read_bytes())

@@ -1,21 +1,41 @@
-"""Concerns and races on the corpus, through import, rebuild and the database."""
+"""Linking at import: concerns and races on the corpus, through import, rebuild and the
+database, and messy replies that must all be kept and linked."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot.pipeline.importer import ImportReport
+from reviewbot import store
+from reviewbot.db import open_engine
+from reviewbot.pipeline.importer import ImportReport, import_paths
 from tests import reads as queries
-from tests.conftest import LIST, mail, write_mbox
+from tests.conftest import LIST, diff_body, mail, write_mbox
 
 TRUTH = json.loads((LIST / "truth.json").read_text())
 JULY, AUGUST = LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"
 KIND = {"request": "change-request"}
+
+
+@pytest.fixture(scope="module")
+def both_months(module_db_url: str) -> Iterator[Engine]:
+    """July and August imported once per backend, for the tests that only read them."""
+    engine = open_engine(module_db_url)
+    import_paths(engine, [JULY, AUGUST])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def corpus(both_months: Engine) -> Iterator[Session]:
+    with Session(both_months) as s:
+        yield s
 
 
 def series_ids(session: Session) -> dict[int, int]:
@@ -27,13 +47,10 @@ def anchored(session: Session, version: int) -> list[dict[str, Any]]:
     return [c for c in rows if c["file"]]
 
 
-def test_truth_concerns_with_their_anchors(
-    run_import: Callable[..., ImportReport], session: Session
-) -> None:
-    run_import(JULY, AUGUST)
+def test_truth_concerns_with_their_anchors(corpus: Session) -> None:
     got = {
         (c["reply_msgid"], c["patch_msgid"], c["file"], c["hunk"], c["side"], c["line"], c["kind"])
-        for c in anchored(session, 1)
+        for c in anchored(corpus, 1)
     }
     want = {
         (
@@ -51,31 +68,25 @@ def test_truth_concerns_with_their_anchors(
     assert len(got) == len(want)
 
 
-def test_acks_are_approvals_not_open_concerns(
-    run_import: Callable[..., ImportReport], session: Session
-) -> None:
-    run_import(JULY, AUGUST)
+def test_acks_are_approvals_not_open_concerns(corpus: Session) -> None:
     for version in (1, 2):
-        rows = queries.concerns_of(session, str(series_ids(session)[version]))
+        rows = queries.concerns_of(corpus, str(series_ids(corpus)[version]))
         acks = [
             c for c in rows if c["reply_msgid"] in ("r015-ada@example.org", "r027-ada@example.org")
         ]
         assert acks and all(c["kind"] == "approval" and c["status"] == "approval" for c in acks)
-    v2_open = queries.concerns_of(session, str(series_ids(session)[2]), open_only=True)
+    v2_open = queries.concerns_of(corpus, str(series_ids(corpus)[2]), open_only=True)
     # the only open one on v2 is v1's unanswered question, carried over: no ack is open
     assert [c["reply_msgid"] for c in v2_open] == ["r013-ada@example.org"]
     assert v2_open[0]["ported_from"] is not None
 
 
-def test_open_concern_is_ported_to_the_unchanged_hunk_of_v2(
-    run_import: Callable[..., ImportReport], session: Session
-) -> None:
+def test_open_concern_is_ported_to_the_unchanged_hunk_of_v2(corpus: Session) -> None:
     """Gerrit's ported comments: v1 05/10's unanswered question shows on v2 05/10."""
-    run_import(JULY, AUGUST)
-    ids = series_ids(session)
+    ids = series_ids(corpus)
     (made,) = [
         c
-        for c in queries.concerns_of(session, str(ids[1]))
+        for c in queries.concerns_of(corpus, str(ids[1]))
         if c["reply_msgid"] == "r013-ada@example.org"
     ]
     assert (made["patch"], made["file"], made["hunk"], made["line"]) == (
@@ -90,7 +101,7 @@ def test_open_concern_is_ported_to_the_unchanged_hunk_of_v2(
     assert (port["file"], port["hunk"], port["side"]) == ("src/qemu/qemu_process.c", 1, "new")
     (carried,) = [
         c
-        for c in queries.concerns_of(session, str(ids[2]))
+        for c in queries.concerns_of(corpus, str(ids[2]))
         if c["reply_msgid"] == "r013-ada@example.org"
     ]
     assert carried["id"] == made["id"]
@@ -102,17 +113,14 @@ def test_open_concern_is_ported_to_the_unchanged_hunk_of_v2(
     )
     assert carried["ported_from"]["patch_msgid"] == "v1p05.1689665401.git.backports@example.org"
     # the v2 patch's own listing has it too
-    patch_view = queries.concerns_of(session, f"p{_patch_id(session, ids[2], 5)}")
+    patch_view = queries.concerns_of(corpus, f"p{_patch_id(corpus, ids[2], 5)}")
     assert [c["id"] for c in patch_view] == [made["id"]]
 
 
-def test_linking_a_series_links_its_previous_version_too(
-    run_import: Callable[..., ImportReport], session: Session
-) -> None:
+def test_linking_a_series_links_its_previous_version_too(corpus: Session) -> None:
     """What `concerns 2 --open` says on a fresh import: v1's concern is ported to v2."""
-    run_import(JULY, AUGUST)
-    v2 = next(r["id"] for r in queries.list_series(session) if r["version"] == 2)
-    assert [c["reply_msgid"] for c in queries.concerns_of(session, str(v2), open_only=True)] == [
+    v2 = next(r["id"] for r in queries.list_series(corpus) if r["version"] == 2)
+    assert [c["reply_msgid"] for c in queries.concerns_of(corpus, str(v2), open_only=True)] == [
         "r013-ada@example.org"
     ]
 
@@ -144,11 +152,8 @@ def test_question_answered_then_addressed_by_v2(
     assert other["status"] == "open" and "carried" in other["status_reason"]
 
 
-def test_race_of_patch_08_linked_to_its_hunk(
-    run_import: Callable[..., ImportReport], session: Session
-) -> None:
-    run_import(JULY, AUGUST)
-    (race,) = queries.races_of(session, series_ids(session)[1])
+def test_race_of_patch_08_linked_to_its_hunk(corpus: Session) -> None:
+    (race,) = queries.races_of(corpus, series_ids(corpus)[1])
     truth = TRUTH["races"][0]
     assert race["message_msgid"] == truth["message"].strip("<>")
     assert len(race["steps"]) == truth["steps"]
@@ -182,3 +187,50 @@ def test_concern_and_race_ids_survive_a_new_reply(
     assert ("late-reply@example.org", "Why not keep it?") in after  # it was linked again
     assert {k: after[k] for k in before} == before
     assert [r["id"] for r in queries.races_of(session, v1)] == races_before
+
+
+def test_messy_replies_are_kept_and_linked(
+    run_import: Callable[..., ImportReport], session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    """HTML-only, top-posted, two patches quoted, a quote of a quote, a reply to a
+    non-patch, and a reply quoting garbage under a missing parent: none crashes or is lost."""
+    patch = diff_body("src/util/virfile.c", 10, "Fix it.")
+    msgs = [
+        mail("p1@x", "[PATCH 1/2] util: fix it", patch),
+        mail("p2@x", "[PATCH 2/2] util: fix more", diff_body("src/util/virbuf.c", 20)),
+        mail(
+            "html@x",
+            "Re: [PATCH 1/2] util: fix it",
+            "<html><body><blockquote>-old line<br>+new line</blockquote>Why?</body></html>",
+            reply_to="p1@x",
+        ),
+        mail(
+            "top@x",
+            "Re: [PATCH 1/2] util: fix it",
+            "Looks wrong.\n\n> -old line\n",
+            reply_to="p1@x",
+        ),
+        mail(
+            "two@x",
+            "Re: [PATCH 2/2] util: fix more",
+            "> -old line\n> +new line\nHere?\n\n> --- a/src/util/virbuf.c\nAnd here?\n",
+            reply_to="p2@x",
+        ),
+        mail(
+            "qq@x",
+            "Re: [PATCH 1/2] util: fix it",
+            "> > +new line\n> I agree\nNo.\n",
+            reply_to="top@x",
+            refs=("p1@x", "top@x"),
+        ),
+        mail("note@x", "lunch?", "> > > \n>>>\n> ---\n> @@ -x +y @@\n> +\nok\n", reply_to="gone@x"),
+    ]
+    report = run_import(write_mbox(tmp_path / "messy.mbox", msgs))
+    assert (report.messages_new, report.messages_failed) == (7, 0)
+    assert store.review_dirty(session=session, series_ids=None) == []  # linked by the import
+    with engine.connect() as conn:
+        stored = set(conn.execute(text("select msgid from message")).scalars())
+    assert {"p1@x", "p2@x", "html@x", "top@x", "two@x", "qq@x", "note@x"} <= stored
+    (series,) = queries.list_series(session)
+    concerns = queries.concerns_of(session, str(series["id"]))
+    assert {c["reply_msgid"] for c in concerns} >= {"html@x", "top@x", "two@x", "qq@x"}

@@ -7,7 +7,7 @@ reviewer's comments and the races of the discussion to the rebuilt hunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from reviewbot import store
-from reviewbot.pipeline.importer import ImportReport
+from reviewbot.db import open_engine
+from reviewbot.pipeline.importer import ImportReport, import_paths
 from tests import reads as queries
 from tests.conftest import LIST, mail, write_mbox
 
@@ -28,12 +28,38 @@ FILE = "src/qemu/qemu_process.c"
 HEADER = "@@ -151,6 +151,7 @@ qemuProcessHandleAgentEOF(qemuAgentPtr agent,"
 
 
-@pytest.fixture
-def seeded(run_import: Callable[..., ImportReport], session: Session) -> dict[str, Any]:
-    report = run_import(LIST / "2016-October.txt.gz")
+def import_seed(engine: Engine) -> dict[str, Any]:
+    """Import the seed page; `series show --json` of the one series it makes."""
+    report = import_paths(engine, [LIST / "2016-October.txt.gz"])
     assert report.errors == []
-    (series,) = queries.list_series(session)
-    return queries.show_series(session, series["id"])
+    with Session(engine) as session:
+        (series,) = queries.list_series(session)
+        return queries.show_series(session, series["id"])
+
+
+@pytest.fixture(scope="module")
+def seed_engine(module_db_url: str) -> Iterator[Engine]:
+    """The seed page imported once per backend, for the tests that only read it."""
+    engine = open_engine(module_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def seed_series(seed_engine: Engine) -> dict[str, Any]:
+    return import_seed(seed_engine)
+
+
+@pytest.fixture
+def seed_session(seed_engine: Engine) -> Iterator[Session]:
+    with Session(seed_engine) as s:
+        yield s
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> dict[str, Any]:
+    """The seed page imported into the test's own database, for the tests that import more."""
+    return import_seed(engine)
 
 
 def rows(engine: Engine, sql: str) -> list[Any]:
@@ -42,28 +68,31 @@ def rows(engine: Engine, sql: str) -> list[Any]:
 
 
 def test_patch_01_is_rebuilt_with_its_commit_message_and_hunk(
-    seeded: dict[str, Any], engine: Engine
+    seed_series: dict[str, Any], seed_engine: Engine
 ) -> None:
-    assert (seeded["total"], seeded["missing"]) == (10, list(range(2, 11)))
-    (patch,) = seeded["patches"]
+    assert (seed_series["total"], seed_series["missing"]) == (10, list(range(2, 11)))
+    (patch,) = seed_series["patches"]
     assert (patch["number"], patch["title"]) == (1, "qemu: agent: unset error flag in EOF handler")
     assert (patch["msgid"], patch["reconstructed_from"]) == (PATCH, SEED)
     assert patch["author"] == "Nikolay Shirokovskiy <nshirokovskiy@virtuozzo.com>"
     assert [h["header"] for h in patch["hunks"]] == [HEADER]
     assert [(f["path"], f["added"], f["removed"]) for f in patch["files"]] == [(FILE, 1, 0)]
     ((commit, diff),) = rows(
-        engine, f"select commit_message, diff from patch where id = {patch['id']}"
+        seed_engine, f"select commit_message, diff from patch where id = {patch['id']}"
     )
     assert commit.startswith("Usually on domain shutdown event comes first from qemu\n")
     assert commit.endswith("thus qemu agent becomes unavailable.")
     assert "\n+    priv->agentError = false;\n" in diff
 
 
-def test_review_and_answer_are_rebuilt_and_threaded(seeded: dict[str, Any], engine: Engine) -> None:
+def test_review_and_answer_are_rebuilt_and_threaded(
+    seed_series: dict[str, Any], seed_engine: Engine
+) -> None:
     found = {
         r.msgid: r
         for r in rows(
-            engine, "select msgid, from_name, in_reply_to, reconstructed_from, raw from message"
+            seed_engine,
+            "select msgid, from_name, in_reply_to, reconstructed_from, raw from message",
         )
     }
     assert set(found) == {PATCH, REVIEW, ANSWER, SEED}
@@ -78,13 +107,13 @@ def test_review_and_answer_are_rebuilt_and_threaded(seeded: dict[str, Any], engi
     }
     # each rebuilt message keeps bytes of its own, saying where it came from
     assert f"X-Reviewbot-Reconstructed-From: <{SEED}>".encode() in found[REVIEW].raw
-    assert set(seeded["patches"][0]["replies"]) == {REVIEW, ANSWER, SEED}
+    assert set(seed_series["patches"][0]["replies"]) == {REVIEW, ANSWER, SEED}
 
 
 def test_reviewer_concerns_anchor_to_lines_of_the_rebuilt_hunk(
-    seeded: dict[str, Any], session: Session
+    seed_series: dict[str, Any], seed_session: Session
 ) -> None:
-    concerns = queries.concerns_of(session, str(seeded["id"]))
+    concerns = queries.concerns_of(seed_session, str(seed_series["id"]))
     ferlan = [c for c in concerns if c["reply_msgid"] == REVIEW]
     inline = [(c["file"], c["hunk"], c["side"], c["line"]) for c in ferlan if c["file"]]
     assert inline == [(FILE, 0, "new", 153), (FILE, 0, "new", 154), (FILE, 0, "new", 157)]
@@ -96,8 +125,10 @@ def test_reviewer_concerns_anchor_to_lines_of_the_rebuilt_hunk(
     assert how["status"] == "answered"
 
 
-def test_races_are_linked_to_the_rebuilt_hunk(seeded: dict[str, Any], session: Session) -> None:
-    races = queries.races_of(session, seeded["id"])
+def test_races_are_linked_to_the_rebuilt_hunk(
+    seed_series: dict[str, Any], seed_session: Session
+) -> None:
+    races = queries.races_of(seed_session, seed_series["id"])
     assert len(races) == 2  # the answer's race is told once, not again where it is quoted
     shutdown = next(r for r in races if not r["alternatives"])
     assert shutdown["message_msgid"] == ANSWER
@@ -118,8 +149,10 @@ def test_races_are_linked_to_the_rebuilt_hunk(seeded: dict[str, Any], session: S
         assert race["links"][0]["evidence"]
 
 
-def test_list_of_failure_places_is_not_a_race(seeded: dict[str, Any], session: Session) -> None:
-    races = queries.races_of(session, seeded["id"])
+def test_list_of_failure_places_is_not_a_race(
+    seed_series: dict[str, Any], seed_session: Session
+) -> None:
+    races = queries.races_of(seed_session, seed_series["id"])
     assert not [r for r in races if r["message_msgid"] == REVIEW]
     assert not [r for r in races if "qemuMigrationFinish" in r["identifiers"]]
 
@@ -157,51 +190,3 @@ def test_the_real_mail_replaces_its_reconstruction(
     assert (row_id, reconstructed) == (before, None)
     assert b"X-Reviewbot-Reconstructed-From" not in raw
     assert rows(engine, "select count(*) from message")[0][0] == 4
-
-
-def test_messy_replies_are_kept_and_linked(
-    run_import: Callable[..., ImportReport], session: Session, engine: Engine, tmp_path: Path
-) -> None:
-    """HTML-only, top-posted, two patches quoted, a quote of a quote, a reply to a
-    non-patch, and a reply quoting garbage under a missing parent: none crashes or is lost."""
-    from tests.conftest import diff_body
-
-    patch = diff_body("src/util/virfile.c", 10, "Fix it.")
-    msgs = [
-        mail("p1@x", "[PATCH 1/2] util: fix it", patch),
-        mail("p2@x", "[PATCH 2/2] util: fix more", diff_body("src/util/virbuf.c", 20)),
-        mail(
-            "html@x",
-            "Re: [PATCH 1/2] util: fix it",
-            "<html><body><blockquote>-old line<br>+new line</blockquote>Why?</body></html>",
-            reply_to="p1@x",
-        ),
-        mail(
-            "top@x",
-            "Re: [PATCH 1/2] util: fix it",
-            "Looks wrong.\n\n> -old line\n",
-            reply_to="p1@x",
-        ),
-        mail(
-            "two@x",
-            "Re: [PATCH 2/2] util: fix more",
-            "> -old line\n> +new line\nHere?\n\n> --- a/src/util/virbuf.c\nAnd here?\n",
-            reply_to="p2@x",
-        ),
-        mail(
-            "qq@x",
-            "Re: [PATCH 1/2] util: fix it",
-            "> > +new line\n> I agree\nNo.\n",
-            reply_to="top@x",
-            refs=("p1@x", "top@x"),
-        ),
-        mail("note@x", "lunch?", "> > > \n>>>\n> ---\n> @@ -x +y @@\n> +\nok\n", reply_to="gone@x"),
-    ]
-    report = run_import(write_mbox(tmp_path / "messy.mbox", msgs))
-    assert (report.messages_new, report.messages_failed) == (7, 0)
-    assert store.review_dirty(session=session, series_ids=None) == []  # linked by the import
-    stored = {r[0] for r in rows(engine, "select msgid from message")}
-    assert {"p1@x", "p2@x", "html@x", "top@x", "two@x", "qq@x", "note@x"} <= stored
-    (series,) = queries.list_series(session)
-    concerns = queries.concerns_of(session, str(series["id"]))
-    assert {c["reply_msgid"] for c in concerns} >= {"html@x", "top@x", "two@x", "qq@x"}

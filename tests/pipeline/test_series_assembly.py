@@ -1,4 +1,5 @@
-"""Series assembly end to end on small synthetic mboxes (real SQLite, real import)."""
+"""Series assembly end to end on small synthetic mboxes: grouping, versions, states and
+trailers as import places mail into series (real databases, real import)."""
 
 from __future__ import annotations
 
@@ -328,21 +329,6 @@ def test_thread_joins_broken_reply_by_subject(
         ("not-archived", True),
         ("late", False),
     ]
-
-
-def test_classify_edge_cases() -> None:
-    from reviewbot.mail.subject import parse_subject
-    from reviewbot.series.classify import Kind, classify
-
-    interdiff = "Cover text.\n\nInterdiff against v1:\n" + diff_body()
-    assert classify(parse_subject("[PATCH v2 0/2] x"), interdiff, True, False) == Kind.COVER
-    assert classify(parse_subject("[RFC] design: a new parser"), "Thoughts?\n", False, False) == (
-        Kind.OTHER
-    )
-    assert classify(parse_subject("[PULL] qemu fixes"), "Please pull.\n", False, True) == (
-        Kind.REPLY
-    )
-    assert classify(parse_subject("[PATCH 2/3] lost diff"), "text\n", False, True) == Kind.PATCH
 
 
 def test_v2_review_stays_with_v2_when_v1_is_rebuilt(

@@ -18,9 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, make_url, text
 
 import reviewbot.db
-from reviewbot.config import database_url, load_settings
-from reviewbot.db import alembic_config, head_revision, open_engine
+from reviewbot.db import _restorable, alembic_config, head_revision, open_engine
 from reviewbot.errors import DatabaseError
+from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST
 
 
@@ -54,24 +54,10 @@ def test_empty_old_database_upgrades_itself(tmp_path: Path) -> None:
 
 
 def test_reopening_keeps_data(tmp_path: Path) -> None:
-    from reviewbot.pipeline.importer import import_paths
-
     url = f"sqlite:///{tmp_path / 'y.db'}"
     import_paths(open_engine(url), [LIST / "2023-July.txt.gz"])
     with sqlite3.connect(tmp_path / "y.db") as conn:
         assert conn.execute("select count(*) from message").fetchone()[0] == 16
-
-
-def test_database_url_from_path_url_and_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert database_url(str(tmp_path / "a.db"), tmp_path) == f"sqlite:///{tmp_path / 'a.db'}"
-    assert database_url("postgresql+psycopg://u@h/db", tmp_path) == "postgresql+psycopg://u@h/db"
-    monkeypatch.setenv("REVIEWBOT_DB", str(tmp_path / "env.db"))
-    assert load_settings().database_url.endswith("env.db")
-    monkeypatch.delenv("REVIEWBOT_DB")
-    monkeypatch.setenv("REVIEWBOT_DATA_DIR", str(tmp_path / "dd"))
-    assert load_settings().database_url == f"sqlite:///{tmp_path / 'dd' / 'reviewbot.db'}"
 
 
 def test_bad_database_url_is_a_clear_error() -> None:
@@ -120,8 +106,6 @@ def test_database_of_an_older_version_upgrades_and_keeps_its_data(tmp_path: Path
 
 def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     """SQLite runs DDL outside the transaction: the file is restored from a copy."""
-    from reviewbot.db import _restorable
-
     path = tmp_path / "m.db"
     engine = open_engine(f"sqlite:///{path}")
     with engine.begin() as conn:

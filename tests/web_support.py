@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
 from sqlalchemy import Engine
+
+from reviewbot.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -45,10 +49,6 @@ def free_port() -> int:
 @contextmanager
 def serve(engine: Engine) -> Iterator[str]:
     """Run the app over `engine` with a real uvicorn server in a thread; yield its URL."""
-    import uvicorn
-
-    from reviewbot.app import create_app
-
     port = free_port()
     config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
@@ -69,8 +69,6 @@ def serve(engine: Engine) -> Iterator[str]:
 @contextmanager
 def browser(user_data_dir: Path, width: int = 1280) -> Iterator[Any]:
     """A page of a fresh headless Chromium profile."""
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(user_data_dir),

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +24,7 @@ from reviewbot.pipeline.scrape import Scraper, ScrapeReport
 from reviewbot.read.messages import message_detail
 from tests import reads as queries
 from tests.archive_server import ArchiveServer, Reply
-from tests.conftest import LIST
+from tests.conftest import LIST, run_cli
 
 MONTHS = ["2023-July", "2023-August"]
 TEXT_ARCHIVES = ["/2023-July.txt.gz", "/2023-August.txt.gz", "/2016-October.txt.gz"]
@@ -273,18 +279,10 @@ def test_failed_month_is_retried_by_a_later_run(
 def test_killed_scrape_resumes_without_refetching(
     tmp_path: Path, pages_only: ArchiveServer
 ) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
+    """The killed run is a real process; the run that resumes it runs in-process."""
     pages_only.always("/2023-July/msg00009.html", Reply(delay=30.0))  # the run hangs here
     env = dict(os.environ, REVIEWBOT_DATA_DIR=str(tmp_path / "data"))
-    cmd = [
-        sys.executable,
-        "-m",
-        "reviewbot",
+    args = [
         "scrape",
         pages_only.url("/"),
         "--month",
@@ -295,7 +293,12 @@ def test_killed_scrape_resumes_without_refetching(
         str(tmp_path / "k.db"),
         "--json",
     ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reviewbot", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120  # generous: a loaded machine starts Python slowly
     while not pages_only.requests_for("/2023-July/msg00009.html") and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -305,8 +308,8 @@ def test_killed_scrape_resumes_without_refetching(
     assert len(before) > 5
     pages_only.clear_faults("/2023-July/msg00009.html")
     pages_only.clear_requests()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    report = json.loads(done.stdout)
+    done = run_cli(*args, env={"REVIEWBOT_DATA_DIR": env["REVIEWBOT_DATA_DIR"]})
+    report = json.loads(done.stdout)  # (exit code 2: the month's text archive is a 404)
     again = {r.path for r in pages_only.requests if "/msg" in r.path}
     assert report["messages_new"] == 16
     assert again.isdisjoint(before - {"/2023-July/msg00009.html"})
@@ -315,10 +318,8 @@ def test_killed_scrape_resumes_without_refetching(
 
 def stock_thread_index(month: str) -> bytes:
     """thread.html as stock Mailman writes it: thread-sort keys, no Message-IDs."""
-    import re as _re
-
     html = (LIST / month / "thread.html").read_bytes()
-    return _re.sub(rb"<!--(\d+) <[^>]+> -->", rb"<!--\1 01689665400.1234- -->", html)
+    return re.sub(rb"<!--(\d+) <[^>]+> -->", rb"<!--\1 01689665400.1234- -->", html)
 
 
 def test_stock_thread_index_counts_each_message_once(

@@ -18,7 +18,7 @@ from reviewbot.errors import NotAGitTree, NotFound
 from reviewbot.pipeline import apply as apply_step
 from reviewbot.pipeline.importer import ImportReport
 from tests import reads as queries
-from tests.conftest import LIST, git, mail, write_mbox
+from tests.conftest import LIST, git, mail, run_cli, write_mbox
 
 
 def series_id(session: Session, version: int) -> int:
@@ -154,23 +154,8 @@ def test_conflicting_patch_two_reported_and_others_still_applied(
     assert "/* edited so it no longer matches */" in expected
     assert actual == "\n".join(file_lines(tree, "src/qemu/qemu_domain.c", 99, 3))
     # the CLI says so with its own exit code
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewbot",
-            "apply",
-            str(result["series"]),
-            "--tree",
-            str(tree),
-            "--db",
-            db_url,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 6 and json.loads(done.stdout)["patches"][1]["status"] == "conflict"
+    done = run_cli("apply", result["series"], "--tree", tree, "--db", db_url, "--json")
+    assert done.exit_code == 6 and json.loads(done.stdout)["patches"][1]["status"] == "conflict"
 
 
 def test_offset_missing_file_and_comparison_with_the_previous_run(
@@ -232,6 +217,7 @@ def test_errors_are_clear(
         "--db",
         str(tmp_path / "test.db"),
     ]
+    # a real process: what it finds on its PATH is the point
     no_git = subprocess.run(cli, capture_output=True, text=True, env={"PATH": "/nonexistent"})
     assert no_git.returncode == 5 and "git is not installed" in no_git.stderr
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.archive_server import ArchiveServer
-from tests.conftest import LIST
+from tests.conftest import LIST, run_cli
 from tests.dump import count_messages
 
 CLI = [sys.executable, "-m", "reviewbot"]
@@ -53,11 +53,9 @@ def test_sigterm_stops_cleanly_after_rounds(
     assert proc.returncode == 0, err
     assert "SIGTERM" in err and err.rstrip().endswith("stopped")
     once = tmp_path / "once.db"
-    subprocess.run(
-        [*CLI, "scrape", server.url("/"), "--month", "2023-July", "--rate", "0",
-         "--db", str(once), "--data-dir", str(tmp_path / "d2")],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    done = run_cli("scrape", server.url("/"), "--month", "2023-July", "--rate", "0",
+                   "--db", once, "--data-dir", tmp_path / "d2")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
     assert count_messages(url) == count_messages(f"sqlite:///{once}")
 
 

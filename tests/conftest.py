@@ -1,14 +1,18 @@
-"""Shared fixtures: a fresh database on each backend, and a tiny mbox writer.
+"""Shared fixtures: fresh databases on each backend, the CLI in-process, mbox writers.
 
-Every test that takes `engine` (or `db_url`) runs twice: on a real SQLite file
-in tmp_path and on a fresh PostgreSQL database. Neither runs the migrations per
+Every test that takes `engine` (or `db_url`, `new_db`) runs twice: on a real SQLite
+file in tmp_path and on a fresh PostgreSQL database. Neither runs the migrations per
 test: the session migrates one template of each (an SQLite file, a PostgreSQL
 database) and every test gets a copy (shutil.copy, CREATE DATABASE ... TEMPLATE),
-which open_engine finds current. The PostgreSQL server is
-$REVIEWBOT_TEST_PG (an SQLAlchemy URL of a database we may CREATE DATABASE
-from), else a throw-away cluster started for the session (tests/pgcluster.py).
-Without a server the PostgreSQL cases are skipped, unless $REVIEWBOT_REQUIRE_PG
-is set (make test sets it) and they fail instead.
+which open_engine finds current. Modules whose tests only read what one import
+stored take `module_db_url` (or `module_new_db`) instead: one database per backend
+for the whole module. `run_cli` runs a command in-process; tests start the program
+itself only where the process matters (a kill, a signal, a real exit status).
+
+The PostgreSQL server is $REVIEWBOT_TEST_PG (an SQLAlchemy URL of a database we may
+CREATE DATABASE from), else a throw-away cluster started for the session
+(tests/pgcluster.py). Without a server the PostgreSQL cases are skipped, unless
+$REVIEWBOT_REQUIRE_PG is set (make test sets it) and they fail instead.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from reviewbot.pipeline.link import link_dirty_series
 from reviewbot.pipeline.rebuild import rebuild_dirty
 from reviewbot.read.tokens import check_token
 from tests.conftest import close_sqlite, import_corpus, make_token
+from tests.web_support import free_port
 
 API = "/api/v1"
 
@@ -207,12 +207,6 @@ def test_request_body_limit(engine: Engine, client: TestClient) -> None:
 
 
 # -- two real clients against a real server ------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

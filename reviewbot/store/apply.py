@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -58,11 +58,11 @@ def save_apply_run(
     hunks: Sequence[HunkOutcomeRow],
 ) -> int:
     """Store an apply run with its per-patch and per-hunk results; return its id."""
-    run_id = _insert_returning_ids(session, APPLY_RUN, [asdict(run)])[0]
+    run_id = _insert_returning_ids(session, APPLY_RUN, [vars(run)])[0]
     if patches:
-        rows = [{**asdict(p), "run_id": run_id} for p in patches]
+        rows = [{**vars(p), "run_id": run_id} for p in patches]
         session.connection().execute(insert(PATCH_APPLY), rows)
     if hunks:
-        rows = [{**asdict(h), "run_id": run_id} for h in hunks]
+        rows = [{**vars(h), "run_id": run_id} for h in hunks]
         session.connection().execute(insert(HUNK_APPLY), rows)
     return run_id

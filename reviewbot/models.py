@@ -261,11 +261,14 @@ class HunkApply(SQLModel, table=True):
 
 
 class Concern(SQLModel, table=True):
-    """A reviewer's comment block, anchored to a hunk line, a patch or a series.
+    """A reviewer's point: a comment block anchored to a hunk line, a patch or a series,
+    with the conversation that followed it and where it stands.
 
     Gerrit's comment model: file, side (old/new) and line; `hunk` is the index of
-    the hunk within its file. Rebuilt with the series, so ids are not stable
-    across rebuilds: (reply_id, position) is.
+    the hunk within its file. Relinking keeps the id of the concern with the same
+    (reply_id, position). `replies` is JSON: what the author and others said about
+    it afterwards. `status_source_*` say what set the status: a message (msgid),
+    a version (its label) or a user (their name).
     """
 
     __table_args__ = (UniqueConstraint("reply_id", "position"),)
@@ -283,18 +286,36 @@ class Concern(SQLModel, table=True):
     kind: str
     status: str = Field(default="open", index=True)
     status_reason: str = ""
+    status_source_kind: str | None = Field(default=None, max_length=16)
+    status_source_ref: str | None = None
     reviewer_name: str = ""
     reviewer_email: str = ""
     date: datetime | None = None
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     quoted: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     evidence: str = ""
-    # carried to the next version (Gerrit's ported comment): the same hunk there,
-    # unchanged, at this line; no foreign key, the next version is rebuilt on its own
-    ported_patch_id: int | None = Field(default=None, index=True)
-    ported_file: str | None = None
-    ported_hunk: int | None = None
-    ported_line: int | None = None
+    replies: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+
+
+class ConcernPlace(SQLModel, table=True):
+    """Where a concern stands in a later version of its series (Gerrit's ported comment).
+
+    `outcome` is "carried" (the hunk is unchanged there: the concern still stands),
+    "addressed" (that version changes the hunk) or "dropped" (it drops the patch).
+    `linked_by` is the series whose linking computed the place: relinking it
+    replaces its places.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    # no foreign key: relinking deletes and re-inserts concerns under the same ids
+    concern_id: int = Field(index=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    patch_id: int | None = Field(default=None, index=True)
+    file: str | None = None
+    hunk: int | None = None
+    line: int | None = None
+    outcome: str = Field(max_length=16)
+    linked_by: int = Field(index=True)
 
 
 class RaceScenario(SQLModel, table=True):
@@ -366,6 +387,7 @@ APPLY_RUN = _table(ApplyRun)
 PATCH_APPLY = _table(PatchApply)
 HUNK_APPLY = _table(HunkApply)
 CONCERN = _table(Concern)
+CONCERN_PLACE = _table(ConcernPlace)
 RACE = _table(RaceScenario)
 TOKEN = _table(ApiToken)
 EVENT = _table(Event)

@@ -155,8 +155,27 @@ class MessageDetail(MessagePublic):
     reconstructed_from: str | None
 
 
+class ConcernReplyPublic(SQLModel):
+    """Something said about a concern afterwards (role: author, reviewer or other)."""
+
+    msgid: str
+    author: str
+    date: str | None
+    text: str
+    role: str
+
+
+class StatusSourcePublic(SQLModel):
+    """What set a concern's status: a message (Message-ID), a version ("v2") or a user."""
+
+    kind: str
+    ref: str
+
+
 class ConcernPublic(SQLModel):
-    """A reviewer's comment, anchored to a hunk line (file, hunk, side, line), patch or series."""
+    """A reviewer's point, anchored to a hunk line (file, hunk, side, line), patch or series,
+    with its conversation. Listed on a later version than the one it was raised on
+    (`outcome_here` set), the place is where it stands on that version."""
 
     id: int
     url: str
@@ -180,6 +199,11 @@ class ConcernPublic(SQLModel):
     text: str
     quoted: str
     evidence: str
+    hunk_number: int | None
+    raised_on_version: str
+    outcome_here: str | None
+    status_source: StatusSourcePublic | None
+    replies: list[ConcernReplyPublic]
 
 
 class RaceStepPublic(SQLModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from reviewbot.api.models import (
     ConcernPublic,
+    ConcernReplyPublic,
     CoverDetail,
     CoverPublic,
     EventPublic,
@@ -23,6 +24,7 @@ from reviewbot.api.models import (
     RaceStepPublic,
     SeriesDetail,
     SeriesPublic,
+    StatusSourcePublic,
     TrailerPublic,
 )
 from reviewbot.read import concerns, events, messages, patches, people, races, series, trailers
@@ -201,16 +203,16 @@ def concern(c: concerns.ConcernEntry) -> ConcernPublic:
         id=c.id,
         url=f"{API}/concerns/{c.id}",
         series_id=c.series_id,
-        patch_id=c.made.patch_id,
-        patch_number=c.made.patch,
-        patch_msgid=c.made.patch_msgid,
+        patch_id=c.here.patch_id,
+        patch_number=c.here.patch,
+        patch_msgid=c.here.patch_msgid,
         reply_msgid=c.reply_msgid,
         position=c.position,
         scope=c.scope,
-        file=c.made.file,
-        hunk=c.made.hunk,
-        side=c.made.side,
-        line=c.made.line,
+        file=c.here.file,
+        hunk=c.here.hunk,
+        side=c.here.side,
+        line=c.here.line,
         quoted_line=c.quoted_line,
         kind=c.kind,
         status=c.status,
@@ -220,6 +222,20 @@ def concern(c: concerns.ConcernEntry) -> ConcernPublic:
         text=c.text,
         quoted=c.quoted,
         evidence=c.evidence,
+        hunk_number=c.here.hunk_number,
+        raised_on_version=c.raised_on,
+        outcome_here=c.outcome_here,
+        status_source=(
+            StatusSourcePublic(kind=c.status_source.kind, ref=c.status_source.ref)
+            if c.status_source
+            else None
+        ),
+        replies=[
+            ConcernReplyPublic(
+                msgid=r.msgid, author=r.author, date=r.date, text=r.text, role=r.role
+            )
+            for r in c.replies
+        ],
     )
 
 

@@ -188,7 +188,17 @@ def concern(c: ConcernEntry) -> Json:
         "quoted_line": c.quoted_line,
         "evidence": c.evidence,
         "ported_from": _place(c.made) if carried else None,
-        "ported_to": None if carried or c.ported is None else _place(c.ported),
+        "ported_to": None if carried or c.next_place is None else _place(c.next_place),
+        "hunk_number": c.here.hunk_number,
+        "raised_on_version": c.raised_on,
+        "outcome_here": c.outcome_here,
+        "status_source": (
+            {"kind": c.status_source.kind, "ref": c.status_source.ref} if c.status_source else None
+        ),
+        "replies": [
+            {"msgid": r.msgid, "author": r.author, "date": r.date, "text": r.text, "role": r.role}
+            for r in c.replies
+        ],
     }
 
 

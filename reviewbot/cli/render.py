@@ -177,24 +177,62 @@ def apply_report(console: Console, report: ApplyReport) -> None:
 
 def concerns_table(rows: Sequence[ConcernEntry]) -> Table:
     """`concerns`: where each concern is anchored, what it is, and where it stands."""
-    table = Table("patch", "where", "kind", "status", "reviewer", "text")
+    table = Table("id", "patch", "where", "kind", "status", "reviewer", "text")
     for c in rows:
-        where = (
-            f"{c.file} hunk {c.hunk} {c.side} line {c.line}"
-            if c.file
-            else ("patch" if c.patch else "series")
-        )
-        if c.carried_here:
-            where += f" (carried from {c.made.patch_msgid})"
         table.add_row(
+            str(c.id),
             str(c.patch or "-"),
-            escape(where),
+            escape(_where(c)),
             c.kind,
-            c.status,
-            escape(c.reviewer),
-            escape(c.text[:200]),
+            escape(_status_line(c)),
+            escape(c.reviewer_name or c.reviewer_email),
+            escape(shorten(c.text, 200)),
         )
     return table
+
+
+def _where(c: ConcernEntry) -> str:
+    """ "src/x.c hunk 1, new line 12" (hunks counted from 1), "patch" or "series"."""
+    if c.file:
+        where = f"{c.file} hunk {c.here.hunk_number}, {c.side} line {c.line}"
+    else:
+        where = "patch" if c.patch else "series"
+    if c.carried_here:
+        where += f" (raised on {c.raised_on})"
+    return where
+
+
+def _status_line(c: ConcernEntry) -> str:
+    """The status and what set it, from this listing's version's point of view."""
+    if c.carried_here and c.outcome_here in ("addressed", "dropped"):
+        return f"{c.outcome_here} here"
+    if c.status_source is None:
+        return c.status
+    return f"{c.status} ({c.status_reason})" if c.status_reason else c.status
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most `width` characters, cut at a word and ended with "…"."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    cut = line[: width - 1].rsplit(" ", 1)[0] or line[: width - 1]
+    return cut + "…"
+
+
+def concern_detail(console: Console, c: ConcernEntry) -> None:
+    """`concern show`: the point made, where, its conversation and where it stands."""
+    console.print(
+        f"concern {c.id} on {c.raised_on}, {_where(c)}: {c.kind}, {c.status}", markup=False
+    )
+    if c.status_source is not None:
+        source = c.status_source
+        console.print(f"  {c.status_reason} ({source.kind} {source.ref})", markup=False)
+    console.print(f"\n{c.reviewer} in <{c.reply_msgid}>:", markup=False)
+    console.print(c.text, markup=False, highlight=False)
+    for r in c.replies:
+        console.print(f"\n  {r.author} ({r.role}) in <{r.msgid}>:", markup=False)
+        console.print("  " + r.text.replace("\n", "\n  "), markup=False, highlight=False)
 
 
 def races_report(console: Console, rows: Sequence[RaceEntry]) -> None:

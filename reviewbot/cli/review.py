@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import getpass
 import time
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
+from reviewbot import store
 from reviewbot.cli import jsonout, render
-from reviewbot.cli.common import DbOption, JsonOption, console, engine_for, errors, print_json, read
-from reviewbot.events import parse_target
+from reviewbot.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_for,
+    errors,
+    print_json,
+    read,
+    write,
+)
+from reviewbot.events import Change, parse_target
 from reviewbot.pipeline.importer import catch_up
 from reviewbot.read import concerns as concern_reads
 from reviewbot.read import races as race_reads
@@ -65,3 +76,52 @@ def link(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(result)
     else:
         console.print(f"linked {done} series in {result['seconds']} s", markup=False)
+
+
+concern_app = typer.Typer(help="Show or settle one concern.", no_args_is_help=True)
+ConcernId = Annotated[
+    int, typer.Argument(help="Concern id from `concerns --json`.", min=1, max=2**63 - 1)
+]
+
+
+@concern_app.command("show")
+def concern_show(concern_id: ConcernId, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """One concern: where it is anchored, its conversation, and what set its status."""
+    found = read(db, lambda s: concern_reads.concern_detail(s, concern_id))
+    if as_json:
+        print_json(jsonout.concern(found))
+    else:
+        render.concern_detail(console, found)
+
+
+@concern_app.command("resolve")
+def concern_resolve(
+    concern_id: ConcernId,
+    reopen: Annotated[bool, typer.Option("--reopen", help="Open it again instead.")] = False,
+    note: Annotated[str, typer.Option(help="Why (kept with the event).")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Resolve a concern (or reopen it), recorded as an event by the local user."""
+    status = "open" if reopen else "resolved"
+
+    def run(session: Session) -> list[Change]:
+        row = store.load_target(session=session, target="concern", target_id=concern_id)
+        return store.apply_changes(
+            session=session,
+            target="concern",
+            row=row,
+            values={"status": status},
+            actor=getpass.getuser(),
+            via="cli",
+            note=note,
+        )
+
+    changes = write(db, run)
+    result = [{"target": c.target, "id": c.target_id, "from": c.old, "to": c.new} for c in changes]
+    if as_json:
+        print_json(result)
+    elif not changes:
+        console.print(f"concern {concern_id} is already {status}", markup=False)
+    else:
+        console.print(f"concern {concern_id}: {changes[0].old} -> {status}", markup=False)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from reviewbot import store
 from reviewbot.read.versions import patch_hunks
 from reviewbot.review.concerns import (
+    Carried,
     NextVersion,
     SeriesThread,
     ThreadPatch,
@@ -24,6 +25,7 @@ from reviewbot.review.concerns import (
     needs_next_version,
     review_thread,
 )
+from reviewbot.review.conversation import Person
 from reviewbot.series.rangediff import HunkCounterpart, diff_series, map_hunks
 
 _CHUNK = 200
@@ -49,14 +51,16 @@ def link_next(*, session: Session) -> int:
 
 
 def link(series_ids: Sequence[int], *, session: Session) -> None:
-    """Recompute and store the concerns and races of these series."""
+    """Recompute and store the concerns and races of these series.
+
+    Their next versions are linked again too: the concerns carried to them may
+    have changed (a version chain settles in a few rounds, oldest first).
+    """
     threads = _threads(series_ids, session=session)
-    newer = {
-        r.id: r.superseded_by_id for r in store.load_series_rows(session=session, ids=series_ids)
-    }
+    rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
     reviews = []
     for thread in threads:
-        successor = newer.get(thread.series_id)
+        successor = rows[thread.series_id].superseded_by_id
         nv = None
         if successor and needs_next_version(thread):
             nv = _next_version(thread.series_id, successor, session=session)
@@ -65,23 +69,41 @@ def link(series_ids: Sequence[int], *, session: Session) -> None:
     # a status a maintainer set outlives the relink that recreated its concern
     store.reapply_concern_statuses(session=session, series_ids=list(series_ids))
     store.mark_reviewed(session=session, series_ids=list(series_ids))
+    later = {r.superseded_by_id for r in rows.values() if r.superseded_by_id} - set(series_ids)
+    store.mark_review_dirty(session=session, series_ids=sorted(later))
 
 
 def _threads(series_ids: Sequence[int], *, session: Session) -> list[SeriesThread]:
     patches: dict[int, list[ThreadPatch]] = {sid: [] for sid in series_ids}
     for p in store.load_patches(session=session, series_ids=series_ids):
-        patches[p.series_id].append(ThreadPatch(p.id, p.msgid, p.diff, p.commit_message))
+        author = Person(p.author_name, p.author_email)
+        patches[p.series_id].append(ThreadPatch(p.id, p.msgid, p.diff, p.commit_message, author))
     replies: dict[int, dict[int | None, list[ThreadReply]]] = {sid: {} for sid in series_ids}
     for r in store.load_placed_replies(session=session, series_ids=series_ids):
         replies[r.series_id].setdefault(r.patch_id, []).append(_reply(r))
+    carried: dict[int, list[Carried]] = {sid: [] for sid in series_ids}
+    for c in store.load_carried(session=session, series_ids=series_ids):
+        if c.patch_id is not None and c.file is not None and c.hunk is not None:
+            carried[c.series_id].append(
+                Carried(
+                    c.reply_id, c.position, c.patch_id, c.file, c.hunk, c.side, c.line, c.status
+                )
+            )
+    rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
     return [
-        SeriesThread(sid, tuple(patches[sid]), {k: tuple(v) for k, v in replies[sid].items()})
+        SeriesThread(
+            sid,
+            Person(rows[sid].submitter_name, rows[sid].submitter_email),
+            tuple(patches[sid]),
+            {k: tuple(v) for k, v in replies[sid].items()},
+            tuple(carried[sid]),
+        )
         for sid in series_ids
     ]
 
 
 def _reply(r: Any) -> ThreadReply:
-    return ThreadReply(r.id, r.msgid, r.body, r.from_name, r.from_email, r.date)
+    return ThreadReply(r.id, r.msgid, r.in_reply_to, r.body, r.from_name, r.from_email, r.date)
 
 
 def _next_version(old: int, new: int, *, session: Session) -> NextVersion:
@@ -92,4 +114,5 @@ def _next_version(old: int, new: int, *, session: Session) -> NextVersion:
     for patch in diff.patches:  # a dropped patch keeps no hunk: mark it whole
         if patch.status == "dropped" and patch.old_key is not None:
             mapping[(patch.old_key, -1)] = HunkCounterpart(None, None, "dropped")
-    return NextVersion(mapping, {p.key: p.hunks for p in newer})
+    (label,) = [r.version_label for r in store.load_series_rows(session=session, ids=[new])]
+    return NextVersion(new, label, mapping, {p.key: p.hunks for p in newer})

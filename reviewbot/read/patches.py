@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlmodel import Session
 
 from reviewbot.errors import NotFound
-from reviewbot.models import CONCERN, FILE, HUNK, MESSAGE, PATCH
+from reviewbot.models import FILE, HUNK, MESSAGE, PATCH
+from reviewbot.read.concerns import has_open
 from reviewbot.read.filters import Filters, Page, Paged, paged, path_match, person_match, time_range
 from reviewbot.read.people import person
 from reviewbot.read.search import matching_patches, parse_query
@@ -147,8 +148,8 @@ def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
         )
         conds.append(PATCH.c.id.in_(touching))
     if f.open_concerns is not None:
-        has_open = exists().where(CONCERN.c.patch_id == PATCH.c.id, CONCERN.c.status == "open")
-        conds.append(has_open if f.open_concerns else ~has_open)
+        some = has_open(patch_col=PATCH.c.id)
+        conds.append(some if f.open_concerns else ~some)
     return conds
 
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlmodel import Session
 
 from reviewbot.errors import NotFound
-from reviewbot.models import CONCERN, FILE, MESSAGE, PATCH, SERIES
+from reviewbot.models import FILE, MESSAGE, PATCH, SERIES
 from reviewbot.read.apply import ApplyRunInfo, last_run
+from reviewbot.read.concerns import has_open
 from reviewbot.read.filters import Filters, Page, Paged, paged, path_match, person_match, time_range
 from reviewbot.read.patches import PatchDetail, patches_of_series
 from reviewbot.read.people import person
@@ -95,8 +96,8 @@ def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
         )
         conds.append(SERIES.c.id.in_(touching))
     if f.open_concerns is not None:
-        has_open = exists().where(CONCERN.c.series_id == SERIES.c.id, CONCERN.c.status == "open")
-        conds.append(has_open if f.open_concerns else ~has_open)
+        some = has_open(series_col=SERIES.c.id)
+        conds.append(some if f.open_concerns else ~some)
     return conds
 
 

@@ -1,12 +1,12 @@
 """Concerns and race scenarios of one series' thread, and where each concern stands.  (pure)
 
-Each reply's comment blocks become concerns anchored by review.anchor; statuses
-are `open`, `answered` (somebody other than the reviewer quotes it back in a
-later reply), `addressed` (the next version changes the anchored hunk) or
-`dropped` (the next version drops the patch); acks are `approval`s and plain
-information is `noted`, never open. A concern still standing on an unchanged
-hunk is carried to the next version (Gerrit's ported comment).
-pipeline.link loads the thread, calls `review_thread` and stores the result.
+review.conversation turns the thread's comments into concerns with their
+replies and statuses; here each concern still standing (open or answered) is
+followed into the next version: `addressed` if that version changes the hunk,
+`dropped` if it drops the patch, else carried there unchanged (Gerrit's ported
+comment). Concerns carried into this version from earlier ones are followed
+the same way, so a concern travels v1 -> v2 -> v3. pipeline.link loads the
+thread, calls `review_thread` and stores the result.
 """
 
 from __future__ import annotations
@@ -16,11 +16,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from reviewbot.mail.diff import FileDiff, parse_diff
-from reviewbot.mail.quotes import parse_quotes
-from reviewbot.review.anchor import Comment, anchor_comments, classify_comment, is_answer
+from reviewbot.review.conversation import (
+    ConcernReply,
+    Conversation,
+    Person,
+    Said,
+    Status,
+    comments_of,
+    converse,
+    status_of,
+)
 from reviewbot.review.race_links import RaceLink, link_race
 from reviewbot.review.races import RaceScenario, find_races
 from reviewbot.series.rangediff import HunkCounterpart, PatchHunk
+
+STANDING = ("open", "answered")  # statuses the next version can still settle
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class ThreadPatch:
     msgid: str
     diff: str
     commit_message: str
+    author: Person
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class ThreadReply:
 
     id: int
     msgid: str
+    parent: str | None  # In-Reply-To
     body: str
     from_name: str
     from_email: str
@@ -46,12 +58,29 @@ class ThreadReply:
 
 
 @dataclass(frozen=True)
+class Carried:
+    """A concern of an earlier version standing on this one, where it stands here."""
+
+    reply_id: int  # the concern's key: (reply_id, position)
+    position: int
+    patch_id: int
+    file: str
+    hunk: int
+    side: str | None
+    line: int | None
+    status: str
+
+
+@dataclass(frozen=True)
 class SeriesThread:
-    """One series' patches and the replies placed under them (patch id None: the cover)."""
+    """One series' patches, the replies placed under them (patch id None: the cover),
+    its submitter, and the earlier versions' concerns standing on it."""
 
     series_id: int
+    submitter: Person
     patches: tuple[ThreadPatch, ...]
     replies: Mapping[int | None, tuple[ThreadReply, ...]]
+    carried: tuple[Carried, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,13 +91,15 @@ class NextVersion:
     (patch id, -1) means the next version drops the whole patch.
     """
 
+    series_id: int
+    label: str  # "v2": named as the source of the statuses it sets
     counterparts: Mapping[tuple[int, int], HunkCounterpart]
     hunks: Mapping[int, tuple[PatchHunk, ...]]  # the next version's hunks by patch id
 
 
 @dataclass(frozen=True)
 class FoundConcern:
-    """A reviewer's comment block, where it is anchored, and where it stands."""
+    """A reviewer's point, where it is anchored, its conversation and where it stands."""
 
     series_id: int
     patch_id: int | None
@@ -83,16 +114,38 @@ class FoundConcern:
     kind: str
     status: str
     status_reason: str
+    status_source_kind: str | None
+    status_source_ref: str | None
     reviewer_name: str
     reviewer_email: str
     date: datetime | None
     text: str
     quoted: str
     evidence: str
-    ported_patch_id: int | None = None
-    ported_file: str | None = None
-    ported_hunk: int | None = None
-    ported_line: int | None = None
+    replies: tuple[ConcernReply, ...]
+
+
+@dataclass(frozen=True)
+class FoundPlace:
+    """Where a concern (by its key) stands in the next version."""
+
+    reply_id: int
+    position: int
+    series_id: int
+    patch_id: int | None
+    file: str | None
+    hunk: int | None
+    line: int | None
+    outcome: str  # carried, addressed, dropped
+
+
+@dataclass(frozen=True)
+class CarriedStatus:
+    """A status the next version gives to a concern carried here from an earlier one."""
+
+    reply_id: int
+    position: int
+    status: Status
 
 
 @dataclass(frozen=True)
@@ -108,10 +161,13 @@ class FoundRace:
 
 @dataclass(frozen=True)
 class ThreadReview:
-    """What linking found in one series' thread."""
+    """What linking found in one series' thread, and where its concerns go next."""
 
+    series_id: int
     concerns: tuple[FoundConcern, ...]
     races: tuple[FoundRace, ...]
+    places: tuple[FoundPlace, ...] = ()
+    carried_statuses: tuple[CarriedStatus, ...] = ()
 
 
 class _Files(dict[int, tuple[FileDiff, ...]]):
@@ -129,147 +185,202 @@ class _Files(dict[int, tuple[FileDiff, ...]]):
 
 
 def review_thread(thread: SeriesThread, next_version: NextVersion | None) -> ThreadReview:
-    """The concerns (with their statuses) and the races of one series' thread."""
+    """The concerns (with their conversations and statuses) and the races of a thread."""
     files = _Files(thread.patches)
-    concerns = _settle(_concerns(thread, files), thread, files, next_version)
-    return ThreadReview(tuple(concerns), tuple(_races(thread, files)))
+    concerns = [_concern(thread.series_id, c) for c in converse(_said(thread, files))]
+    places: list[FoundPlace] = []
+    carried: list[CarriedStatus] = []
+    if next_version is not None:
+        concerns = [_follow_own(c, next_version, files, places) for c in concerns]
+        carried = _follow_carried(thread.carried, next_version, files, places)
+    races = tuple(_races(thread, files))
+    return ThreadReview(thread.series_id, tuple(concerns), races, tuple(places), tuple(carried))
 
 
 def needs_next_version(thread: SeriesThread) -> bool:
-    """Whether any reply could raise a concern for the next version to settle."""
-    return any(pid is not None and replies for pid, replies in thread.replies.items())
+    """Whether anything here (a reply, a carried concern) is for the next version to settle."""
+    return bool(thread.carried) or any(
+        pid is not None and replies for pid, replies in thread.replies.items()
+    )
 
 
-def _concerns(thread: SeriesThread, files: _Files) -> list[FoundConcern]:
-    by_id = {p.id: p for p in thread.patches}
-    out = []
-    for patch_id, replies in thread.replies.items():
-        patch = by_id.get(patch_id) if patch_id is not None else None
-        for reply in replies:
-            comments = anchor_comments(
-                parse_quotes(reply.body),
-                files[patch.id] if patch is not None else (),
-                patch.commit_message if patch is not None else "",
-            )
-            out += [
-                _concern(thread.series_id, patch_id, reply, position, comment)
-                for position, comment in enumerate(comments)
-            ]
+def _said(thread: SeriesThread, files: _Files) -> list[Said]:
+    """Every comment of every reply, in date order."""
+    patches = {p.id: p for p in thread.patches}
+    replies = [(pid, r) for pid, rs in thread.replies.items() for r in rs]
+    replies.sort(key=lambda x: (x[1].date.timestamp() if x[1].date else float("-inf"), x[1].id))
+    out: list[Said] = []
+    for patch_id, r in _parents_first(replies):
+        patch = patches.get(patch_id) if patch_id is not None else None
+        where = (patch.id, files[patch.id], patch.commit_message, patch.author) if patch else None
+        sender = Person(r.from_name, r.from_email)
+        out += comments_of(r.id, r.msgid, r.parent, sender, r.date, r.body, where, thread.submitter)
     return out
 
 
-def _concern(
-    series_id: int, patch_id: int | None, reply: ThreadReply, position: int, comment: Comment
-) -> FoundConcern:
-    kind, why = classify_comment(comment.text)
-    anchor = comment.anchor
+def _parents_first(
+    replies: list[tuple[int | None, ThreadReply]],
+) -> list[tuple[int | None, ThreadReply]]:
+    """Date order, except that an answer never comes before the message it answers.
+
+    Dates lie: a date rebuilt from an attribution line has no time zone, and
+    clocks are wrong; the thread's In-Reply-To is what says who answered whom.
+    """
+    pending = {r.msgid for _p, r in replies}
+    done: set[str] = set()
+    out: list[tuple[int | None, ThreadReply]] = []
+    waiting = list(replies)
+    while waiting:
+        ready = [x for x in waiting if x[1].parent not in pending - done]
+        if not ready:  # a cycle in the headers: keep date order for the rest
+            ready = waiting[:1]
+        first = ready[0]
+        out.append(first)
+        done.add(first[1].msgid)
+        waiting.remove(first)
+    return out
+
+
+def _concern(series_id: int, conv: Conversation) -> FoundConcern:
+    s = conv.said
+    anchor = s.comment.anchor
+    status = status_of(conv)
     return FoundConcern(
         series_id=series_id,
-        patch_id=patch_id,
-        reply_id=reply.id,
-        position=position,
-        scope="hunk" if anchor else ("patch" if patch_id else "series"),
+        patch_id=s.patch_id,
+        reply_id=s.reply_id,
+        position=s.position,
+        scope="hunk" if anchor else ("patch" if s.patch_id else "series"),
         file=anchor.file if anchor else None,
         hunk=anchor.hunk if anchor else None,
         side=anchor.side if anchor else None,
         line=anchor.line if anchor else None,
         quoted_line=anchor.quoted_line if anchor else None,
-        kind=kind,
-        # acks are approvals and plain information is noted: neither waits for anyone
-        status={"approval": "approval", "information": "noted"}.get(kind, "open"),
-        status_reason="",
-        reviewer_name=reply.from_name,
-        reviewer_email=reply.from_email,
-        date=reply.date,
-        text=comment.text,
-        quoted="\n".join(comment.quoted_context),
-        evidence=f"{comment.evidence}; kind: {why}",
+        kind=conv.kind,
+        status=status.status,
+        status_reason=status.reason,
+        status_source_kind=status.source_kind,
+        status_source_ref=status.source_ref,
+        reviewer_name=s.sender.name,
+        reviewer_email=s.sender.email,
+        date=s.date,
+        text=s.comment.text,
+        quoted="\n".join(s.comment.quoted_context),
+        evidence=f"{s.comment.evidence}; kind: {conv.why}",
+        replies=tuple(conv.replies),
     )
 
 
-def _settle(
-    concerns: list[FoundConcern],
-    thread: SeriesThread,
+@dataclass(frozen=True)
+class _Fate:
+    """What the next version does with a place: its outcome and where it lands."""
+
+    outcome: str  # carried, addressed, dropped
+    patch_id: int | None
+    file: str | None
+    hunk: int | None
+    line: int | None
+
+
+def _fate(
+    patch_id: int,
+    file: str | None,
+    hunk: int | None,
+    side: str | None,
+    line: int | None,
+    nv: NextVersion,
     files: _Files,
-    next_version: NextVersion | None,
-) -> list[FoundConcern]:
-    everyone = [r for replies in thread.replies.values() for r in replies]
-    replies = {r.id: r for r in everyone}
-    out = []
-    for c in concerns:
-        if c.status == "open":
-            c = _answered(c, replies[c.reply_id], everyone)
-        if next_version and c.patch_id is not None and c.status in ("open", "answered"):
-            c = _follow(c, next_version, files)
-        out.append(c)
-    return out
-
-
-def _answered(c: FoundConcern, reply: ThreadReply, everyone: list[ThreadReply]) -> FoundConcern:
-    for later in everyone:
-        if (
-            later.date
-            and reply.date
-            and later.date > reply.date
-            and later.from_email != reply.from_email
-            and is_answer(later.body, c.text)
-        ):
-            why = f"{later.from_name} answered in {later.msgid}"
-            return replace(c, status="answered", status_reason=why)
-    return c
-
-
-def _follow(c: FoundConcern, nv: NextVersion, files: _Files) -> FoundConcern:
-    """Carry a concern to the next version: addressed if its hunk changed there."""
-    assert c.patch_id is not None
-    if (c.patch_id, -1) in nv.counterparts:
-        return replace(c, status="dropped", status_reason="the next version drops this patch")
-    if c.file is None:
-        return c
-    index = _patch_wide_index(files[c.patch_id], c.file, c.hunk)
-    there = nv.counterparts.get((c.patch_id, index)) if index is not None else None
+) -> _Fate | None:
+    """Where a concern anchored here goes in the next version, if anywhere known."""
+    if (patch_id, -1) in nv.counterparts:
+        return _Fate("dropped", None, None, None, None)
+    if file is None:
+        return None
+    index = _patch_wide_index(files[patch_id], file, hunk)
+    there = nv.counterparts.get((patch_id, index)) if index is not None else None
     if there is None:
-        return c
-    if there.status in ("changed", "dropped"):
-        verb = "changes" if there.status == "changed" else "drops"
-        return replace(c, status="addressed", status_reason=f"the next version {verb} this hunk")
-    if there.new_patch is not None and there.new_index is not None:
-        return _port(c, files[c.patch_id], nv.hunks.get(there.new_patch, ()), there)
-    return c
-
-
-def _port(
-    c: FoundConcern,
-    old_files: Sequence[FileDiff],
-    new_hunks: Sequence[PatchHunk],
-    there: HunkCounterpart,
-) -> FoundConcern:
-    """Pin a still-standing concern to the same hunk of the next version, line shifted."""
-    assert there.new_index is not None
+        return None
+    if there.status == "dropped" or there.new_patch is None or there.new_index is None:
+        return _Fate("addressed", None, None, None, None)
+    new_hunks = nv.hunks.get(there.new_patch, ())
     if there.new_index >= len(new_hunks):
-        return c
+        return None
     target = new_hunks[there.new_index]
     old = next(
-        (f.hunks[c.hunk] for f in old_files if f.path == c.file and c.hunk is not None), None
+        (f.hunks[hunk] for f in files[patch_id] if f.path == file and hunk is not None), None
     )
     shift = 0
     if old is not None:
         shift = (
-            target.old_start - old.old_start
-            if c.side == "old"
-            else target.new_start - old.new_start
+            target.old_start - old.old_start if side == "old" else target.new_start - old.new_start
         )
-    ported = replace(
-        c,
-        ported_patch_id=there.new_patch,
-        ported_file=target.file,
-        ported_hunk=sum(1 for h in new_hunks[: there.new_index] if h.file == target.file),
-        ported_line=c.line + shift if c.line is not None else None,
+    outcome = "addressed" if there.status == "changed" else "carried"
+    in_file = sum(1 for h in new_hunks[: there.new_index] if h.file == target.file)
+    moved = line + shift if line is not None else None
+    return _Fate(outcome, there.new_patch, target.file, in_file, moved)
+
+
+_OUTCOME_STATUS = {
+    "addressed": ("addressed", "{label} changes this hunk"),
+    "dropped": ("dropped", "{label} drops this patch"),
+}
+
+
+def _follow_own(
+    c: FoundConcern, nv: NextVersion, files: _Files, places: list[FoundPlace]
+) -> FoundConcern:
+    """Place a concern in the next version; addressed or dropped when that settles it."""
+    if c.patch_id is None or c.status not in STANDING:
+        return c
+    fate = _fate(c.patch_id, c.file, c.hunk, c.side, c.line, nv, files)
+    if fate is None:
+        return c
+    places.append(_place(c.reply_id, c.position, nv, fate))
+    if fate.outcome == "carried" and not c.status_reason:
+        return replace(c, status_reason=f"carried to {nv.label}, where the hunk is unchanged")
+    if fate.outcome in _OUTCOME_STATUS:
+        status, why = _OUTCOME_STATUS[fate.outcome]
+        reason = why.format(label=nv.label)
+        return replace(
+            c,
+            status=status,
+            status_reason=reason,
+            status_source_kind="version",
+            status_source_ref=nv.label,
+        )
+    return c
+
+
+def _follow_carried(
+    carried: Sequence[Carried], nv: NextVersion, files: _Files, places: list[FoundPlace]
+) -> list[CarriedStatus]:
+    """Carry the earlier versions' standing concerns on, settling those the next one does."""
+    out = []
+    for c in carried:
+        if c.status not in STANDING:
+            continue
+        fate = _fate(c.patch_id, c.file, c.hunk, c.side, c.line, nv, files)
+        if fate is None:
+            continue
+        places.append(_place(c.reply_id, c.position, nv, fate))
+        if fate.outcome in _OUTCOME_STATUS:
+            status, why = _OUTCOME_STATUS[fate.outcome]
+            settled = Status(status, why.format(label=nv.label), "version", nv.label)
+            out.append(CarriedStatus(c.reply_id, c.position, settled))
+    return out
+
+
+def _place(reply_id: int, position: int, nv: NextVersion, fate: _Fate) -> FoundPlace:
+    return FoundPlace(
+        reply_id,
+        position,
+        nv.series_id,
+        fate.patch_id,
+        fate.file,
+        fate.hunk,
+        fate.line,
+        fate.outcome,
     )
-    if c.status == "open":
-        reason = "carried to the next version, where the hunk is unchanged"
-        return replace(ported, status_reason=reason)
-    return ported
 
 
 def _patch_wide_index(files: Sequence[FileDiff], path: str, hunk: int | None) -> int | None:

@@ -59,7 +59,9 @@ from reviewbot.store.reconstructed import (
     replace_refs,
 )
 from reviewbot.store.review import (
+    load_carried,
     load_placed_replies,
+    mark_review_dirty,
     mark_reviewed,
     previous_versions,
     replace_review,
@@ -129,6 +131,7 @@ __all__ = [
     "index_messages",
     "index_pending",
     "is_transient",
+    "load_carried",
     "load_dirty_series",
     "load_explicit_successors",
     "load_messages",
@@ -143,6 +146,7 @@ __all__ = [
     "lock_writers",
     "locked_write",
     "mark_dirty",
+    "mark_review_dirty",
     "mark_reviewed",
     "message_ids",
     "month_complete",

@@ -79,6 +79,8 @@ def apply_changes(
     new["status_reason" if target == "concern" else "state_reason"] = f"set by {actor}" + (
         f": {note}" if note else ""
     )
+    if target == "concern":  # what set the status: this user
+        new.update(status_source_kind="user", status_source_ref=actor)
     if not _set_if_unchanged(session, target, row.id, expected, new):
         raise Conflict(f"{target} {row.id} was changed by somebody else; read it again")
     now = utcnow()  # one write, one moment: a poll sees all of its fields or none
@@ -126,5 +128,10 @@ def reapply_concern_statuses(*, session: Session, series_ids: Sequence[int]) -> 
         session.connection().execute(
             update(c)
             .where(c.c.reply_id == reply_id, c.c.position == position)
-            .values(status=r.new_value, status_reason=f"set by {r.actor}: {r.note}".rstrip(": "))
+            .values(
+                status=r.new_value,
+                status_reason=f"set by {r.actor}: {r.note}".rstrip(": "),
+                status_source_kind="user",
+                status_source_ref=r.actor,
+            )
         )

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlmodel import Session
 
-from reviewbot.models import Concern, Message, RaceScenario, Series
-from reviewbot.review.concerns import FoundRace, ThreadReview
+from reviewbot.models import CONCERN, CONCERN_PLACE, Concern, Message, RaceScenario, Series
+from reviewbot.review.concerns import CarriedStatus, FoundConcern, FoundRace, ThreadReview
+from reviewbot.review.conversation import ConcernReply
 from reviewbot.store._base import _chunks, _t
 
 
 def replace_review(
     *, session: Session, series_ids: Sequence[int], reviews: Sequence[ThreadReview]
 ) -> None:
-    """Replace the concerns and races of these series, keeping the ids of those that stay.
+    """Replace the concerns, races and later-version places these series' linking found.
 
     A concern is the same concern while its reply and its place in it are: the
     REST API hands its id out (details, PATCH, events), so a new reply in the
@@ -41,10 +42,82 @@ def replace_review(
             kept_races[(message, position)] = rid
         conn.execute(delete(concern).where(concern.c.series_id.in_(chunk)))
         conn.execute(delete(race).where(race.c.series_id.in_(chunk)))
-    concerns = [asdict(c) for r in reviews for c in r.concerns]
+        conn.execute(delete(CONCERN_PLACE).where(CONCERN_PLACE.c.linked_by.in_(chunk)))
+    concerns = [_concern_row(c) for r in reviews for c in r.concerns]
     races = [_race_row(race) for r in reviews for race in r.races]
     _insert_keeping_ids(conn, concern, concerns, kept_concerns, ("reply_id", "position"))
     _insert_keeping_ids(conn, race, races, kept_races, ("message_id", "position"))
+    _save_places(conn, reviews)
+    for review in reviews:
+        for settled in review.carried_statuses:
+            _settle_carried(conn, settled)
+
+
+def _concern_row(c: FoundConcern) -> dict[str, object]:
+    """A concern as its row stores it: the conversation as JSON."""
+    row = {f.name: getattr(c, f.name) for f in fields(c) if f.name != "replies"}
+    row["replies"] = json.dumps([_reply_json(r) for r in c.replies], ensure_ascii=False)
+    return row
+
+
+def _reply_json(r: ConcernReply) -> dict[str, object]:
+    return {
+        "msgid": r.msgid,
+        "author": r.author,
+        "email": r.email,
+        "date": r.date.isoformat() if r.date else None,
+        "text": r.text,
+        "role": r.role,
+    }
+
+
+def _save_places(conn: Any, reviews: Sequence[ThreadReview]) -> None:
+    """Each concern's place in the next version, its id found by (reply, position)."""
+    places = [(r.series_id, p) for r in reviews for p in r.places]
+    if not places:
+        return
+    keys = sorted({(p.reply_id, p.position) for _s, p in places})
+    ids: dict[tuple[int, int], int] = {}
+    for chunk in _chunks(keys):
+        stmt = select(CONCERN.c.id, CONCERN.c.reply_id, CONCERN.c.position).where(
+            tuple_(CONCERN.c.reply_id, CONCERN.c.position).in_(chunk)
+        )
+        ids.update({(reply, position): cid for cid, reply, position in conn.execute(stmt)})
+    rows = [
+        {
+            "concern_id": ids[(p.reply_id, p.position)],
+            "series_id": p.series_id,
+            "patch_id": p.patch_id,
+            "file": p.file,
+            "hunk": p.hunk,
+            "line": p.line,
+            "outcome": p.outcome,
+            "linked_by": linked_by,
+        }
+        for linked_by, p in places
+        if (p.reply_id, p.position) in ids
+    ]
+    if rows:
+        conn.execute(insert(CONCERN_PLACE), rows)
+
+
+def _settle_carried(conn: Any, settled: CarriedStatus) -> None:
+    """A later version settles a concern carried to it: addressed or dropped there."""
+    st = settled.status
+    conn.execute(
+        update(CONCERN)
+        .where(
+            CONCERN.c.reply_id == settled.reply_id,
+            CONCERN.c.position == settled.position,
+            CONCERN.c.status.in_(("open", "answered")),
+        )
+        .values(
+            status=st.status,
+            status_reason=st.reason,
+            status_source_kind=st.source_kind,
+            status_source_ref=st.source_ref,
+        )
+    )
 
 
 def _race_row(race: FoundRace) -> dict[str, object]:
@@ -111,6 +184,7 @@ def load_placed_replies(*, session: Session, series_ids: Sequence[int]) -> list[
         m.c.date,
         m.c.series_id,
         m.c.patch_id,
+        m.c.in_reply_to,
     ]
     out: list[Any] = []
     for chunk in _chunks(list(series_ids)):
@@ -129,3 +203,35 @@ def mark_reviewed(*, session: Session, series_ids: Sequence[int]) -> None:
     s = _t(Series)
     for chunk in _chunks(list(series_ids)):
         session.connection().execute(update(s).where(s.c.id.in_(chunk)).values(review_dirty=False))
+
+
+def load_carried(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
+    """Earlier versions' concerns standing on these series: their key, place and status."""
+    p, c = CONCERN_PLACE, CONCERN
+    out: list[Any] = []
+    for chunk in _chunks(list(series_ids)):
+        stmt = (
+            select(
+                p.c.series_id,
+                p.c.patch_id,
+                p.c.file,
+                p.c.hunk,
+                p.c.line,
+                c.c.reply_id,
+                c.c.position,
+                c.c.side,
+                c.c.status,
+            )
+            .join(c, c.c.id == p.c.concern_id)
+            .where(p.c.series_id.in_(chunk), p.c.outcome == "carried")
+            .order_by(p.c.id)
+        )
+        out.extend(session.connection().execute(stmt))
+    return out
+
+
+def mark_review_dirty(*, session: Session, series_ids: Sequence[int]) -> None:
+    """Flag series whose concerns and races must be linked again."""
+    s = _t(Series)
+    for chunk in _chunks(sorted(set(series_ids))):
+        session.connection().execute(update(s).where(s.c.id.in_(chunk)).values(review_dirty=True))

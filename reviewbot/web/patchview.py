@@ -101,6 +101,7 @@ class PatchPage:
     patch_concerns: tuple[ConcernEntry, ...]  # about the whole patch
     races: tuple[RaceDiagram, ...]
     siblings: tuple[PatchSummary, ...]
+    open_concerns: int  # of the concerns listed on this patch
 
 
 def patch_page(session: Session, patch_id: int) -> PatchPage:
@@ -127,6 +128,7 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         patch_concerns=tuple(c for c in concerns if not c.file),
         races=tuple(_diagram(r, anchors, patch.msgid) for r in races),
         siblings=tuple(patch_siblings(session, patch.series_id)),
+        open_concerns=sum(1 for c in concerns if c.status == "open"),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from reviewbot.read.concerns import ConcernEntry, concerns_of
+from reviewbot.read.concerns import ConcernEntry, concerns_of, open_counts
 from reviewbot.read.messages import MessageSummary, bodies, messages_by_msgid
 from reviewbot.read.series import SeriesDetail, series_detail
 from reviewbot.read.versions import Version, range_diff, versions_of
@@ -24,7 +24,8 @@ class SeriesPage:
     bodies: dict[int, str]
     concern_counts: dict[int | None, Counter[str]]  # patch number -> status -> how many
     series_concerns: tuple[ConcernEntry, ...]  # not about one patch
-    earlier_concerns: tuple[ConcernEntry, ...]  # the previous version's, anchored in a file
+    carried_concerns: tuple[ConcernEntry, ...]  # raised on earlier versions, standing here
+    open_concerns: int  # read.concerns.open_counts: what the home page and the API say
     versions: tuple[Version, ...]
     range_diff: SeriesDiff | None
 
@@ -37,11 +38,7 @@ def series_page(session: Session, series_id: int) -> SeriesPage:
     for c in concerns:
         counts.setdefault(c.patch, Counter())[c.status] += 1
     previous = detail.series.previous_id
-    earlier: list[ConcernEntry] = []
-    diff = None
-    if previous:
-        earlier = [c for c in concerns_of(session, series_id=previous) if c.file]
-        diff = range_diff(session, previous, series_id)
+    diff = range_diff(session, previous, series_id) if previous else None
     cover_msgid = detail.series.cover_msgid
     found = messages_by_msgid(session, [*([cover_msgid] if cover_msgid else []), *detail.replies])
     cover = found.get(cover_msgid) if cover_msgid else None
@@ -51,8 +48,9 @@ def series_page(session: Session, series_id: int) -> SeriesPage:
         cover_replies=tuple(found[m] for m in detail.replies if m in found),
         bodies=bodies(session, [cover.id]) if cover else {},
         concern_counts=counts,
-        series_concerns=tuple(c for c in concerns if c.patch is None),
-        earlier_concerns=tuple(earlier),
+        series_concerns=tuple(c for c in concerns if c.patch is None and not c.carried_here),
+        carried_concerns=tuple(c for c in concerns if c.carried_here),
+        open_concerns=open_counts(session, [series_id])[series_id],
         versions=tuple(versions_of(session, series_id)),
         range_diff=diff,
     )

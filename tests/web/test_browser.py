@@ -71,7 +71,7 @@ def test_backport_series_concern_and_race(site: str, page: Any) -> None:
     assert page.locator("#series-state").inner_text() == "accepted"
     earlier = page.locator("#earlier .concern", has_text="src/conf/virstorageobj.c:457")
     assert earlier.count() == 1
-    assert earlier.locator(".badge.status").inner_text() == "addressed"
+    assert earlier.locator(".badge.status").inner_text() == "raised on v1, addressed here"
     screenshot(page, "series-v2")
 
 

@@ -28,9 +28,7 @@ def upgrade() -> None:
     """Apply this migration."""
     op.add_column("concern", sa.Column("status_source_kind", sa.String(16), nullable=True))
     op.add_column("concern", sa.Column("status_source_ref", sa.String(), nullable=True))
-    op.add_column(
-        "concern", sa.Column("replies", sa.Text(), nullable=False, server_default="[]")
-    )
+    op.add_column("concern", sa.Column("replies", sa.Text(), nullable=False, server_default="[]"))
     with op.batch_alter_table("concern", schema=None) as batch_op:
         batch_op.drop_index("ix_concern_ported_patch_id")
         for column in _PORTED:

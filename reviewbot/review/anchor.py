@@ -229,7 +229,17 @@ def _content(
     if in_commit and not cur.in_diff:
         return _Match("commit"), 1
     if text[:1] not in "+- " and not cur.in_diff:
-        return _Match("commit" if in_commit else "other"), 1
+        spot = None if in_commit else _unique_context(text, index)
+        if spot is None:  # prose, or a line the patch has more than once
+            return _Match("commit" if in_commit else "other"), 1
+        # a trimmed quote starting at a context line whose leading space the mailer ate
+        cur.order, cur.hunk, cur.file, cur.in_diff = (
+            spot.order,
+            (spot.file, spot.hunk),
+            spot.file,
+            True,
+        )
+        return _Match("diff", spot, "a context line quoted without its leading space"), 1
     candidates = index.by_key.get(_key(text), ())
     spot, note = _pick(candidates, cur)
     taken = 1
@@ -246,6 +256,16 @@ def _content(
         note = ", ".join(n for n in (note, "whitespace differs") if n)
     cur.order, cur.hunk, cur.file, cur.in_diff = spot.order, (spot.file, spot.hunk), spot.file, True
     return _Match("diff", spot, note), taken
+
+
+_UNIQUE_CONTEXT = 12  # squashed characters a bare line needs to be known as a context line
+
+
+def _unique_context(text: str, index: _Index) -> _Spot | None:
+    """The one context line of the patch with this content, if it is long enough to tell."""
+    squashed = _squash(text)
+    found = index.by_key.get((" ", squashed), ())
+    return found[0] if len(found) == 1 and len(squashed) >= _UNIQUE_CONTEXT else None
 
 
 def _rewrapped(
@@ -360,11 +380,11 @@ def _anchor(
     spot = match.spot
     if match.what in ("diff", "header") and spot is not None:
         where = f"{spot.side} line {spot.line} of {spot.path}, hunk {spot.hunk} ({spot.header})"
-        if line_depth > depth:
-            # the diff as an earlier message quoted it: that message's comments are
-            # about the line, this one answers the message; say where it was all the same
-            return None, f"under a quote of a quote (depth {line_depth}) of {where}"
         extra = f" ({match.note})" if match.note else ""
+        if line_depth > depth:
+            # the diff as an earlier message quoted it, with nothing of that message's
+            # own words left in between: the comment is about the line all the same
+            extra += f" (through a quote of a quote, depth {line_depth})"
         anchor = Anchor(spot.path, spot.hunk, spot.side, spot.line, text)
         return anchor, f"under quoted {where}: {text.strip()[:80]!r}{extra}"
     reasons = {

@@ -174,6 +174,7 @@ def test_concern_status_with_a_note_survives_relinking(engine: Engine, client: T
         headers=token,
     )
     assert r.status_code == 200 and r.json()["status"] == "wontfix"
+    assert r.json()["status_source"] == {"kind": "user", "ref": "lin"}
     assert r.json()["status_reason"] == "set by lin: intended, see the comment"
     (event,) = client.get(f"{API}/events", params={"category": "concern-status-changed"}).json()
     assert (event["actor"], event["old_value"], event["new_value"]) == ("lin", "open", "wontfix")
@@ -185,6 +186,9 @@ def test_concern_status_with_a_note_survives_relinking(engine: Engine, client: T
         f"{API}/concerns", params={"msgid": concern["reply_msgid"], "per_page": 250}
     ).json()
     assert [c["status"] for c in again if c["position"] == concern["position"]] == ["wontfix"]
+    assert [c["status_source"] for c in again if c["position"] == concern["position"]] == [
+        {"kind": "user", "ref": "lin"}
+    ]
     bad = client.patch(f"{API}/concerns/{concern['id']}", json={"status": "done"}, headers=token)
     assert bad.status_code == 422 and "wontfix" in json.dumps(bad.json())
 

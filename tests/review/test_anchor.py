@@ -264,10 +264,11 @@ def test_quote_of_a_quote() -> None:
         "And this one is needed.\n"
     )
     comments = anchor_comments(parse_quotes(body), patch_of(P08).files, "")
-    # deeper quotes belong to earlier messages: patch-level, the line named in evidence
-    assert [line_of(c) for c in comments] == [None, None]
-    assert "Why drop it?" in comments[0].evidence
-    assert "quote of a quote (depth 2) of new line 458" in comments[1].evidence
+    # under the earlier message's own words: an answer to them, not to a line
+    assert line_of(comments[0]) is None and "Why drop it?" in comments[0].evidence
+    # right under the patch line quoted through that message: about the line
+    assert line_of(comments[1]) == 458
+    assert "through a quote of a quote, depth 2" in comments[1].evidence
     deeper = anchor_comments(parse_quotes(body), patch_of(P08).files, "", depth=2)
     assert [line_of(c) for c in deeper] == [457]
     assert deeper[0].text == "Why drop it?"

@@ -75,6 +75,20 @@ def dump(url: str) -> dict[str, Any]:
                     )
                 ),
                 "hunks": _rows(conn, "select count(*) from hunk"),
+                "concerns": _sorted(
+                    (msgid[r], pos, key.get(s), k, st, f, h, ln, replies)
+                    for r, pos, s, k, st, f, h, ln, replies in _rows(
+                        conn,
+                        "select reply_id, position, series_id, kind, status, file, hunk, line,"
+                        " replies from concern",
+                    )
+                ),
+                "races": _sorted(
+                    (msgid[m], pos, key.get(s), steps)
+                    for m, pos, s, steps in _rows(
+                        conn, "select message_id, position, series_id, steps from racescenario"
+                    )
+                ),
             }
     finally:
         engine.dispose()

@@ -33,6 +33,11 @@ class Subject:
     resend: bool
 
     @property
+    def version_given(self) -> bool:
+        """True when the subject names its version ("v2"); 1 is only the default."""
+        return any(_VERSION.match(p) for p in self.prefixes)
+
+    @property
     def is_cover(self) -> bool:
         """True for the "0/N" message of a series."""
         return self.index == 0

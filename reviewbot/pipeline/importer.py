@@ -153,11 +153,16 @@ class Importer:
             else:
                 fresh[p.msgid] = p
         stand_ins = store.reconstructed_among(session=session, msgids=sorted(seen))
-        for msgid, row_id in stand_ins.items():
+        replaced = [
             self._replace_reconstruction(row_id, _first_with(batch, msgid), session=session)
+            for msgid, row_id in stand_ins.items()
+        ]
         known_urls = [(p.msgid, p.archive_url) for p in batch if p.msgid in seen]
         store.set_archive_urls(session=session, pairs=[(m, u) for m, u in known_urls if u])
         stored = self._store_fresh(list(fresh.values()), prepared, session=session)
+        again = [x for x in replaced if x is not None]
+        if again:  # the real mail of a rebuilt cover or patch: placed as new mail is
+            self.assembler.place_all(again, session=session)
         self.newest_seen = store.newest_message_id(session=session)
         return stored
 
@@ -206,16 +211,26 @@ class Importer:
                 if p.message and p.message.in_reply_to:
                     self.parents.append((p.msgid, p.message.in_reply_to))
 
-    def _replace_reconstruction(self, row_id: int, p: Incoming, *, session: Session) -> None:
-        """The real mail of a message we had rebuilt from quotes: it takes the row over."""
+    def _replace_reconstruction(
+        self, row_id: int, p: Incoming, *, session: Session
+    ) -> Placement | None:
+        """The real mail of a message we had rebuilt from quotes: it takes the row over
+        and leaves the series it was put in; a cover or patch is returned to be placed."""
         self.report.messages_duplicate -= 1  # counted as seen by the caller; it is news
         self.report.messages_new += 1
         self.report.warnings.append(f"{p.msgid}: the real message replaces its reconstruction")
-        message = _new_message(p, _classify(p), datetime.now(UTC))
+        prepared = _prepare(p)
+        was_in = store.unplace_message(session=session, message_id=row_id)
+        message = _new_message(p, prepared.kind, datetime.now(UTC))
         store.replace_message(session=session, message_id=row_id, message=message)
         refs = p.message.references if p.message else ()
         store.replace_refs(session=session, chain=store.ReferenceChain(row_id, refs))
-        self.touched.update(_touch_threads([p], session=session))
+        touched = _touch_threads([p], session=session) | ({was_in} if was_in else set())
+        store.mark_dirty(session=session, series_ids=touched)
+        self.touched.update(touched)
+        if p.message is None or prepared.kind not in (Kind.COVER, Kind.PATCH):
+            return None
+        return _placement(row_id, p.message, prepared)
 
     def reconstruct(self) -> int:
         """Rebuild the messages this run's replies quote but nobody sent; return how many."""

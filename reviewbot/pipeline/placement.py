@@ -10,20 +10,28 @@ date-ordered archive costs few queries and memory stays flat.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from reviewbot import store
 from reviewbot.mail.diff import PatchBody
 from reviewbot.mail.message import Message, parse_address
-from reviewbot.mail.subject import Subject
+from reviewbot.mail.subject import Subject, parse_subject
 from reviewbot.mail.trailers import find_trailers
 from reviewbot.series.classify import Kind
-from reviewbot.series.grouping import SERIES_WINDOW, SeriesSlot, find_base_commit, fits, in_window
+from reviewbot.series.grouping import (
+    SERIES_WINDOW,
+    SeriesSlot,
+    find_base_commit,
+    fits,
+    fits_any_version,
+    in_window,
+)
 from reviewbot.series.versions import norm_title
 
 _CACHE_LIMIT = 2000
+_FIRST, _LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -89,9 +97,7 @@ class Assembler:
         known = store.find_placed(session=session, msgids=sorted(refs - self.placed.keys()))
         for msgid, (_mid, sid, _kind) in known.items():
             self.placed[msgid] = sid
-        ordered = sorted(
-            items, key=lambda i: (i.message.date or datetime.max, i.subject.index or 0)
-        )
+        ordered = sorted(items, key=lambda i: (i.message.date or _LAST, i.subject.index or 0))
         pairs = [
             (item.message_id, self._place(item, session=session), item.kind.value)
             for item in ordered
@@ -103,7 +109,38 @@ class Assembler:
         self.pending_patches, self.pending_series = [], []
         store.set_message_series(session=session, pairs=pairs)
         store.mark_dirty(session=session, series_ids={sid for _m, sid, _k in pairs})
+        covers = {
+            item.message.msgid: sid
+            for item, (_m, sid, kind) in zip(ordered, pairs, strict=True)
+            if kind == Kind.COVER.value
+        }
+        if covers:
+            self._adopt(covers, session=session)
         self._prune()
+
+    def _adopt(self, covers: dict[str, int], *, session: Session) -> None:
+        """Patches that arrived before their cover and answer it join its series.
+
+        A cover-less series is where patches wait for a cover that arrives later;
+        one whose patches name no version ("[PATCH 1/4]" under "[PATCH v3 0/4]")
+        could not be found by version, so it is merged into the cover's series
+        here, and the result does not depend on which mail came first.
+        """
+        moved: dict[int, list[int]] = {}
+        for row in store.coverless_patches_answering(session=session, msgids=sorted(covers)):
+            target = covers[row.ref_msgid]
+            if row.series_id != target and not parse_subject(row.subject).version_given:
+                moved.setdefault(target, []).append(row.id)
+        if not moved:
+            return
+        emptied: set[int] = set()
+        for target, patch_ids in moved.items():
+            before = store.patch_series(session=session, patch_ids=patch_ids)
+            store.move_patches(session=session, patch_ids=patch_ids, series_id=target)
+            emptied |= set(before.values())
+            store.mark_dirty(session=session, series_ids={target, *before.values()})
+        store.drop_empty_series(session=session, series_ids=sorted(emptied))
+        self.forget()  # cached open series changed under us
 
     def _place(self, item: Placement, *, session: Session) -> int:
         number = item.subject.index if item.subject.index is not None else 1
@@ -125,6 +162,9 @@ class Assembler:
                 continue
             slot = self._load(sid, session=session)
             if slot and fits(slot.frozen(), number, item.subject.version, is_cover):
+                return slot
+            sloppy = not is_cover and not item.subject.version_given
+            if slot and sloppy and fits_any_version(slot.frozen(), number, item.subject.total):
                 return slot
         return None
 
@@ -244,7 +284,7 @@ class Assembler:
         """Forget the oldest open series; the database still has them."""
         if len(self.by_id) <= _CACHE_LIMIT:
             return
-        keep = sorted(self.by_id.values(), key=lambda s: s.last_date or datetime.min)
+        keep = sorted(self.by_id.values(), key=lambda s: s.last_date or _FIRST)
         drop = {s.slot_id for s in keep[: len(keep) - _CACHE_LIMIT // 2]}
         self.by_id = {k: v for k, v in self.by_id.items() if k not in drop}
         self.by_key = {}

@@ -152,10 +152,10 @@ def _structure(w: _Work) -> store.SeriesStructure:
 
 def _link(
     work: dict[int, _Work], structures: dict[int, store.SeriesStructure], *, session: Session
-) -> dict[int, int | None]:
+) -> dict[int, str | None]:
     """Link versions in every (submitter, title) group this chunk touches.
 
-    Returns the newer version of each series of the chunk, after linking.
+    Returns the newer version of each series of the chunk ("v2"), after linking.
     """
     explicit = _explicit_previous(work, session=session)
     store.update_many_series(
@@ -173,7 +173,9 @@ def _link(
         if (g.previous_id, g.superseded_by_id) != (previous.get(sid), newer.get(sid))
     ]
     store.update_many_series(session=session, updates=updates)
-    return {sid: newer.get(sid) for sid in work}
+    # named by version, not row id: ids depend on the order mail arrived in
+    versions = {sid: g.candidate.version for sid, g in group.items()}
+    return {sid: f"v{versions[n]}" if (n := newer.get(sid)) else None for sid in work}
 
 
 def _linkable_work(
@@ -304,15 +306,14 @@ def _reply_trailers(row: Any, series_id: int, patch_id: int | None) -> list[stor
 
 
 def _judge(
-    work: dict[int, _Work], superseded_by: dict[int, int | None], *, session: Session
+    work: dict[int, _Work], superseded_by: dict[int, str | None], *, session: Session
 ) -> None:
     """Infer every patch's and series' state; clears the dirty flag."""
     patch_updates: list[tuple[int, str, str]] = []
     series_updates: list[store.SeriesVerdict | store.SeriesRebuilt] = []
     moved: list[InferredState] = []  # for the event log
     for w in work.values():
-        newer_id = superseded_by[w.id]
-        newer = f"series #{newer_id}" if newer_id else None
+        newer = superseded_by[w.id]
         on_cover = [_reply(r, True) for r in w.replies.get(None, [])]
         verdicts: list[Verdict] = []
         for p in w.patches:

@@ -40,6 +40,16 @@ def fits(slot: SeriesSlot, number: int, version: int, is_cover: bool) -> bool:
     return number not in slot.numbers
 
 
+def fits_any_version(slot: SeriesSlot, number: int, total: int | None) -> bool:
+    """Can a patch that names no version join this series it replies into?
+
+    Senders forget the version on the patches of a "[PATCH v3 0/4]" cover; the
+    patches still answer that cover, and nothing else says they are another
+    version (patchwork does the same).
+    """
+    return slot.has_cover and total in (None, slot.total) and number not in slot.numbers
+
+
 def in_window(slot: SeriesSlot, date: datetime | None) -> bool:
     """Patchwork's rule: same author/version/total, posted close together."""
     if slot.last_date is None or date is None:

@@ -11,7 +11,18 @@ from sqlmodel import Session
 
 from reviewbot.mail.diff import FileDiff
 from reviewbot.mail.trailers import Trailer as MailTrailer
-from reviewbot.models import Hunk, Message, Patch, PatchFile, Trailer
+from reviewbot.models import (
+    MESSAGE,
+    PATCH,
+    REF,
+    SERIES,
+    TRAILER,
+    Hunk,
+    Message,
+    Patch,
+    PatchFile,
+    Trailer,
+)
 from reviewbot.store._base import _chunks, _insert_returning_ids, _t
 
 
@@ -149,3 +160,38 @@ def update_patch_states(*, session: Session, rows: Sequence[tuple[int, str, str]
         .values(state=bindparam("st"), state_reason=bindparam("why"))
     )
     session.connection().execute(stmt, [{"pid": i, "st": s, "why": w} for i, s, w in rows])
+
+
+def coverless_patches_answering(*, session: Session, msgids: Sequence[str]) -> list[Any]:
+    """Patches in series without a cover letter whose References name one of `msgids`:
+    (patch id, number, series id, subject, the msgid named)."""
+    out: list[Any] = []
+    for chunk in _chunks(list(msgids)):
+        stmt = (
+            select(PATCH.c.id, PATCH.c.number, PATCH.c.series_id, MESSAGE.c.subject)
+            .add_columns(REF.c.ref_msgid)
+            .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
+            .join(REF, REF.c.message_id == MESSAGE.c.id)
+            .join(SERIES, SERIES.c.id == PATCH.c.series_id)
+            .where(REF.c.ref_msgid.in_(chunk), SERIES.c.cover_id.is_(None))
+        )
+        out.extend(session.connection().execute(stmt))
+    return out
+
+
+def move_patches(*, session: Session, patch_ids: Sequence[int], series_id: int) -> None:
+    """Move patches (their mail and trailers with them) into another series."""
+    conn = session.connection()
+    ids = list(patch_ids)
+    conn.execute(update(PATCH).where(PATCH.c.id.in_(ids)).values(series_id=series_id))
+    mails = select(PATCH.c.message_id).where(PATCH.c.id.in_(ids))
+    conn.execute(update(MESSAGE).where(MESSAGE.c.id.in_(mails)).values(series_id=series_id))
+    conn.execute(update(TRAILER).where(TRAILER.c.patch_id.in_(ids)).values(series_id=series_id))
+
+
+def patch_series(*, session: Session, patch_ids: Sequence[int]) -> dict[int, int]:
+    """Patch id -> the series it is in."""
+    rows = session.connection().execute(
+        select(PATCH.c.id, PATCH.c.series_id).where(PATCH.c.id.in_(list(patch_ids)))
+    )
+    return {pid: sid for pid, sid in rows}

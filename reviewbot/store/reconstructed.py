@@ -9,7 +9,19 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
-from reviewbot.models import Message, MessageRef
+from reviewbot.models import (
+    CONCERN,
+    FILE,
+    HUNK,
+    HUNK_APPLY,
+    MESSAGE,
+    PATCH,
+    PATCH_APPLY,
+    SERIES,
+    TRAILER,
+    Message,
+    MessageRef,
+)
 from reviewbot.store._base import _chunks, _t
 from reviewbot.store.messages import (
     NewMessage,
@@ -19,8 +31,8 @@ from reviewbot.store.messages import (
 )
 
 # what a real mail taking over its reconstruction's row must not change: the row
-# keeps its Message-ID, and placement is left for rebuild to revise
-_KEEP = frozenset({"msgid", "kind"})
+# keeps its Message-ID (and id), and is placed again as the mail it really is
+_KEEP = frozenset({"msgid"})
 
 
 def load_seeds(*, session: Session, msgids: Sequence[str]) -> list[Any]:
@@ -78,10 +90,38 @@ def reconstructed_among(*, session: Session, msgids: Sequence[str]) -> dict[str,
 def replace_message(*, session: Session, message_id: int, message: NewMessage) -> None:
     """Put the real mail into the row that held its reconstruction.
 
-    The row id stays, so replies, series and concerns pointing at it keep
-    pointing at it; placement (series, patch) is left for rebuild to revise.
+    The row id stays, so replies pointing at it keep pointing at it; the caller
+    takes it out of its series first (unplace_message) and places it again.
     """
     m = _t(Message)
     values = {k: v for k, v in _message_values(message).items() if k not in _KEEP}
     values["reconstructed_from"] = None
     session.connection().execute(update(m).where(m.c.id == message_id).values(**values))
+
+
+def unplace_message(*, session: Session, message_id: int) -> int | None:
+    """Take a message out of its series (its patch row and all hanging from it); the
+    series it was in, or None. For a rebuilt message whose real mail has arrived:
+    the real mail is placed afresh, like any new mail."""
+    conn = session.connection()
+    row = conn.execute(select(MESSAGE.c.series_id).where(MESSAGE.c.id == message_id)).first()
+    series_id = row.series_id if row else None
+    patch_ids = [
+        r.id for r in conn.execute(select(PATCH.c.id).where(PATCH.c.message_id == message_id))
+    ]
+    if patch_ids:
+        runs = select(HUNK_APPLY.c.id).where(HUNK_APPLY.c.patch_id.in_(patch_ids))
+        conn.execute(delete(HUNK_APPLY).where(HUNK_APPLY.c.id.in_(runs)))
+        conn.execute(delete(PATCH_APPLY).where(PATCH_APPLY.c.patch_id.in_(patch_ids)))
+        conn.execute(delete(CONCERN).where(CONCERN.c.patch_id.in_(patch_ids)))
+        conn.execute(delete(TRAILER).where(TRAILER.c.patch_id.in_(patch_ids)))
+        conn.execute(delete(HUNK).where(HUNK.c.patch_id.in_(patch_ids)))
+        conn.execute(delete(FILE).where(FILE.c.patch_id.in_(patch_ids)))
+        # replies placed under the rebuilt patch are placed again by the rebuild
+        conn.execute(update(MESSAGE).where(MESSAGE.c.patch_id.in_(patch_ids)).values(patch_id=None))
+        conn.execute(delete(PATCH).where(PATCH.c.id.in_(patch_ids)))
+    conn.execute(update(SERIES).where(SERIES.c.cover_id == message_id).values(cover_id=None))
+    conn.execute(
+        update(MESSAGE).where(MESSAGE.c.id == message_id).values(series_id=None, patch_id=None)
+    )
+    return series_id

@@ -7,10 +7,23 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, tuple_, update
 from sqlmodel import Session
 
-from reviewbot.models import Patch, Series
+from reviewbot.models import (
+    APPLY_RUN,
+    CONCERN,
+    CONCERN_PLACE,
+    HUNK_APPLY,
+    MESSAGE,
+    PATCH,
+    PATCH_APPLY,
+    RACE,
+    SERIES,
+    TRAILER,
+    Patch,
+    Series,
+)
 from reviewbot.series.grouping import SeriesSlot
 from reviewbot.store._base import _chunks, _insert_returning_ids, _t
 
@@ -231,3 +244,38 @@ def count_rows(*, session: Session, model: Any) -> int:
     return int(
         session.connection().execute(select(func.count()).select_from(_t(model))).scalar_one()
     )
+
+
+def drop_empty_series(*, session: Session, series_ids: Sequence[int]) -> list[int]:
+    """Delete those of these series left with no patch and no cover letter; their ids.
+
+    What hung from them (replies placed there, links from other versions) is
+    let go: the rebuild places the replies again and relinks the versions.
+    """
+    conn = session.connection()
+    ids = list(series_ids)
+    has_patch = select(PATCH.c.series_id).where(PATCH.c.series_id.in_(ids))
+    empty = [
+        r.id
+        for r in conn.execute(
+            select(SERIES.c.id).where(
+                SERIES.c.id.in_(ids), SERIES.c.cover_id.is_(None), SERIES.c.id.not_in(has_patch)
+            )
+        )
+    ]
+    if not empty:
+        return []
+    for table in (CONCERN_PLACE, CONCERN, RACE, TRAILER):
+        conn.execute(delete(table).where(table.c.series_id.in_(empty)))
+    runs = select(APPLY_RUN.c.id).where(APPLY_RUN.c.series_id.in_(empty))
+    conn.execute(delete(HUNK_APPLY).where(HUNK_APPLY.c.run_id.in_(runs)))
+    conn.execute(delete(PATCH_APPLY).where(PATCH_APPLY.c.run_id.in_(runs)))
+    conn.execute(delete(APPLY_RUN).where(APPLY_RUN.c.series_id.in_(empty)))
+    conn.execute(
+        update(MESSAGE).where(MESSAGE.c.series_id.in_(empty)).values(series_id=None, patch_id=None)
+    )
+    for column in ("previous_id", "superseded_by_id", "explicit_previous_id"):
+        others = SERIES.c[column]
+        conn.execute(update(SERIES).where(others.in_(empty)).values({column: None, "dirty": True}))
+    conn.execute(delete(SERIES).where(SERIES.c.id.in_(empty)))
+    return empty

@@ -11,6 +11,8 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,6 +42,7 @@ class RawMail:
     source: str
     position: int
     truncated: bool = False
+    envelope_date: datetime | None = None  # the mbox separator's date, if it has a real one
 
 
 def read_path(path: Path) -> Iterator[RawMail]:
@@ -97,14 +100,16 @@ def _split(lines: Iterator[bytes], source: str, pipermail: bool) -> Iterator[Raw
     current: list[bytes] = []
     position = 0
     last = b""
+    envelope: datetime | None = None
     try:
         for line in lines:
             last = line
             if line.startswith(b"From ") and SEPARATOR.match(line):
                 if current:
-                    yield RawMail(_join(current), source, position)
+                    yield RawMail(_join(current), source, position, envelope_date=envelope)
                     position += 1
                 current = []
+                envelope = envelope_date(line)
                 continue
             if not pipermail and line.startswith(b">"):
                 line = _MBOXRD_FROM.sub(rb"\1", line)
@@ -112,10 +117,26 @@ def _split(lines: Iterator[bytes], source: str, pipermail: bool) -> Iterator[Raw
     except CorruptSource:
         # the part of the last message read before the damage is kept, flagged
         if current:
-            yield RawMail(_join(current), source, position, truncated=True)
+            yield RawMail(_join(current), source, position, True, envelope)
         raise
     if current:
-        yield RawMail(_join(current), source, position, truncated=not last.endswith(b"\n"))
+        yield RawMail(_join(current), source, position, not last.endswith(b"\n"), envelope)
+
+
+_PLACEHOLDER = datetime(1970, 1, 1, tzinfo=UTC)  # "From mboxrd@z Thu Jan  1 00:00:00 1970"
+
+
+def envelope_date(separator: bytes) -> datetime | None:
+    """The date on an mbox "From " line, in UTC; None for none or the 1970 placeholder."""
+    parts = separator.decode("ascii", "replace").split(None, 2)
+    if len(parts) < 3:
+        return None
+    try:
+        date = parsedate_to_datetime(parts[2].strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    date = date if date.tzinfo else date.replace(tzinfo=UTC)
+    return None if date == _PLACEHOLDER else date.astimezone(UTC)
 
 
 def _join(lines: list[bytes]) -> bytes:

@@ -14,6 +14,7 @@ import email.message
 import email.utils
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -21,7 +22,9 @@ from bs4 import BeautifulSoup
 
 from reviewbot.errors import MessageParseError
 
-_MSGID = re.compile(r"<([^<>\s]+)>")
+# RFC 5322's msg-id, whose left part may be a quoted string holding blanks or "<>";
+# else what mailers also write (a lone quote): tried in that order at each "<"
+_MSGID = re.compile(r'<((?:"(?:[^"\\\n]|\\.)*"|[^<>\s"])+)>|<([^<>\s]+)>')
 _OBSCURED = re.compile(r"^([^\s@()<>]+) at ([^\s@()<>]+\.[^\s@()<>]+)$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PATCH_FILENAME = re.compile(r"\.(patch|diff)$", re.I)
@@ -87,6 +90,8 @@ def _parse(raw: bytes) -> Message:
     date = parse_date(date_text)
     if date_text and date is None:
         warnings.append(f"unparseable Date: {date_text!r}")
+    if date is None and (date := received_date(msg.get_all("Received") or [])):
+        warnings.append("no usable Date: dated from its Received header")
     body, attachments = extract_body(msg, warnings)
     return Message(
         msgid=msgid,
@@ -106,7 +111,7 @@ def _parse(raw: bytes) -> Message:
 
 def find_msgids(value: str) -> list[str]:
     """Every <message-id> in a header value, without the angle brackets."""
-    return _MSGID.findall(value or "")
+    return [strict or loose for strict, loose in _MSGID.findall(value or "")]
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -132,14 +137,15 @@ def header_text(value: object) -> str:
 
 
 def valid_text(text: str) -> str:
-    """Text SQLite and JSON can store: lone surrogates replaced by U+FFFD.
+    """Text every backend can store: lone surrogates become U+FFFD, NUL becomes "␀".
 
     Python decoders can emit lone surrogates even with errors="replace" (utf-7
     "+2AA-" is "\\ud800"), and compat32 leaves raw header bytes as surrogate
     escapes; one such character made the whole batch's INSERT fail with
-    UnicodeEncodeError.
+    UnicodeEncodeError. PostgreSQL's text cannot hold U+0000 at all (one NUL
+    stopped an import for good). The raw bytes keep what was really sent.
     """
-    return _SURROGATE.sub("\ufffd", text)
+    return _SURROGATE.sub("\ufffd", text).replace("\x00", "\u2400")
 
 
 def decode_header(value: object) -> str:
@@ -159,7 +165,7 @@ def decode_header(value: object) -> str:
             parts.append(_decode_bytes(chunk, charset))
         else:
             parts.append(chunk)
-    return " ".join("".join(parts).split())
+    return valid_text(" ".join("".join(parts).split()))
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
@@ -168,7 +174,7 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     except (LookupError, ValueError):
         # ValueError: codecs such as idna or undefined refuse errors="replace"
         # (UnicodeError), a charset name with a NUL in it is rejected outright
-        return data.decode("utf-8", errors="replace")
+        return valid_text(data.decode("utf-8", errors="replace"))
 
 
 def parse_address(value: str) -> tuple[str, str]:
@@ -224,6 +230,15 @@ def restore_bracketed_addresses(text: str) -> str:
     "look at qemu_process.c" is not.
     """
     return _BRACKETED_OBSCURED.sub(r"<\1@\2>", text) if " at " in text else text
+
+
+def received_date(received: Sequence[object]) -> datetime | None:
+    """When the first relay got the mail: the date after ";" in the last Received header."""
+    for header in reversed(received):
+        _hops, _, when = header_text(header).rpartition(";")
+        if date := parse_date(when.strip()):
+            return date
+    return None
 
 
 def parse_date(value: str | None) -> datetime | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from reviewbot.errors import MessageParseError
 from reviewbot.ingest.mbox import RawMail
 from reviewbot.mail.message import Message, parse_message, synthetic_msgid
+from reviewbot.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -28,12 +30,32 @@ class Incoming:
         return self.message.msgid if self.message else synthetic_msgid(self.raw)
 
 
-def incoming_from_raw(mail: RawMail, archive_url: str | None = None) -> Incoming:
-    """Parse a raw mail; a failure is kept as an Incoming with the reason."""
+def incoming_from_raw(
+    mail: RawMail, archive_url: str | None = None, archive_date: datetime | None = None
+) -> Incoming:
+    """Parse a raw mail; a failure is kept as an Incoming with the reason.
+
+    A mail with no usable Date: (nor Received header) is dated by the mbox
+    separator, else by the archive page it came from, else by its import; the
+    message's warnings say which.
+    """
     try:
         message, error = parse_message(mail.raw), None
     except MessageParseError as exc:
         message, error = None, str(exc)
+    if message is not None and message.date is None:
+        message = _dated(message, mail.envelope_date, archive_date)
     return Incoming(
         mail.raw, mail.source, mail.position, message, error, mail.truncated, archive_url
     )
+
+
+def _dated(message: Message, envelope: datetime | None, archived: datetime | None) -> Message:
+    if envelope is not None:
+        date, source = envelope, "the mbox separator"
+    elif archived is not None:
+        date, source = archived, "the archive page"
+    else:
+        date, source = utcnow(), "its import"
+    said = f"no usable Date: dated from {source}"
+    return replace(message, date=date, warnings=(*message.warnings, said))

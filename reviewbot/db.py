@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import sqlite3
@@ -87,14 +88,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is current)."""
+    """Bring the schema to the newest migration (a no-op when it is current).
+
+    Two programs opening a new database at once take turns: the second waits
+    for the first's migration, then finds the schema current.
+    """
     try:
         if _current_revision(engine) == head_revision():
             return  # the common case, without loading Alembic
-        with _restorable(engine):
-            _migrate(engine)
+        with _migration_lock(engine):
+            if _current_revision(engine) == head_revision():
+                return  # migrated by whoever held the lock before us
+            with _restorable(engine):
+                _migrate(engine)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open or migrate {engine.url!r}: {exc}") from exc
+
+
+# an arbitrary key of our own, beside the writers' lock (store/locks.py)
+MIGRATION_LOCK = 0x7265766965770002
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Held while migrating: a session advisory lock on PostgreSQL, a lock file beside an
+    SQLite file (its own DDL runs outside transactions, so the database cannot lock it)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database.startswith(("file:", ":")):
+        yield
+        return
+    try:
+        lock = open(f"{database}.migration-lock", "a+b")  # noqa: SIM115  (held across yield)
+    except OSError as exc:
+        raise DatabaseError(f"{database}: cannot lock it to migrate ({exc})") from exc
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _migrate(engine: Engine) -> None:

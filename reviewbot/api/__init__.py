@@ -3,18 +3,20 @@ present.py), one router per noun."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
-from reviewbot.api.http import BodyLimit, install_error_handlers
+from reviewbot.api.http import BodyLimit, install_error_handlers, known_query
 from reviewbot.api.models import Problem
 from reviewbot.api.routes_mail import router as mail_router
 from reviewbot.api.routes_review import router as review_router
 from reviewbot.api.routes_series import router as series_router
 
 # any request may be refused before routing (api/http.py: a NUL anywhere in it)
+# and a query parameter no route of it takes is a 422, not silently ignored
 router = APIRouter(
     prefix="/api/v1",
     responses={400: {"model": Problem, "description": "A request holding a NUL character"}},
+    dependencies=[Depends(known_query)],
 )
 router.include_router(series_router)
 router.include_router(mail_router)

@@ -8,7 +8,10 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -152,3 +155,34 @@ async def _answer(send: Send, status: int, detail: str) -> None:
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    """Every query parameter a route takes, its dependencies' included."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+async def known_query(request: Request) -> None:
+    """422 for a query parameter the route does not take: a typo would filter nothing."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    allowed = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": f"unknown query parameter; this list takes {', '.join(sorted(allowed))}"
+                    if allowed
+                    else "unknown query parameter; this takes none",
+                    "input": request.query_params[name],
+                }
+                for name in unknown
+            ]
+        )

@@ -120,11 +120,14 @@ async def list_events(
     category: Annotated[Category | None, Query(description="Only this kind of change.")] = None,
     patch: PatchQ = None,
     actor: Annotated[str | None, Query(max_length=TEXT, description="Who made it.")] = None,
+    via: Annotated[
+        Literal["api", "cli", "mail"] | None,
+        Query(description="How: the API, the CLI, or inferred from mail."),
+    ] = None,
 ) -> Response:
     """Every change, newest first ("reviewbot" via "mail": inferred from the thread)."""
-    found = events.list_events(
-        session, replace(f, category=category, patch=patch, actor=actor), page
-    )
+    f = replace(f, category=category, patch=patch, actor=actor, via=via)
+    found = events.list_events(session, f, page)
     items = [present.event(e) for e in found.items]
     return list_response(request, _EVENTS, items, page, found.total)
 

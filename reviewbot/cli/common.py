@@ -6,7 +6,7 @@ Exit codes (also in README):
     2  bad input: a path that is missing, not an mbox/maildir, damaged or truncated
        (everything readable was still imported)
     3  not found: unknown series or message
-    4  database error: bad URL, unusable file
+    4  database or storage error: bad URL, unusable file, disk full (one line)
     5  git failed
     6  apply: some patch did not apply
     7  a write lost to somebody else's
@@ -14,6 +14,7 @@ Exit codes (also in README):
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -25,12 +26,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine, session_scope
 from reviewbot.errors import ReviewbotError
 
+_STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
 console = Console()
 # soft_wrap: an error naming a long path must stay on one line for grep and logs
 err = Console(stderr=True, soft_wrap=True)
@@ -51,6 +54,16 @@ def errors() -> Iterator[None]:
     except ReviewbotError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from exc
+    except SQLAlchemyError as exc:
+        # a full disk, a lost server: one line, never the statement's parameters
+        # (they hold message bodies); what was committed before is kept
+        err.print(f"[red]error:[/red] database: {escape(_first_line(exc))}", highlight=False)
+        raise typer.Exit(4) from exc
+    except OSError as exc:
+        if exc.errno not in _STORAGE_ERRORS:
+            raise
+        err.print(f"[red]error:[/red] storage: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(4) from exc
     except KeyboardInterrupt:
         # every finished batch is committed and every fetched page cached
         err.print("interrupted: what was done is kept; run the command again to resume")
@@ -91,3 +104,9 @@ def progress(quiet: bool) -> Iterator[Callable[[int], None]]:
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("import", total=None)
         yield lambda n: bar.advance(task, n)
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """What the database said, without SQLAlchemy's statement and parameters."""
+    said = str(getattr(exc, "orig", None) or exc).strip()
+    return said.splitlines()[0][:300] if said else type(exc).__name__

@@ -311,7 +311,10 @@ def _part_text(part: email.message.Message, warnings: list[str]) -> str:
         shown = valid_text(charset)
         warnings.append(f"unknown charset {shown!r}: decoded as UTF-8, bad bytes replaced")
         text = payload.decode("utf-8", errors="replace")
-    return valid_text(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = valid_text(text).replace("\r\n", "\n")
+    # a body of CR-ended lines (old Mac mailers) is lines; a lone CR inside a line
+    # (a patch's CRLF file, a stray byte) stays, or it would cut a diff line in two
+    return text.replace("\r", "\n") if "\n" not in text.rstrip("\r") else text
 
 
 def html_to_text(html: str) -> str:

@@ -53,7 +53,7 @@ def _entry(r: Any) -> EventEntry:
 
 
 def list_events(session: Session, f: Filters, page: Page) -> Paged[EventEntry]:
-    """The changes `f` asks for (category, series, patch, actor, time), newest first."""
+    """The changes `f` asks for (category, series, patch, actor, via, time), newest first."""
     conds = time_range(f, EVENT.c.created_at)
     if f.category:
         conds.append(EVENT.c.category == f.category)
@@ -63,6 +63,8 @@ def list_events(session: Session, f: Filters, page: Page) -> Paged[EventEntry]:
         conds.append(EVENT.c.patch_id == f.patch)
     if f.actor:
         conds.append(EVENT.c.actor == f.actor)
+    if f.via:
+        conds.append(EVENT.c.via == f.via)
     # by time first: a poll's `since` then reads the created_at index from its end
     # rather than scanning the whole log backwards by id
     stmt = select(EVENT).where(*conds).order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc())

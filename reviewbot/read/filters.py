@@ -34,6 +34,7 @@ class Filters:
     status: str | None = None
     category: str | None = None
     actor: str | None = None
+    via: str | None = None  # api, cli, mail
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,10 @@ from fastapi.responses import (
     Response,
 )
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from reviewbot.deps import SessionDep
+from reviewbot.edge import HTML_HEADERS
 from reviewbot.errors import NotFound
 from reviewbot.read.messages import message_source
 from reviewbot.web import listing, patchview, seriesview, threadview
@@ -27,13 +29,7 @@ from reviewbot.web.templating import static_dir, templates
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
-# the pages' own headers: no script, style or image from elsewhere, no framing
-_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+_HEADERS = HTML_HEADERS
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -101,6 +97,27 @@ def raw(msgid: str, session: SessionDep) -> Response:
     """A message's raw source as text/plain (never rendered as HTML)."""
     text = message_source(session, msgid).decode("utf-8", "replace")
     return PlainTextResponse(text, headers=_HEADERS)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> Response:
+    """The REST API's interactive documentation (Swagger UI, served from here)."""
+    return _page(request, "docs.html", {"openapi_url": request.app.openapi_url})
+
+
+# what /docs loads of Swagger UI's files (swagger-ui-bundle-v2): these and no others
+_DOCS_ASSETS = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "text/javascript"}
+
+
+@router.get("/docs/assets/{name}")
+def docs_asset(name: str) -> Response:
+    """One of Swagger UI's files."""
+    if name not in _DOCS_ASSETS:
+        raise NotFound(f"no docs asset {name!r}")
+    headers = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
+    return FileResponse(
+        Path(swagger_ui_path / name), media_type=_DOCS_ASSETS[name], headers=headers
+    )
 
 
 @router.get("/static/{name}")

@@ -96,3 +96,18 @@ def test_quoted_message_ids_stay_whole_and_distinct(engine: Engine, tmp_path: Pa
     assert report.messages_new == 4
     ids = {r[0] for r in _rows(engine, "select msgid from message")}
     assert ids == {'"a>b"@x', '"a>c"@x', '"a b"@x', 'a"b@x'}
+
+
+def test_a_lone_cr_inside_a_diff_line_keeps_the_diff(engine: Engine, tmp_path: Path) -> None:
+    body = diff_body().replace("-old line\n+new line\n", "-old\r line\n+new\r line\n")
+    path = tmp_path / "cr.mbox"
+    path.write_bytes(
+        b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+        + mail("cr@x", "[PATCH] crlf file", body).encode()
+        + b"\n"
+    )
+    import_paths(engine, [path])
+    ((error, added, removed),) = _rows(engine, "select diff_error, added, removed from patch")
+    assert (error, added, removed) == (None, 1, 1)
+    ((hunk,),) = _rows(engine, "select text from hunk")
+    assert "+new\r line\n" in str(hunk)

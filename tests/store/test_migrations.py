@@ -10,6 +10,8 @@ checked on both backends.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ import reviewbot.db
 from reviewbot.db import _restorable, alembic_config, head_revision, open_engine
 from reviewbot.errors import DatabaseError
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST
+from tests.conftest import LIST, PgServer
 
 
 def test_fresh_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -142,3 +144,31 @@ def test_a_current_database_is_opened_without_migrating(
     engine = open_engine(db_url)
     assert "series" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_two_programs_opening_a_new_database_at_once_both_succeed(
+    tmp_path: Path, pg_server: PgServer | None
+) -> None:
+    """The second waits for the first's migration (it used to fail: table exists)."""
+    targets = [f"sqlite:///{tmp_path / 'new.db'}"]
+    made = None
+    if pg_server is not None:
+        made = pg_server.create(template=None)  # an empty database: nothing migrated
+        targets.append(made)
+    try:
+        for url in targets:
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "reviewbot", "series", "list", "--json", "--db", url],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(3)
+            ]
+            outs = [p.communicate(timeout=120) for p in procs]
+            assert [p.returncode for p in procs] == [0, 0, 0], [err for _o, err in outs]
+            assert [out.strip() for out, _e in outs] == ["[]", "[]", "[]"]
+    finally:
+        if made and pg_server is not None:
+            pg_server.drop(made)

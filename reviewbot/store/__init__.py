@@ -66,9 +66,12 @@ from reviewbot.store.review import (
     review_dirty,
 )
 from reviewbot.store.scrape import (
+    MonthState,
     month_complete,
+    month_states,
     open_scrape_errors,
     record_scrape_error,
+    resolve_month_errors,
     resolve_scrape_errors,
     save_month,
 )
@@ -104,6 +107,7 @@ from reviewbot.store.tokens import (
 
 __all__ = [
     "HunkOutcomeRow",
+    "MonthState",
     "NewApplyRun",
     "NewMessage",
     "NewPatch",
@@ -146,6 +150,7 @@ __all__ = [
     "mark_reviewed",
     "message_ids",
     "month_complete",
+    "month_states",
     "newest_message_id",
     "open_scrape_errors",
     "previous_versions",
@@ -157,6 +162,7 @@ __all__ = [
     "replace_refs",
     "replace_reply_trailers",
     "replace_review",
+    "resolve_month_errors",
     "resolve_scrape_errors",
     "review_dirty",
     "revoke_token",

@@ -107,6 +107,7 @@ def _patch_fields(
         "archived": p.archived,
         "added": p.added,
         "removed": p.removed,
+        "archive_url": p.archive_url,
     }
 
 
@@ -220,6 +221,7 @@ def concern(c: concerns.ConcernEntry) -> ConcernPublic:
         text=c.text,
         quoted=c.quoted,
         evidence=c.evidence,
+        archive_url=c.reply_archive_url,
     )
 
 

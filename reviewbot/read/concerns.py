@@ -67,6 +67,7 @@ class ConcernEntry:
     made: Place
     ported: Place | None
     here: Place
+    reply_archive_url: str | None = None  # the reply in its public archive
 
     @property
     def carried_here(self) -> bool:
@@ -120,6 +121,7 @@ def _statement() -> Select[Any]:
         select(
             CONCERN,
             MESSAGE.c.msgid.label("reply_msgid"),
+            MESSAGE.c.archive_url.label("reply_archive_url"),
             PATCH.c.number.label("patch_number"),
             _PATCH_MESSAGE.c.msgid.label("patch_msgid"),
             _PORT_PATCH.c.number.label("port_number"),
@@ -171,6 +173,7 @@ def _entry(r: Any, listed_on: set[int] | None = None) -> ConcernEntry:
         made,
         ported,
         here,
+        reply_archive_url=r.reply_archive_url,
     )
 
 

@@ -124,19 +124,22 @@ class HyperKittyScraper:
         if not (wanted or since or everything):
             # a daily run reads the newest month, and gives the months it read
             # while they were open their last read
-            chosen |= {m for m in self._read_before() if not finished(self.states[iso_name(m)], m)}
+            chosen |= self._unfinished()
         self.unknown = [name for name, key in asked.items() if key not in self.listed]
         for name in self.unknown if self.report_unknown else []:
             self._error(self.list_url + name, "", "no such month in the archive")
         return sorted((chosen | self._months_to_retry()) & set(self.listed))
 
-    def _read_before(self) -> set[Month]:
+    def _unfinished(self) -> set[Month]:
+        """Months read before that still want a read: open then, or read with errors."""
         months = set()
-        for name in self.states:
+        for name, state in self.states.items():
             try:
-                months.add(parse_month(name))
+                month = parse_month(name)
             except ValueError:
                 continue
+            if not finished(state, month):
+                months.add(month)
         return months
 
     def _months_to_retry(self) -> set[Month]:
@@ -174,7 +177,7 @@ class HyperKittyScraper:
         resume = state.resume_from if state else None
         if complete and final:
             resume = end.isoformat()  # nothing left to read: finished
-        elif newest is not None:
+        elif complete and newest is not None:  # after damage, later mail may be missing
             last = min(end - timedelta(days=1), self.today())
             resume = min(max(newest, start), last).isoformat()
         with session_scope(self.engine) as session:

@@ -112,12 +112,14 @@ def scrape_archives(
         archives = archives[-1:]
     total = ScrapeReport()
     listed: set[Month] = set()
+    unread = False  # a month list that could not be read: its months are unknown
     for archive in archives:
         scraper = _scraper(engine, fetcher, archive, refresh, progress, today, len(archives) == 1)
         report = scraper.run(wanted, since, everything)
-        listed.update(scraper.listed)
+        listed.update(scraper.listed or [])
+        unread = unread or scraper.listed is None
         _add(total, report)
-    if len(archives) > 1:
+    if len(archives) > 1 and not unread:
         for name, month in wanted_months(wanted).items():
             if month not in listed:
                 _unknown(engine, total, archives[-1].url + name)

@@ -95,7 +95,7 @@ class HyperKittyScraper:
         self.today = today
         self.importer = Importer(engine)
         self.report = ScrapeReport()
-        self.listed: list[Month] = []
+        self.listed: list[Month] | None = None  # None: the list page could not be read
         self.unknown: list[str] = []
         self.states: dict[str, store.MonthState] = {}
 
@@ -117,18 +117,19 @@ class HyperKittyScraper:
         return self.report
 
     def _choose(self, wanted: list[str], since: str | None, everything: bool) -> list[Month]:
+        listed = self.listed or []
         asked = wanted_months(wanted)
         start = parse_month(since) if since else None
         keys = [k for k in asked.values() if k is not None]
-        chosen = set(choose_months(self.listed, keys, start, everything))
+        chosen = set(choose_months(listed, keys, start, everything))
         if not (wanted or since or everything):
             # a daily run reads the newest month, and gives the months it read
             # while they were open their last read
             chosen |= self._unfinished()
-        self.unknown = [name for name, key in asked.items() if key not in self.listed]
+        self.unknown = [name for name, key in asked.items() if key not in listed]
         for name in self.unknown if self.report_unknown else []:
             self._error(self.list_url + name, "", "no such month in the archive")
-        return sorted((chosen | self._months_to_retry()) & set(self.listed))
+        return sorted((chosen | self._months_to_retry()) & set(listed))
 
     def _unfinished(self) -> set[Month]:
         """Months read before that still want a read: open then, or read with errors."""

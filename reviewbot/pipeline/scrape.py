@@ -140,7 +140,7 @@ class Scraper:
         # archive of the same list is asked too (report_unknown=False)
         self.report_unknown = report_unknown
         self.unknown: list[str] = []
-        self.listed: list[Month] = []
+        self.listed: list[Month] | None = None  # None: the month list could not be read
 
     def run(self, wanted: list[str], since: str | None, everything: bool) -> ScrapeReport:
         """Read the month list, then each chosen month; errors are collected, not raised."""

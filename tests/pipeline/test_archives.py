@@ -27,7 +27,7 @@ from reviewbot.pipeline.archives import (
 )
 from reviewbot.pipeline.scrape import LIBVIR_LIST, ScrapeReport
 from reviewbot.read.messages import thread_of
-from tests.archive_server import ArchiveServer
+from tests.archive_server import ArchiveServer, Reply
 from tests.conftest import LIST, mail
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer
 from tests.libvirt_archives import frozen_index
@@ -155,3 +155,13 @@ def test_every_message_the_doubles_hold_is_in_the_database(
     expected |= {parse_message(raw).msgid for raw in AUGUST} | {"moved-ada@example.org"}
     with engine.connect() as conn:
         assert set(conn.execute(text("select msgid from message")).scalars()) == expected
+
+
+def test_an_unreadable_month_list_is_the_only_error(
+    tmp_path: Path, pipermail: ArchiveServer, hk: HyperKittyServer, engine: Engine
+) -> None:
+    """July may well be in the archive whose month list failed: not 'no such month'."""
+    pipermail.always("/index.html", Reply(status=500))
+    report = scrape(engine, tmp_path, both(pipermail, hk), ["2023-07", "2023-08"])
+    assert report.months == ["2023-08"]
+    assert [e.url for e in report.errors] == [pipermail.url("/index.html")]

@@ -69,7 +69,7 @@ def scrape(
     archive_urls: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[ARCHIVE_URL]...",
+            metavar="ARCHIVE_URL",
             help="Archive URL (pipermail, or a HyperKitty list); several: one list's "
             "archives, oldest first. Default: $REVIEWBOT_LIST, else libvir-list's pipermail.",
             show_default=False,

@@ -83,7 +83,6 @@ def _export(
     fetcher: Fetcher,
     list_url: str,
     *,
-    revalidate: bool = True,
     start: date | None = None,
     end: date | None = None,
     thread: str | None = None,
@@ -94,17 +93,17 @@ def _export(
     url = hyperkitty.export_url(
         list_url, name, start=start, end=end, thread=thread, message=message
     )
-    return [incoming_from_export(m, list_url) for m in _read(fetcher, url, revalidate)]
+    # never from the cache: an export answered before the mail arrived would hide it
+    return [incoming_from_export(m, list_url) for m in _read(fetcher, url)]
 
 
 def _hyperkitty_thread(
     fetcher: Fetcher, list_url: str, msgid: str, warnings: list[str]
 ) -> list[Incoming]:
-    def export(revalidate: bool = True, **filters: Any) -> list[Incoming]:
-        return _export(fetcher, list_url, revalidate=revalidate, **filters)
+    def export(**filters: Any) -> list[Incoming]:
+        return _export(fetcher, list_url, **filters)
 
-    # a message never changes: its export may come from the cache
-    own = export(revalidate=False, message=hyperkitty.message_id_hash(msgid))
+    own = export(message=hyperkitty.message_id_hash(msgid))
     target = next((p for p in own if p.msgid == msgid and p.message), None)
     if target is None or target.message is None:
         raise NotFound(f"no message <{msgid}> in {list_url}")
@@ -139,7 +138,7 @@ def _hyperkitty_thread(
 def _public_inbox_thread(fetcher: Fetcher, inbox: str, msgid: str) -> list[Incoming]:
     url = publicinbox.thread_mbox_url(inbox, msgid)
     try:
-        mails = _read(fetcher, url, revalidate=True)
+        mails = _read(fetcher, url)
     except FetchError as exc:
         if exc.reason.startswith("HTTP 404"):
             raise NotFound(f"no message <{msgid}> in {inbox}") from exc
@@ -156,8 +155,8 @@ def _public_inbox_thread(fetcher: Fetcher, inbox: str, msgid: str) -> list[Incom
     return thread
 
 
-def _read(fetcher: Fetcher, url: str, revalidate: bool) -> list[RawMail]:
-    fetched = fetcher.get(url, revalidate=revalidate)
+def _read(fetcher: Fetcher, url: str) -> list[RawMail]:
+    fetched = fetcher.get(url, revalidate=True)
     try:
         return list(read_mbox_bytes(fetched.content, url))
     except InputError:

@@ -19,7 +19,7 @@ from reviewbot.pipeline.fetch import FetchReport, fetch_thread, normalise_msgid
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.read.messages import message_detail
 from reviewbot.read.series import series_detail
-from tests.conftest import LIST
+from tests.conftest import LIST, mail
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 from tests.publicinbox_server import PublicInboxServer
 
@@ -146,3 +146,15 @@ def test_angle_brackets_are_optional(typed: str) -> None:
 def test_not_a_message_id(typed: str) -> None:
     with pytest.raises(InputError):
         normalise_msgid(typed)
+
+
+def test_a_message_archived_after_a_first_try_is_found(
+    tmp_path: Path, hk: HyperKittyServer, engine: Engine
+) -> None:
+    late = mail("late@example.org", "Re: [libvirt] [PATCH 00/10] qemu: backport fixes",
+                reply_to=V1, date="Fri, 21 Jul 2023 10:00:00 +0000")  # fmt: skip
+    archive = Archive(Kind.HYPERKITTY, hk.list_url(LIBVIRT))
+    with pytest.raises(NotFound):
+        fetch(engine, tmp_path, "late@example.org", archive)
+    hk.add(LIBVIRT, late.encode())
+    assert fetch(engine, tmp_path, "late@example.org", archive).imported.messages_new == 17

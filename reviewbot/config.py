@@ -4,6 +4,10 @@ Precedence: command-line flag, then environment variable, then default.
 
     REVIEWBOT_DB        database: a file path (SQLite) or any SQLAlchemy URL
     REVIEWBOT_DATA_DIR  caches and the default database (~/.local/share/reviewbot)
+    REVIEWBOT_LIST      what `scrape` follows when given no URL: a known list's name
+                        (libvirt) or archive URLs, oldest first, separated by spaces
+    REVIEWBOT_ARCHIVE   where `fetch` looks a Message-ID up: a HyperKitty list URL
+                        or a public-inbox URL
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ class Settings:
 
     database_url: str
     data_dir: Path
+    scrape_list: str | None = None  # $REVIEWBOT_LIST
+    fetch_archive: str | None = None  # $REVIEWBOT_ARCHIVE
 
 
 def default_data_dir() -> Path:
@@ -42,4 +48,9 @@ def database_url(value: str | None, data_dir: Path) -> str:
 def load_settings(db: str | None = None, data_dir: str | None = None) -> Settings:
     """Settings from flags (when given) and the environment."""
     directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    return Settings(database_url=database_url(db, directory), data_dir=directory)
+    return Settings(
+        database_url=database_url(db, directory),
+        data_dir=directory,
+        scrape_list=os.environ.get("REVIEWBOT_LIST") or None,
+        fetch_archive=os.environ.get("REVIEWBOT_ARCHIVE") or None,
+    )

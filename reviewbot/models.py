@@ -197,15 +197,18 @@ class Trailer(SQLModel, table=True):
 
 
 class ScrapeMonth(SQLModel, table=True):
-    """A month of a pipermail archive and whether it was read completely."""
+    """A month of a web archive (pipermail, HyperKitty) and how far it was read."""
 
     __table_args__ = (UniqueConstraint("archive_url", "name"),)
     id: int | None = Field(default=None, primary_key=True)
     archive_url: str
-    name: str  # "2023-July"
+    name: str  # "2023-July" (pipermail), "2023-07" (HyperKitty)
     complete: bool = False
-    pages: int = 0
+    pages: int = 0  # pipermail: pages listed; HyperKitty: messages in the last export
     scraped_at: datetime | None = None
+    # HyperKitty: the day (YYYY-MM-DD, UTC) the next read of this month starts from:
+    # that of the newest mail read while it was open; its end once read whole after
+    resume_from: str | None = Field(default=None, max_length=10)
 
 
 class ScrapeError(SQLModel, table=True):

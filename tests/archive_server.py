@@ -11,6 +11,8 @@ Retry-After, slow answers, truncated bodies, 404s, other content).
         assert len(server.requests_for("/2023-July/date.html")) == 3
 
 Paths are URL paths relative to the served directory ("/" is its index.html).
+A `route` answers some paths itself (the HyperKitty and public-inbox doubles
+build their answers from the query string); it returns None for the rest.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -57,6 +59,20 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Page:
+    """What a route answers: validators=False sends no ETag/Last-Modified (a streamed answer)."""
+
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    validators: bool = True
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Route = Callable[[str, dict[str, list[str]]], Page | None]  # (path, query) -> answer
+
+
+@dataclass(frozen=True)
 class Recorded:
     """One request as the server received it (before any delay)."""
 
@@ -64,6 +80,11 @@ class Recorded:
     path: str  # the URL path, query string dropped, percent-decoded
     target: str  # the request target exactly as sent
     headers: Mapping[str, str]  # names in lower case
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """The query string's parameters."""
+        return parse_qs(urlsplit(self.target).query)
 
     @property
     def user_agent(self) -> str | None:
@@ -89,8 +110,9 @@ class Recorded:
 class ArchiveServer:
     """A threaded HTTP server for tests; a context manager (start on enter, stop on exit)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, route: Route | None = None) -> None:
         self.root = Path(root).resolve()
+        self.route = route
         self._lock = threading.Lock()
         self._requests: list[Recorded] = []
         self._queued: dict[str, deque[Reply]] = {}
@@ -233,6 +255,7 @@ class _Answer:
     headers: dict[str, str]
     body: bytes
     mtime: float | None = None
+    validators: bool = True
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -263,13 +286,19 @@ class _Handler(BaseHTTPRequestHandler):
             if reply is not None and reply.delay > 0 and archive._stopping.wait(reply.delay):
                 self.close_connection = True
                 return
-            answer = self._answer(archive, path, reply)
+            answer = self._answer(archive, path, reply, parse_qs(urlsplit(self.path).query))
             self._send(answer, reply, send_body=send_body)
         except (BrokenPipeError, ConnectionResetError):
             # the client gave up (timed out) while we were delaying: nothing to answer
             self.close_connection = True
 
-    def _answer(self, archive: ArchiveServer, path: str, reply: Reply | None) -> _Answer:
+    def _answer(
+        self,
+        archive: ArchiveServer,
+        path: str,
+        reply: Reply | None,
+        query: dict[str, list[str]],
+    ) -> _Answer:
         if reply is not None and (reply.status is not None or reply.body is not None):
             status = reply.status if reply.status is not None else 200
             if reply.body is not None:
@@ -280,7 +309,12 @@ class _Handler(BaseHTTPRequestHandler):
                 "text/html; charset=utf-8" if reply.body is not None else "text/plain"
             )
             return _Answer(status, {"Content-Type": ctype}, body)
-        answer = _from_disk(archive.root, path)
+        page = archive.route(path, query) if archive.route else None
+        if page is not None:
+            headers = {"Content-Type": page.content_type, **page.headers}
+            answer = _Answer(page.status, headers, page.body, validators=page.validators)
+        else:
+            answer = _from_disk(archive.root, path)
         if reply is not None and reply.content_type:
             answer.headers["Content-Type"] = reply.content_type
         return answer
@@ -289,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(answer.headers)
         status = answer.status
         body = answer.body
-        if status == 200:
+        if status == 200 and answer.validators:
             headers["ETag"] = '"' + hashlib.sha1(body).hexdigest() + '"'
             if answer.mtime is not None:
                 headers["Last-Modified"] = formatdate(answer.mtime, usegmt=True)

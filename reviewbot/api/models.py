@@ -63,6 +63,7 @@ class PatchPublic(SQLModel):
     archived: bool
     added: int
     removed: int
+    archive_url: str | None  # the patch's mail in the list's public archive
 
 
 class PatchDetail(PatchPublic):
@@ -199,6 +200,7 @@ class ConcernPublic(SQLModel):
     text: str
     quoted: str
     evidence: str
+    archive_url: str | None  # the reply in the list's public archive
     hunk_number: int | None
     raised_on_version: str
     outcome_here: str | None

@@ -109,6 +109,7 @@ def _patch_fields(
         "archived": p.archived,
         "added": p.added,
         "removed": p.removed,
+        "archive_url": p.archive_url,
     }
 
 
@@ -222,6 +223,7 @@ def concern(c: concerns.ConcernEntry) -> ConcernPublic:
         text=c.text,
         quoted=c.quoted,
         evidence=c.evidence,
+        archive_url=c.reply_archive_url,
         hunk_number=c.here.hunk_number,
         raised_on_version=c.raised_on,
         outcome_here=c.outcome_here,

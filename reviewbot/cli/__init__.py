@@ -15,6 +15,7 @@ from reviewbot.cli import series as series_commands
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
 app.command("import-mbox")(imports.import_mbox)
 app.command("scrape")(imports.scrape)
+app.command("fetch")(imports.fetch)
 app.add_typer(series_commands.series_app, name="series")
 app.command("diff")(series_commands.diff)
 app.command("thread")(series_commands.thread)

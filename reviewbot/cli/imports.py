@@ -1,4 +1,4 @@
-"""`import-mbox` and `scrape`: mail into the database."""
+"""`import-mbox`, `scrape` and `fetch`: mail into the database."""
 
 from __future__ import annotations
 
@@ -8,15 +8,33 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from sqlmodel import Session
 
+from reviewbot.cli import jsonout, render
 from reviewbot.cli.common import DbOption, JsonOption, console, err, errors, print_json, progress
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError
 from reviewbot.ingest.http import Fetcher
+from reviewbot.ingest.months import parse_month
+from reviewbot.pipeline.archives import (
+    LIBVIRT_DEVEL,
+    Archive,
+    archive_at,
+    archives_named,
+    archives_of,
+    inbox_at,
+    scrape_archives,
+)
+from reviewbot.pipeline.fetch import fetch_thread
 from reviewbot.pipeline.importer import import_paths
-from reviewbot.pipeline.scrape import LIBVIR_LIST, Scraper
+from reviewbot.pipeline.scrape import LIBVIR_LIST
 from reviewbot.pipeline.watch import Round, follow
+from reviewbot.read import messages, series
+
+DataDirOption = Annotated[
+    str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
+]
 
 
 def import_mbox(
@@ -48,9 +66,36 @@ def import_mbox(
 
 
 def scrape(
-    archive_url: Annotated[str, typer.Argument(help="pipermail archive URL.")] = LIBVIR_LIST,
+    archive_urls: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ARCHIVE_URL",
+            help="Archive URL (pipermail, or a HyperKitty list); several: one list's "
+            "archives, oldest first. Default: $REVIEWBOT_LIST, else libvir-list's pipermail.",
+            show_default=False,
+        ),
+    ] = None,
+    archive: Annotated[
+        str | None,
+        typer.Option(
+            "--archive",
+            metavar="KIND",
+            help="What serves ARCHIVE_URL: pipermail or hyperkitty "
+            "(default: a .../list/NAME@HOST/ URL is HyperKitty, others pipermail).",
+        ),
+    ] = None,
+    list_name: Annotated[
+        str | None,
+        typer.Option(
+            "--list",
+            metavar="NAME",
+            help="A known list's archives: libvirt (libvir-list's pipermail, then "
+            "devel@lists.libvirt.org's HyperKitty).",
+        ),
+    ] = None,
     month: Annotated[
-        list[str] | None, typer.Option("--month", help="A month such as 2016-October (repeatable).")
+        list[str] | None,
+        typer.Option("--month", help="A month, 2023-07 or 2023-July (repeatable)."),
     ] = None,
     since: Annotated[str | None, typer.Option(help="Every month from YYYY-MM on.")] = None,
     all_months: Annotated[bool, typer.Option("--all", help="Every month of the archive.")] = False,
@@ -60,9 +105,7 @@ def scrape(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one response.")] = 30.0,
     refresh: Annotated[bool, typer.Option(help="Re-read months already read completely.")] = False,
     db: DbOption = None,
-    data_dir: Annotated[
-        str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
-    ] = None,
+    data_dir: DataDirOption = None,
     as_json: JsonOption = False,
     watch: Annotated[
         float | None,
@@ -74,22 +117,28 @@ def scrape(
         ),
     ] = None,
 ) -> None:
-    """Scrape a pipermail archive (libvir-list by default), incrementally and politely."""
+    """Scrape a list's web archive (pipermail or HyperKitty), incrementally and politely."""
     with errors():
-        if since and not re.fullmatch(r"\d{4}-\d{2}", since):
-            raise InputError(f"--since {since!r}: expected YYYY-MM")
+        _check_months(month or [], since)
         settings = load_settings(db=db, data_dir=data_dir)
+        archives = _archives(archive_urls or [], archive, list_name, settings.scrape_list)
     if watch is not None:
-        job = Round(archive_url, month or [], since, all_months, refresh, rate, timeout)
+        job = Round(archives, month or [], since, all_months, refresh, rate, timeout)
         raise typer.Exit(follow(settings, job, watch, lambda line: err.print(line, markup=False)))
     with errors():
         engine = open_engine(settings.database_url)
         fetcher = Fetcher(settings.data_dir / "http-cache", rate=rate, timeout=timeout)
         with fetcher, progress(as_json) as advance:
-            scraper = Scraper(
-                engine, fetcher, archive_url, refresh=refresh, progress=lambda _what, n: advance(n)
+            report = scrape_archives(
+                engine,
+                fetcher,
+                archives,
+                month or [],
+                since,
+                all_months,
+                refresh=refresh,
+                progress=lambda _what, n: advance(n),
             )
-            report = scraper.run(month or [], since, all_months)
     if as_json:
         print_json(report.as_dict())
     else:
@@ -102,4 +151,82 @@ def scrape(
     for problem in report.errors:
         err.print(f"[red]error:[/red] {escape(problem.url)}: {escape(problem.error)}")
     if report.errors:
+        raise typer.Exit(2)
+
+
+def _check_months(months: list[str], since: str | None) -> None:
+    for name in months:
+        try:
+            parse_month(name)
+        except ValueError:
+            raise InputError(f"--month {name!r}: expected YYYY-MM or YYYY-Month") from None
+    if since and not re.fullmatch(r"\d{4}-\d{2}", since):
+        raise InputError(f"--since {since!r}: expected YYYY-MM")
+
+
+def _archives(
+    urls: list[str], kind: str | None, list_name: str | None, setting: str | None
+) -> tuple[Archive, ...]:
+    """The archives a scrape reads: the URLs given, --list, $REVIEWBOT_LIST, libvir-list."""
+    if urls and list_name:
+        raise InputError("give archive URLs or --list, not both")
+    if list_name:
+        return archives_of(list_name)
+    if urls:
+        return tuple(archive_at(url, kind) for url in urls)
+    if setting:
+        return archives_named(setting)
+    return (archive_at(LIBVIR_LIST, kind),)
+
+
+def fetch(
+    msgid: Annotated[
+        str, typer.Argument(help="Any Message-ID of the thread (angle brackets optional).")
+    ],
+    archive: Annotated[
+        str | None,
+        typer.Option(
+            "--archive",
+            metavar="URL",
+            help="A HyperKitty list or a public-inbox URL "
+            "(default: $REVIEWBOT_ARCHIVE, else libvirt's HyperKitty list).",
+        ),
+    ] = None,
+    rate: Annotated[
+        float, typer.Option(help="At most this many requests per second (0: no limit).")
+    ] = 2.0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for one response.")] = 30.0,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Get the whole thread of one message from its archive, import it, show its series."""
+    with errors():
+        settings = load_settings(db=db, data_dir=data_dir)
+        where = inbox_at(archive or settings.fetch_archive or LIBVIRT_DEVEL)
+        engine = open_engine(settings.database_url)
+        with Fetcher(settings.data_dir / "http-cache", rate=rate, timeout=timeout) as fetcher:
+            report = fetch_thread(engine, fetcher, msgid, where)
+        with Session(engine) as session:
+            found = messages.message_detail(session, report.msgid).message.series_id
+            detail = series.series_detail(session, found) if found is not None else None
+    imported = report.imported
+    if as_json:
+        shown = jsonout.series_detail(detail) if detail else None
+        print_json({**report.as_dict(), "series": shown})
+    else:
+        console.print(
+            f"thread of {len(report.thread)} messages: {imported.messages_new} new, "
+            f"{imported.messages_duplicate} duplicate",
+            markup=False,
+        )
+        if detail is None:
+            console.print(f"<{report.msgid}> is not part of a patch series", markup=False)
+        else:
+            render.series_detail(console, detail)
+    for problem in imported.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(problem)}", highlight=False)
+    for problem in imported.errors:
+        err.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+    if imported.errors:
         raise typer.Exit(2)

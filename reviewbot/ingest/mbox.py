@@ -7,6 +7,7 @@ grow with the archive.
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -72,7 +73,23 @@ def _open(path: Path) -> BinaryIO:
 def read_mbox_stream(stream: BinaryIO, source: str) -> Iterator[RawMail]:
     """Split an mbox (or pipermail .txt) stream on real "From " separator lines."""
     lines = _checked_lines(stream, source)
-    first = _first_line(lines, source)
+    yield from _messages(_first_line(lines, source), lines, source)
+
+
+def read_mbox_bytes(data: bytes, source: str) -> Iterator[RawMail]:
+    """The messages of a downloaded mbox, gzip'd or not; an empty one (a month without
+    mail, gzip'd or not) has none. A damaged gzip raises CorruptSource after the
+    messages read before the damage."""
+    stream: BinaryIO = io.BytesIO(data)
+    if data.startswith(b"\x1f\x8b"):
+        stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
+    lines = _checked_lines(stream, source)
+    first = next((line for line in lines if line.strip()), None)
+    if first is not None:
+        yield from _messages(first, lines, source)
+
+
+def _messages(first: bytes, lines: Iterator[bytes], source: str) -> Iterator[RawMail]:
     if SEPARATOR.match(first):
         pipermail = b" at " in first.split(b"  ")[0]
         yield from _split(lines, source, pipermail)

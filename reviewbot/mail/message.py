@@ -81,7 +81,7 @@ def _parse(raw: bytes) -> Message:
     warnings: list[str] = []
     ids = find_msgids(decode_header(msg.get("Message-ID")))
     msgid = ids[0] if ids else synthetic_msgid(raw)
-    irt = find_msgids(decode_header(msg.get("In-Reply-To")))
+    irt = _reply_ids(decode_header(msg.get("In-Reply-To")))
     all_refs = _dedupe(find_msgids(decode_header(msg.get("References"))) + irt[:1])
     refs = tuple(r for r in all_refs if r != msgid)
     # the address is split off before the name is decoded: see parse_address
@@ -112,6 +112,15 @@ def _parse(raw: bytes) -> Message:
 def find_msgids(value: str) -> list[str]:
     """Every <message-id> in a header value, without the angle brackets."""
     return [strict or loose for strict, loose in _MSGID.findall(value or "")]
+
+
+def _reply_ids(value: str) -> list[str]:
+    """In-Reply-To's ids; a lone bare id counts too (HyperKitty's exports drop the brackets)."""
+    ids = find_msgids(value)
+    bare = value.strip()
+    if not ids and "@" in bare and not any(c in bare for c in ' \t<>,;"()'):
+        return [bare]
+    return ids
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -220,16 +229,18 @@ def _deobscure(addr: str) -> str:
     return f"{m.group(1)}@{m.group(2)}" if m else addr
 
 
-_BRACKETED_OBSCURED = re.compile(r"<([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)>")
+_BRACKETED_OBSCURED = re.compile(r"<([\w.+-]+)(?: at |\(a\))([\w-]+(?:\.[\w-]+)+)>")
 
 
 def restore_bracketed_addresses(text: str) -> str:
-    """ "<user at host>" -> "<user@host>": how pipermail writes addresses in bodies.
+    """ "<user at host>" (pipermail) and "<user(a)host>" (HyperKitty) -> "<user@host>".
 
     Only the bracketed form: inside <...> it is surely an address, while in prose
-    "look at qemu_process.c" is not.
+    "look at qemu_process.c" is not, nor is "f(a)->x" in a diff.
     """
-    return _BRACKETED_OBSCURED.sub(r"<\1@\2>", text) if " at " in text else text
+    if " at " not in text and "(a)" not in text:
+        return text
+    return _BRACKETED_OBSCURED.sub(r"<\1@\2>", text)
 
 
 def received_date(received: Sequence[object]) -> datetime | None:

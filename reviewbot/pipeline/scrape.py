@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from email.header import Header
 from email.utils import format_datetime
@@ -26,6 +26,7 @@ from reviewbot.db import session_scope
 from reviewbot.errors import InputError, ReviewbotError
 from reviewbot.ingest.http import Fetched, Fetcher
 from reviewbot.ingest.mbox import read_mbox_stream
+from reviewbot.ingest.months import Month, parse_month
 from reviewbot.ingest.pipermail import (
     ArchivedMessage,
     MonthLink,
@@ -76,24 +77,41 @@ class ScrapeReport:
         }
 
 
+def choose_months(
+    listed: Sequence[Month], wanted: Sequence[Month], since: Month | None, everything: bool
+) -> list[Month]:
+    """The months to read, oldest first: all of them, those asked for and every one
+    from `since` on, or (nothing asked) the newest: what a daily run wants."""
+    if everything:
+        chosen = set(listed)
+    elif wanted or since:
+        chosen = {m for m in listed if m in wanted or (since is not None and m >= since)}
+    else:
+        chosen = {max(listed)} if listed else set()
+    return sorted(chosen)
+
+
+def wanted_months(names: Sequence[str]) -> dict[str, Month | None]:
+    """Each name asked for ("2023-07" or "2023-July") and its month; None when it is none."""
+    out: dict[str, Month | None] = {}
+    for name in names:
+        try:
+            out[name] = parse_month(name)
+        except ValueError:
+            out[name] = None
+    return out
+
+
 def select_months(
     months: list[MonthLink], wanted: list[str], since: str | None, everything: bool
 ) -> tuple[list[MonthLink], list[str]]:
     """The months to read, oldest first, and the names asked for that do not exist."""
-    by_name = {m.name: m for m in months}
-    if everything:
-        chosen = list(months)
-    elif wanted or since:
-        chosen = [by_name[n] for n in wanted if n in by_name]
-        if since:
-            year, month = (int(x) for x in since.split("-")[:2])
-            chosen += [m for m in months if month_key(m.name) >= (year, month)]
-    else:
-        chosen = months[:1]  # the newest month: what a daily run wants
-    unique = {m.name: m for m in chosen}
-    return sorted(unique.values(), key=lambda m: month_key(m.name)), [
-        n for n in wanted if n not in by_name
-    ]
+    by_key = {month_key(m.name): m for m in months}
+    asked = wanted_months(wanted)
+    start = parse_month(since) if since else None
+    keys = [k for k in asked.values() if k is not None]
+    chosen = [by_key[k] for k in choose_months(list(by_key), keys, start, everything)]
+    return chosen, [n for n, k in asked.items() if k not in by_key]
 
 
 class Scraper:
@@ -107,6 +125,7 @@ class Scraper:
         *,
         refresh: bool = False,
         progress: Progress | None = None,
+        report_unknown: bool = True,
     ) -> None:
         self.engine = engine
         self.fetcher = fetcher
@@ -117,6 +136,11 @@ class Scraper:
         self.report = ScrapeReport()
         self.resolved: set[str] = set()
         self.matched = 0  # pages whose message was already stored: duplicates too
+        # months asked for that the archive does not list: an error, unless another
+        # archive of the same list is asked too (report_unknown=False)
+        self.report_unknown = report_unknown
+        self.unknown: list[str] = []
+        self.listed: list[Month] | None = None  # None: the month list could not be read
 
     def run(self, wanted: list[str], since: str | None, everything: bool) -> ScrapeReport:
         """Read the month list, then each chosen month; errors are collected, not raised."""
@@ -124,12 +148,13 @@ class Scraper:
         index = self._get(index_url, revalidate=True, month="")
         if index is not None:
             listed = parse_month_list(index.content, index_url)
-            months, unknown = select_months(listed, wanted, since, everything)
+            self.listed = sorted(month_key(m.name) for m in listed)
+            months, self.unknown = select_months(listed, wanted, since, everything)
             retry = set(self._months_to_retry()) - {m.name for m in months}
             months = sorted(
                 months + [m for m in listed if m.name in retry], key=lambda m: month_key(m.name)
             )
-            for name in unknown:
+            for name in self.unknown if self.report_unknown else []:
                 self._error(self.archive_url + name, "", "no such month in the archive")
             self.progress("months", 0)
             for month in months:

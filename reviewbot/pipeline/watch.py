@@ -1,11 +1,12 @@
-"""`reviewbot scrape --watch`: follow an archive as a long-running job.
+"""`reviewbot scrape --watch`: follow an archive (or a list's archives) as a long-running job.
 
 Every INTERVAL seconds a fresh scrape round reads the month list and the
 months asked for (new months with --since/--all, and new mail of known
-months: an unchanged month costs one conditional request). An error in a
+months: an unchanged pipermail month costs one conditional request, an open
+HyperKitty month one export from the last day stored). An error in a
 round (network, the database restarting) is logged and the round is tried
 again at the next interval. SIGTERM or SIGINT stops the job cleanly: the
-round in progress stops at its next page, the batches it stored are already
+round in progress stops at its next page or batch, the batches it stored are already
 committed, the series it touched are rebuilt, and the process exits 0.
 """
 
@@ -24,8 +25,8 @@ from reviewbot.config import Settings
 from reviewbot.db import open_engine
 from reviewbot.errors import ReviewbotError
 from reviewbot.ingest.http import Fetcher
+from reviewbot.pipeline.archives import Archive, scrape_archives
 from reviewbot.pipeline.importer import catch_up
-from reviewbot.pipeline.scrape import Scraper
 
 Log = Callable[[str], None]
 # what a round may hit and survive: our own errors (network, bad pages, database
@@ -41,7 +42,7 @@ class Stopped(Exception):
 class Round:
     """What one scrape round reads: the scrape command's options."""
 
-    archive_url: str
+    archives: tuple[Archive, ...]  # one list's archives, oldest first
     months: list[str]
     since: str | None
     all_months: bool
@@ -86,9 +87,17 @@ def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
     fetcher = Fetcher(settings.data_dir / "http-cache", rate=job.rate, timeout=job.timeout)
     try:
         with fetcher:
-            scraper = Scraper(engine, fetcher, job.archive_url, refresh=job.refresh, progress=check)
             try:
-                report = scraper.run(job.months, job.since, job.all_months)
+                report = scrape_archives(
+                    engine,
+                    fetcher,
+                    job.archives,
+                    job.months,
+                    job.since,
+                    job.all_months,
+                    refresh=job.refresh,
+                    progress=check,
+                )
             except Stopped:
                 catch_up(engine)  # batches stored so far are committed: finish them
                 raise

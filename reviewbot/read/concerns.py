@@ -115,6 +115,7 @@ class ConcernEntry:
     here: Place
     outcome_here: str | None
     next_place: Place | None
+    reply_archive_url: str | None = None  # the reply in its public archive
 
     @property
     def carried_here(self) -> bool:
@@ -176,6 +177,7 @@ def _made() -> Select[Any]:
             CONCERN,
             SERIES.c.version_label.label("raised_on"),
             MESSAGE.c.msgid.label("reply_msgid"),
+            MESSAGE.c.archive_url.label("reply_archive_url"),
             PATCH.c.number.label("patch_number"),
             _PATCH_MESSAGE.c.msgid.label("patch_msgid"),
         )
@@ -273,6 +275,7 @@ def _entry(r: Any, next_places: dict[int, Place]) -> ConcernEntry:
         here=here,
         outcome_here=r.outcome_here,
         next_place=next_places.get(r.id),
+        reply_archive_url=r.reply_archive_url,
     )
 
 

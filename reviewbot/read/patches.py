@@ -41,6 +41,7 @@ class PatchSummary:
     added: int
     removed: int
     reconstructed_from: str | None  # rebuilt from the quotes of this reply
+    archive_url: str | None = None  # its mail in the list's public archive
 
     @property
     def author(self) -> str:
@@ -97,13 +98,17 @@ _LIST_COLS = [c for c in PATCH.c if c.name not in ("commit_message", "diff", "di
 
 
 def _base(cols: Sequence[Any]) -> Select[Any]:
-    return select(*cols, MESSAGE.c.msgid, MESSAGE.c.date, MESSAGE.c.reconstructed_from).join(
-        MESSAGE, MESSAGE.c.id == PATCH.c.message_id
-    )
+    return select(
+        *cols,
+        MESSAGE.c.msgid,
+        MESSAGE.c.date,
+        MESSAGE.c.reconstructed_from,
+        MESSAGE.c.archive_url,
+    ).join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
 
 
 def summary(r: Any) -> PatchSummary:
-    """A patch row (with its message's msgid, date, reconstructed_from) as a record."""
+    """A patch row (with its message's msgid, date, reconstructed_from, archive_url) as a record."""
     return PatchSummary(
         r.id,
         r.series_id,
@@ -122,6 +127,7 @@ def summary(r: Any) -> PatchSummary:
         r.added,
         r.removed,
         r.reconstructed_from,
+        archive_url=r.archive_url,
     )
 
 

@@ -72,9 +72,12 @@ from reviewbot.store.review import (
     review_dirty,
 )
 from reviewbot.store.scrape import (
+    MonthState,
     month_complete,
+    month_states,
     open_scrape_errors,
     record_scrape_error,
+    resolve_month_errors,
     resolve_scrape_errors,
     save_month,
 )
@@ -111,6 +114,7 @@ from reviewbot.store.tokens import (
 
 __all__ = [
     "HunkOutcomeRow",
+    "MonthState",
     "NewApplyRun",
     "NewMessage",
     "NewPatch",
@@ -157,6 +161,7 @@ __all__ = [
     "mark_reviewed",
     "message_ids",
     "month_complete",
+    "month_states",
     "move_patches",
     "newest_message_id",
     "open_scrape_errors",
@@ -170,6 +175,7 @@ __all__ = [
     "replace_refs",
     "replace_reply_trailers",
     "replace_review",
+    "resolve_month_errors",
     "resolve_scrape_errors",
     "review_dirty",
     "revoke_token",

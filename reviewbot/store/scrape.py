@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,13 +28,45 @@ def month_complete(*, session: Session, archive_url: str, name: str) -> bool:
     return bool(row and row[0])
 
 
+@dataclass(frozen=True)
+class MonthState:
+    """How far a month of an archive was read, and when."""
+
+    complete: bool
+    scraped_at: datetime | None
+    resume_from: str | None  # HyperKitty: YYYY-MM-DD of the newest mail read
+
+
+def month_states(*, session: Session, archive_url: str) -> dict[str, MonthState]:
+    """What the last read of each month of an archive left, by month name."""
+    m = _t(ScrapeMonth)
+    stmt = select(m.c.name, m.c.complete, m.c.scraped_at, m.c.resume_from).where(
+        m.c.archive_url == archive_url
+    )
+    return {
+        r.name: MonthState(bool(r.complete), r.scraped_at, r.resume_from)
+        for r in session.connection().execute(stmt)
+    }
+
+
 def save_month(
-    *, session: Session, archive_url: str, name: str, complete: bool, pages: int
+    *,
+    session: Session,
+    archive_url: str,
+    name: str,
+    complete: bool,
+    pages: int,
+    resume_from: str | None = None,
 ) -> None:
     """Record how far a month was read."""
     m = _t(ScrapeMonth)
     conn = session.connection()
-    values = {"complete": complete, "pages": pages, "scraped_at": datetime.now(UTC)}
+    values = {
+        "complete": complete,
+        "pages": pages,
+        "scraped_at": datetime.now(UTC),
+        "resume_from": resume_from,
+    }
     done = conn.execute(
         update(m).where(m.c.archive_url == archive_url, m.c.name == name).values(**values)
     )
@@ -62,6 +95,21 @@ def resolve_scrape_errors(*, session: Session, urls: Sequence[str]) -> None:
     e = _t(ScrapeError)
     for chunk in _chunks(list(urls)):
         session.connection().execute(update(e).where(e.c.url.in_(chunk)).values(resolved=True))
+
+
+def resolve_month_errors(*, session: Session, url_prefix: str, month: str) -> None:
+    """Mark every failed URL of a month under url_prefix resolved (the month was read)."""
+    e = _t(ScrapeError)
+    # the export URLs of a month change with the day a read starts from: by month
+    session.connection().execute(
+        update(e)
+        .where(
+            e.c.month == month,
+            e.c.url.startswith(url_prefix, autoescape=True),
+            e.c.resolved.is_(False),
+        )
+        .values(resolved=True)
+    )
 
 
 def open_scrape_errors(*, session: Session) -> list[Any]:

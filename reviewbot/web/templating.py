@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
@@ -39,6 +39,16 @@ def msg_url(msgid: str, kind: str = "message") -> str:
     return f"/{kind}/{quote(msgid, safe='@')}"
 
 
+def archive_link(url: str | None) -> str | None:
+    """A message's archive URL when it is safe to link to (http or https), else None.
+
+    The URL came from an archive's pages: a javascript: one is never made a link.
+    """
+    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+        return None
+    return url
+
+
 def fmt_date(value: datetime | str | None) -> str:
     """A date as 2023-07-18 09:30 (UTC as stored), or an empty string."""
     if value is None:
@@ -64,6 +74,8 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(msg_url=msg_url, with_query=with_query, body_blocks=body_blocks)
+    env.globals.update(
+        msg_url=msg_url, with_query=with_query, body_blocks=body_blocks, archive_link=archive_link
+    )
     env.filters["date"] = fmt_date
     return Jinja2Templates(env=env)

@@ -422,6 +422,23 @@ def test_self_reference_is_dropped() -> None:
     assert msg.in_reply_to is None
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["In-Reply-To: cover.1@example.org", "In-Reply-To:  cover.1@example.org "],
+)
+def test_bare_in_reply_to_as_hyperkitty_exports_write_it(header: str) -> None:
+    msg = parse_message(raw_mail(header))
+    assert msg.in_reply_to == "cover.1@example.org"
+    assert msg.references == ("cover.1@example.org",)
+
+
+@pytest.mark.parametrize(
+    "header", ["In-Reply-To: Alice's message of Tue", "In-Reply-To: a@x.org (Alice)"]
+)
+def test_in_reply_to_prose_is_no_message_id(header: str) -> None:
+    assert parse_message(raw_mail(header)).in_reply_to is None
+
+
 def test_find_msgids() -> None:
     # anything in angle brackets is an id (hand-written mails use ids without "@")
     assert find_msgids("<a@b> junk <c.d> <nodot> <e f@g>") == ["a@b", "c.d", "nodot"]

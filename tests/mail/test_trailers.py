@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewbot.mail.message import restore_bracketed_addresses
 from reviewbot.mail.trailers import find_trailers
 
 
@@ -28,3 +29,17 @@ def test_quoted_trailers_do_not_count() -> None:
 
 def test_unknown_and_prose_lines_ignored() -> None:
     assert find_trailers("Link: https://x\nNot-a-trailer: y\nI Reviewed-by: eye\n") == ()
+
+
+def test_hyperkitty_obscured_addresses_are_restored() -> None:
+    """HyperKitty's exports write every address in a body as user(a)host."""
+    (trailer,) = find_trailers("Reviewed-by: J\u00e1n Tomko <jtomko(a)redhat.com>\n")
+    assert (trailer.value, trailer.person_email) == (
+        "J\u00e1n Tomko <jtomko@redhat.com>",
+        "jtomko@redhat.com",
+    )
+
+
+def test_parenthesised_a_outside_brackets_is_left_alone() -> None:
+    assert restore_bracketed_addresses("if (f(a)->x && g(a)+1)") == "if (f(a)->x && g(a)+1)"
+    assert restore_bracketed_addresses("<a(a)b.c> and <d at e.f>") == "<a@b.c> and <d@e.f>"

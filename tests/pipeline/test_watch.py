@@ -14,6 +14,7 @@ import pytest
 from tests.archive_server import ArchiveServer
 from tests.conftest import LIST, run_cli
 from tests.dump import count_messages
+from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 
 CLI = [sys.executable, "-m", "reviewbot"]
 
@@ -75,3 +76,21 @@ def test_an_error_is_logged_and_the_next_round_retries(
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     assert "error:" in log.read_text()
+
+
+def test_watch_follows_a_hyperkitty_list(tmp_path: Path, new_db: Callable[[str], str]) -> None:
+    """Rounds over HyperKitty: the finished month is read once, then never asked again."""
+    url = new_db("hyperkitty")
+    log = tmp_path / "watch.log"
+    with HyperKittyServer({LIBVIRT: mbox_messages(LIST / "backports-2023.mbox")}) as hk:
+        proc = subprocess.Popen(
+            [*CLI, "scrape", hk.list_url(LIBVIRT), "--month", "2023-07", "--rate", "0",
+             "--db", url, "--data-dir", str(tmp_path / "data"), "--watch", "0.2"],
+            stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True,
+        )  # fmt: skip
+        wait_for(lambda: log.read_text().count("1 months") >= 3)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+        assert len(hk.export_requests(LIBVIRT)) == 1
+    assert count_messages(url) == 16
+    assert log.read_text().rstrip().endswith("stopped")

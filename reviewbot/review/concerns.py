@@ -18,7 +18,7 @@ from datetime import datetime
 from reviewbot.mail.diff import FileDiff, parse_diff
 from reviewbot.mail.quotes import parse_quotes
 from reviewbot.review.anchor import Comment, anchor_comments, classify_comment, is_answer
-from reviewbot.review.race_links import RaceLink, link_race
+from reviewbot.review.race_links import RaceLink, link_race, place_steps
 from reviewbot.review.races import RaceScenario, find_races
 from reviewbot.series.rangediff import HunkCounterpart, PatchHunk
 
@@ -295,9 +295,11 @@ def _races(thread: SeriesThread, files: _Files) -> list[FoundRace]:
             if targets is None:  # parse the diffs only when a race needs them
                 targets = [(p.msgid, files[p.id]) for p in thread.patches]
             links = link_race(race, targets, reply.body)
+            race = place_steps(race, targets, links)
             out.append(FoundRace(thread.series_id, reply.id, position, race, links))
     return out
 
 
 def _steps_key(race: RaceScenario) -> tuple[str, ...]:
-    return tuple(" ".join(step.text.split()) for step in race.steps)
+    steps = (*race.steps, *(s for a in race.alternatives for s in a.steps))
+    return tuple(" ".join(step.text.split()) for step in steps)

@@ -328,7 +328,8 @@ def _scenario(
     race = RaceScenario(steps, actors, (), "", alternatives, lst.depth, (), lst.items[0].line, lead)
     evidence += read_as(all_steps(race), qualified)
     outcome = _outcome(lst, steps if not alternatives else (), evidence)
-    idents = unique(i for s in all_steps(race) for i in s.identifiers)
+    heads = (i for a in alternatives for i in find_identifiers(a.text))  # the racers first
+    idents = unique([*heads, *(i for s in all_steps(race) for i in s.identifiers)])
     return replace(race, identifiers=idents, outcome=outcome)
 
 

@@ -20,7 +20,7 @@ from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
 from reviewbot.read.series import SeriesSummary, series_summary
 from reviewbot.review.race_links import RaceLink
-from reviewbot.review.races import Alternative, Step
+from reviewbot.review.race_steps import Alternative, Step
 from reviewbot.web.highlight import DiffLine, diff_lines
 from reviewbot.web.svg import RaceStep, race_svg
 

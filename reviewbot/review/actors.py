@@ -33,24 +33,30 @@ _NOT_A_NAME = (
     r"|above|below|following|last|next|when|then|while|and|or|so|if|until|before|after|as|in"
     r"|on|at|from|by|to|with|of|for|is|was|one's|whose"
 )
-# One canonical name per actor: "the IO loop", "io loop thread" are the same thread.
-_ACTORS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b[Tt]hread\s+([A-H]|\d{1,2})\b"), "thread {0}"),
-    (re.compile(r"(?i)\b(?:IO|I/O)\s+loop(?:\s+thread)?\b"), "IO loop thread"),
-    (re.compile(r"(?i)\bevent\s+loop(?:\s+thread)?\b"), "event loop"),
-    (re.compile(r"(?i)(?:\b\w+->)?\bworkerPool\b|\b(?:worker|thread)\s*pool\b"), "worker pool"),
+# One canonical name per actor: "the IO loop", "io loop thread" are the same thread. Each
+# pattern runs only on a text holding its word (lowercased): most texts name no actor.
+_ACTORS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("thread", re.compile(r"\b[Tt]hread\s+([A-H]|\d{1,2})\b"), "thread {0}"),
+    ("loop", re.compile(r"(?i)\b(?:IO|I/O)\s+loop(?:\s+thread)?\b"), "IO loop thread"),
+    ("loop", re.compile(r"(?i)\bevent\s+loop(?:\s+thread)?\b"), "event loop"),
     (
+        "pool",
+        re.compile(r"(?i)(?:\b\w+->)?\bworkerPool\b|\b(?:worker|thread)\s*pool\b"),
+        "worker pool",
+    ),
+    (
+        "thread",
         re.compile(
             rf"(?i)\b(?!(?:{_NOT_A_NAME})\b)([a-z][\w-]{{2,}})\s+thread\b"
             r"(?!\s+(?-i:[A-H]|\d{1,2})\b)"
         ),
         "{0} thread",
     ),
-    (re.compile(r"\bCPU\s?(\d{1,3}|[A-H])\b"), "CPU{0}"),
-    (re.compile(r"\b[Pp]rocess\s+([A-H]|\d{1,2})\b"), "process {0}"),
-    (re.compile(r"(?i)\b(parent|child)\s+process\b"), "{0} process"),
-    (re.compile(r"(?i)\bthe\s+guest\b"), "the guest"),
-    (re.compile(r"(?i)\bthe\s+(?:qemu\s+)?monitor\b"), "the monitor"),
+    ("cpu", re.compile(r"\bCPU\s?(\d{1,3}|[A-H])\b"), "CPU{0}"),
+    ("process", re.compile(r"\b[Pp]rocess\s+([A-H]|\d{1,2})\b"), "process {0}"),
+    ("process", re.compile(r"(?i)\b(parent|child)\s+process\b"), "{0} process"),
+    ("guest", re.compile(r"(?i)\bthe\s+guest\b"), "the guest"),
+    ("monitor", re.compile(r"(?i)\bthe\s+(?:qemu\s+)?monitor\b"), "the monitor"),
 )
 # A column header or timeline label naming an actor: "T1", "CPU 0", "B", "libvirtd".
 _LABEL = re.compile(
@@ -101,8 +107,9 @@ def is_identifier(text: str) -> bool:
 def find_actors(text: str) -> tuple[str, ...]:
     """Actors named in a text (threads, IO loop, worker pool, CPUs, the guest...), in order."""
     hits: list[tuple[int, int, str]] = []
-    for pattern, name in _ACTORS:
-        for m in pattern.finditer(text):
+    lowered = text.lower()
+    for word, pattern, name in _ACTORS:
+        for m in pattern.finditer(text) if word in lowered else ():
             words = (g.lower() if g and g.istitle() and len(g) > 1 else g for g in m.groups())
             hits.append((m.start(), m.end(), name.format(*words)))
     kept: list[tuple[int, int, str]] = []
@@ -117,7 +124,7 @@ def is_actor_label(label: str) -> bool:
     label = squash(label).rstrip(" :")
     if not label[:1].isalpha() or len(label) > 40:
         return False
-    return bool(find_actors(label)) or is_identifier(label) or _LABEL.fullmatch(label) is not None
+    return _LABEL.fullmatch(label) is not None or is_identifier(label) or bool(find_actors(label))
 
 
 def actor_named(phrase: str) -> str:

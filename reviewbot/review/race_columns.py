@@ -38,6 +38,7 @@ from reviewbot.review.race_steps import (
     Step,
     last_sentence,
     lead_before,
+    quoted_line,
     quoted_lines,
     unique,
 )
@@ -45,6 +46,7 @@ from reviewbot.review.race_steps import (
 _SEGMENT = re.compile(r"\S+(?:[ ]{1,2}\S+)*")  # text between runs of 3+ spaces
 _RULE = re.compile(r"^[\s|+:*]*[-=_]{3,}[-=_\s|+:*]*$")
 _ART = re.compile(r"^[\s|:.<>^vV=*+-]*$")  # arrows and rules drawn between the steps
+_NAME = re.compile(r"^[A-Za-z#][\w .()#-]{0,39}$")  # what a column header can be: no paths
 _TIME = re.compile(r"(?i)^(?:time|t|when|step|#|seq)$")
 _CODE = re.compile(r"[()=;&\[\]]|->|\b[a-z]+[A-Z_]\w*|\b(?:lock|unlock|free|read|write)\b")
 _OUTCOME = re.compile(
@@ -63,25 +65,33 @@ class _Column:
 
 def column_races(text: str) -> list[tuple[RaceScenario, int]]:
     """Two-column race diagrams in a message, as (scenario, its last line)."""
-    if "   " not in text and "|" not in text and "\t" not in text:
-        return []
-    lines = [(depth, line.expandtabs(8)) for depth, line in quoted_lines(text)]
-    qualified: dict[str, str] | None = None
     found: list[tuple[RaceScenario, int]] = []
-    at = 0
-    while at < len(lines):
-        columns = _header(lines[at][1])
-        table = _table(lines, at, columns) if columns else None
-        if table is None:
+    lines: list[tuple[int, str]] | None = None  # the message's lines, once one is a header
+    qualified: dict[str, str] = {}
+    at, raw = 0, text.split("\n")
+    while at < len(raw):
+        columns = _header(quoted_line(raw[at])[1].expandtabs(8)) if _may_head(raw[at]) else None
+        if not columns:
             at += 1
             continue
-        if qualified is None:
+        if lines is None:
+            lines = [(depth, line.expandtabs(8)) for depth, line in quoted_lines(text)]
             qualified = qualified_names(text)
-        race = _scenario(lines, at, table, columns or [], qualified)
+        table = _table(lines, at, columns)
+        race = _scenario(lines, at, table, columns, qualified) if table else None
         if race is not None:
-            found.append((race, table[-1][0]))
-        at = table[-1][0] + 1
+            found.append((race, table[-1][0] if table else at))
+        at = table[-1][0] + 1 if table else at + 1
     return found
+
+
+def _may_head(raw: str) -> bool:
+    """The cheap test first: a name first (not a diff line), then cells apart ("|", a
+    tab, 3 spaces)."""
+    inner = raw.lstrip(" \t>").rstrip()
+    if not inner or not (inner[0].isalpha() or inner[0] in "|#"):
+        return False
+    return "|" in inner or "   " in inner or "\t" in inner
 
 
 def _header(line: str) -> list[_Column] | None:
@@ -91,7 +101,7 @@ def _header(line: str) -> list[_Column] | None:
     else:
         cells = [(m.start(), m.end(), m.group(0)) for m in _SEGMENT.finditer(line)]
     cells = [c for c in cells if c[2]]
-    if not 2 <= len(cells) <= 4:
+    if not 2 <= len(cells) <= 4 or not all(_NAME.match(c[2]) for c in cells):
         return None
     columns = [_Column(name, a, b, bool(_TIME.match(name))) for a, b, name in cells]
     actors = [c for c in columns if not c.is_time and is_actor_label(c.name)]

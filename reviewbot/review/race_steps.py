@@ -75,11 +75,13 @@ def all_steps(race: RaceScenario) -> tuple[Step, ...]:
 
 def quoted_lines(text: str) -> list[tuple[int, str]]:
     """Each line of a message as (quote depth, the line without its quote marks)."""
-    out = []
-    for raw in text.split("\n"):
-        m = _QUOTE.match(raw)
-        out.append((m.group(1).count(">"), raw[m.end() :]) if m else (0, raw))
-    return out
+    return [quoted_line(raw) for raw in text.split("\n")]
+
+
+def quoted_line(raw: str) -> tuple[int, str]:
+    """One line as (quote depth, the line without its quote marks)."""
+    m = _QUOTE.match(raw)
+    return (m.group(1).count(">"), raw[m.end() :]) if m else (0, raw)
 
 
 def lead_before(lines: list[tuple[int, str]], at: int) -> str:

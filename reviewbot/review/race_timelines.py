@@ -30,7 +30,8 @@ from reviewbot.review.race_steps import (
 )
 
 _ARROW = re.compile(r"\s+(?:-{1,2}>|={1,2}>|→|⟶|~>)\s+")
-_ENDS = re.compile(r"(?:-{1,2}>|={1,2}>|→|⟶|~>)\s*$")
+_ANY_ARROW = re.compile(r"(?<=\s)(?:--?>|==?>|→|⟶|~>)(?=\s)")  # the cheap test first
+_ENDINGS = ("->", "=>", "→", "⟶", "~>")
 _STARTS = re.compile(r"^\s*(?:-{1,2}>|={1,2}>|→|⟶|~>)\s")
 _LABEL = r"(?P<actor>[A-Za-z][\w/.-]*(?:\s+[A-Za-z0-9][\w/.-]*){0,2})\s*:\s+(?P<act>\S.*)"
 _PART = re.compile(rf"^{_LABEL}$")
@@ -39,7 +40,7 @@ _FIRST = re.compile(rf"(?:^|(?<=:\s)){_LABEL}$")
 
 def timeline_races(text: str) -> list[tuple[RaceScenario, int]]:
     """Arrow timelines in a message, as (scenario, its last line)."""
-    if not _ARROW.search(text):
+    if not any(arrow in text for arrow in _ENDINGS) or not _ANY_ARROW.search(text):
         return []
     qualified = qualified_names(text)
     found = []
@@ -57,11 +58,11 @@ def _joined(lines: list[tuple[int, str]]) -> list[tuple[int, int, int, str]]:
     for number, (depth, line) in enumerate(lines):
         prev = out[-1] if out else None
         carries = prev and prev[0] == depth and prev[2] == number - 1
-        if prev and carries and (_ENDS.search(prev[3]) or _STARTS.match(line)):
+        if prev and carries and (prev[3].endswith(_ENDINGS) or _STARTS.match(line)):
             out[-1] = (depth, prev[1], number, f"{prev[3].rstrip()} {line.strip()}")
         elif line.strip():
             out.append((depth, number, number, line.strip()))
-    return [j for j in out if _ARROW.search(j[3])]
+    return [j for j in out if _ANY_ARROW.search(j[3])]
 
 
 def _timeline(text: str, depth: int, line: int, qualified: dict[str, str]) -> RaceScenario | None:

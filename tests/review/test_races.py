@@ -346,7 +346,10 @@ def test_a_race_links_to_the_patch_it_names() -> None:
 
 LINE = st.sampled_from(
     ["1. thread A calls foo()", "2) then thread B", "A. x wins", "B. y wins", "1a. z", "or",
-     "> 3. meanwhile", ">> 1. CPU0", "", "Changes in v2:", "Why?", "priv->a", "@@", "(1)"]
+     "> 3. meanwhile", ">> 1. CPU0", "", "Changes in v2:", "Why?", "priv->a", "@@", "(1)",
+     "Thread A | Thread B", "  CPU0      CPU1", "----+----", "   | f(x);", "lock(&a);    |",
+     "\tT1\tT2", "A: f() -> B: g()", "  -> A: h()", "3. either thread A x y, or B z w",
+     "To reproduce:", "time | A | B", "t1 | x() |"]
 )  # fmt: skip
 
 

@@ -195,8 +195,14 @@ def test_seed_race_diagrams(site: str, tmp_path: Path, width: int) -> None:
         screenshot(page, f"seed-races-{width}", section)
 
 
-def test_a_race_step_highlights_the_lines_it_names(site: str, page: Any) -> None:
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_race_step_highlights_the_lines_it_names(site: str, tmp_path: Path, width: int) -> None:
     """Focusing or hovering a step lights up its diff lines; its link jumps to the first."""
+    with browser(tmp_path / "profile", width=width) as page:
+        _highlights(site, page, width)
+
+
+def _highlights(site: str, page: Any, width: int) -> None:
     _seed_patch(page, site)
     shutdown = page.locator("figure.race-figure").nth(1)
     step = shutdown.locator("a.step-link", has=page.locator(".step[data-step='2']"))
@@ -208,7 +214,7 @@ def test_a_race_step_highlights_the_lines_it_names(site: str, page: Any) -> None
     assert lit == ["f0-h0-n153", "f0-h0-n154"]
     assert "priv->agent = NULL;" in page.locator("#f0-h0-n153").inner_text()
     assert "priv->agentError = false;" in page.locator("#f0-h0-n154").inner_text()
-    screenshot(page, "race-step-highlight", page.locator("section.hunk").first)
+    screenshot(page, f"race-step-highlight-{width}", page.locator("section.hunk").first)
     step.blur()
     assert page.locator("tr.race-hl").count() == 0
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviewbot.web import svg
 from reviewbot.web.highlight import diff_lines
 from reviewbot.web.svg import RaceBranch, RaceStep, race_svg
 from reviewbot.web.threadview import body_blocks
@@ -75,3 +79,19 @@ def test_diff_lines_number_both_sides() -> None:
 def test_body_blocks_fold_quotes() -> None:
     blocks = body_blocks("> a\n> b\nmine\n")
     assert [(b.quoted, b.lines) for b in blocks] == [(True, 2), (False, 2)]
+
+
+WORD = st.one_of(
+    st.sampled_from(["virSecurityManagerClearSocketLabel", "priv->agentError", "a", "the"]),
+    st.text(alphabet="abcXYZ_->()", min_size=1, max_size=60),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WORD, min_size=1, max_size=30))
+def test_wrapped_lines_fit_their_box_by_estimate(words: list[str]) -> None:
+    text = " ".join(words)
+    lines = svg._wrap(text, [w for w in words if "_" in w or "->" in w], 146, svg._SANS)
+    for line in lines:
+        assert sum(svg._size(p, svg._SANS) for p in line if p.text != " ") <= 146 + 1
+    assert "".join(p.text for line in lines for p in line).replace(" ", "") == text.replace(" ", "")

@@ -42,6 +42,7 @@ from reviewbot.review.race_steps import (
     quoted_lines,
     unique,
 )
+from reviewbot.review.race_words import tells_the_end
 
 _SEGMENT = re.compile(r"\S+(?:[ ]{1,2}\S+)*")  # text between runs of 3+ spaces
 _RULE = re.compile(r"^[\s|+:*]*[-=_]{3,}[-=_\s|+:*]*$")
@@ -49,10 +50,6 @@ _ART = re.compile(r"^[\s|:.<>^vV=*+-]*$")  # arrows and rules drawn between the 
 _NAME = re.compile(r"^[A-Za-z#][\w .()#-]{0,39}$")  # what a column header can be: no paths
 _TIME = re.compile(r"(?i)^(?:time|t|when|step|#|seq)$")
 _CODE = re.compile(r"[()=;&\[\]]|->|\b[a-z]+[A-Z_]\w*|\b(?:lock|unlock|free|read|write)\b")
-_OUTCOME = re.compile(
-    r"(?i)^(?:in (?:both|all|either|each) cases?|so\b|thus|hence|therefore|as a result|the result"
-    r"|this (?:means|leads|results|causes)|=>)|deadlock|crash|use-after-free|freed|leak|hang"
-)
 
 
 @dataclass(frozen=True)
@@ -208,4 +205,4 @@ def _outcome(lines: list[tuple[int, str]], i: int, depth: int) -> str:
         paragraph.append(lines[i][1].strip())
         i += 1
     text = " ".join(paragraph)
-    return text if text and len(text) <= 400 and _OUTCOME.search(text) else ""
+    return text if text and len(text) <= 400 and tells_the_end(text) else ""

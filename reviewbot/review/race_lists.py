@@ -31,40 +31,16 @@ from reviewbot.review.race_steps import (
     squash,
     unique,
 )
+from reviewbot.review.race_words import (
+    is_changelog,
+    is_conclusion,
+    ordered_enough,
+    ordering_words,
+    why_a_recipe,
+)
 
 _MARKER = re.compile(r"^\s{0,3}\(?(\d{1,2}[a-z]?|[A-Ha-h])[.)]\s+(\S.*)$")
 _ANY_MARKER = re.compile(r"^[\s>]*\(?(?:\d{1,2}[a-z]?|[A-Ha-h])[.)]\s", re.M)
-_ORDER = re.compile(
-    r"(?i)\b(then|before|after|afterwards|meanwhile|in the meantime|while|later|finally"
-    r"|until|by the time|now we|delayed|races? with|racing|concurrently|in parallel"
-    r"|simultaneously|at the same time|(?:a )?different thread|another thread|other thread"
-    r"|asynchronous(?:ly)?)\b"
-)
-# Of those, the words only a race uses: a recipe's steps come "then", "after" each other too.
-_CONCURRENT = re.compile(
-    r"(?i)^(?:meanwhile|in the meantime|while|by the time|delayed|races? with|racing"
-    r"|concurrently|in parallel|simultaneously|at the same time|(?:a )?different thread"
-    r"|another thread|other thread|asynchronous(?:ly)?)$"
-)
-# A recipe or an enumeration: "To reproduce:", "X is called from:", or steps that start
-# with a command ("start the VM"). Its steps may follow each other but never race.
-_RECIPE_LEAD = re.compile(
-    r"(?i)\b(?:to reproduce|reproduc\w+|how to|recipe|instructions|test steps"
-    r"|procedure|to test|tested (?:with|by)|test case|install\w*)\b"
-    r"|\b(?:called|used|invoked|reached) (?:from|by|in)\b|\bcallers\b|\busers of\b"
-)
-_COMMAND = re.compile(
-    r"(?i)^(?:then,?\s+|now,?\s+|and\s+|finally,?\s+)?(?:start|run|kill|stop|build|apply|install"
-    r"|configure|create|define|boot|shut|wait|check|open|close|add|remove|edit|set|enable"
-    r"|disable|use|try|restart|reboot|attach|detach|migrate|destroy|undefine|compile|clone"
-    r"|copy|mount|unmount|make|type|press|click|log|go|repeat|do|execute|launch|connect"
-    r"|disconnect|save|restore|suspend|resume|pause|unpause|trigger|observe|see|verify)\b"
-)
-# Words tying a step to the one before it: a sequence, not an enumeration.
-_RELATIVE = re.compile(
-    r"(?i)^(?:now|then|meanwhile|later|finally|afterwards|next|at the same time)\b"
-    r"|\b(?:then|meanwhile|in the meantime|at the same time|by the time)\b"
-)
 _WINS = re.compile(
     r"^(?P<who>[\w>()' -]{1,60}?)\s+(?:wins?|goes first|runs first|comes first|is first"
     r"|gets (?:there|the lock) first)\b"
@@ -75,16 +51,7 @@ _EITHER = re.compile(
 _OR_LEAD = re.compile(
     r"(?i)\beither\b\W*$|\b(?:two|2|three|3|several) (?:possible )?(?:cases|orders|ways)\b"
 )
-_CONDITION = re.compile(r"(?i)^(?:if|when|unless|in case)\b")
 _OR_END = re.compile(r",?\s+or$")
-_CHANGELOG = re.compile(
-    r"(?i)\b(?:changes?|changelog|changed|diff)\b.*\b(?:v\d+|since|from)\b"
-    r"|^(?:since|in|for)?\s*v\d+\s*(?:->|to|vs\.?)?\s*(?:v\d+)?\s*:$"
-)
-_CONCLUSION = re.compile(
-    r"(?i)^(?:in (?:both|all|either|each) cases?|so\b|thus|hence|therefore|as a result"
-    r"|the (?:end )?result|this (?:means|leads|results|causes)|which (?:means|leads)|=>|->)"
-)
 _CONNECTORS = frozenset({"or", "and", "then", "and then", "meanwhile", "later", "at the same time"})
 
 # (block, line, depth, label or "" for a paragraph, text)
@@ -238,23 +205,20 @@ def _judge(lst: _List, qualified: dict[str, str]) -> ListVerdict:
     heads = [_step(item, qualified) for item in lst.items]
     lead = last_sentence(lst.lead)
     questions = sum(s.text.rstrip().endswith("?") for s in heads)
-    ordered = [(s.label, m[0]) for s in heads for m in _ORDER.finditer(s.text) if _counts(s, m)]
-    relative = [
-        (s.label, m[0]) for s in heads[1:] for m in _RELATIVE.finditer(s.text) if _counts(s, m)
-    ]
+    ordered, relative = ordering_words(heads)
     ors = [b for b in lst.bridges if b[:4] == "'or'"]
     bridged = any(b[:4] not in ("'or'", "'and") for b in lst.bridges)
     wins = _wins(lst, qualified)
     named = unique(a for s in heads for a in find_actors(s.text))
-    recipe = _recipe(lead, heads)
-    if _CHANGELOG.search(lead) and lead.endswith(":"):
+    recipe = why_a_recipe(lead, heads)
+    if is_changelog(lead):
         why, is_race = f"changelog: '{lead}'", False
     elif questions * 2 > len(heads):
         why, is_race = f"{questions} of {len(heads)} steps are questions", False
     elif wins:
         why = "competing orders: " + ", ".join(f"{a.label}. {a.text}" for a in wins)
         is_race = True
-    elif len(named) >= 2 or bridged or _ordered(ordered, relative, recipe):
+    elif len(named) >= 2 or bridged or ordered_enough(ordered, relative, recipe):
         why, is_race = "", True
     elif recipe and (ordered or relative):
         why = (
@@ -279,30 +243,6 @@ def _judge(lst: _List, qualified: dict[str, str]) -> ListVerdict:
     scenario = replace(scenario, evidence=tuple(evidence))
     first = lst.items[0].line
     return ListVerdict(lst.depth, first, is_race, tuple(evidence), scenario, lst.last_line)
-
-
-def _counts(step: Step, word: re.Match[str]) -> bool:
-    """An ordering word counts, but not the "then" of "If ..., then ..."."""
-    return word[0].lower() != "then" or not _CONDITION.match(step.text)
-
-
-def _ordered(ordered: list[tuple[str, str]], relative: list[tuple[str, str]], recipe: str) -> bool:
-    """Ordering enough for a race: concurrency words, or (unless a recipe) sequence words
-    across two steps or a step tied to the one before."""
-    concurrent = {label for label, word in ordered if _CONCURRENT.match(word)}
-    if len(concurrent) >= 2 or (concurrent and len(dict(ordered)) >= 2):
-        return True
-    return not recipe and (len(dict(ordered)) >= 2 or bool(relative))
-
-
-def _recipe(lead: str, heads: list[Step]) -> str:
-    """Why a list reads as a recipe (its lead, or steps that are commands), else ""."""
-    if m := _RECIPE_LEAD.search(lead):
-        return f"'{m.group(0)}' in '{lead}'"
-    commands = [s.label for s in heads if _COMMAND.match(s.text)]
-    if len(commands) * 2 >= len(heads):
-        return "steps " + ", ".join(commands) + " are commands"
-    return ""
 
 
 def _step(item: _Item, qualified: dict[str, str]) -> Step:
@@ -393,7 +333,7 @@ def _first_actor(text: str) -> str:
 def _outcome(lst: _List, steps: tuple[Step, ...], evidence: list[str]) -> str:
     """A concluding paragraph after the steps ("In both cases ..."), else the last step's end."""
     tail = squash(lst.tail)
-    if tail and _CONCLUSION.match(tail):
+    if tail and is_conclusion(tail):
         evidence.append("outcome: the paragraph after the steps")
         return tail
     if not lst.items[-1].subs and steps:

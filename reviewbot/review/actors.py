@@ -235,7 +235,7 @@ def _racers(texts: Sequence[str], winners: Sequence[str]) -> list[str]:
     for text in texts:
         for m in _RACERS.finditer(text):
             named += [g.strip(",.;:()") for g in m.groups() if g]
-    return [n for n in unique(named) if is_identifier(n.rstrip("()"))]
+    return [n for n in unique(named) if is_identifier(n.rstrip("()")) and "->" not in n]
 
 
 def _where(texts: Sequence[str], racers: Sequence[str]) -> dict[str, list[_Where]]:

@@ -205,4 +205,6 @@ def _outcome(lines: list[tuple[int, str]], i: int, depth: int) -> str:
         paragraph.append(lines[i][1].strip())
         i += 1
     text = " ".join(paragraph)
-    return text if text and len(text) <= 400 and tells_the_end(text) else ""
+    if " -> " in text or len(text) > 400:  # another drawing of the race, or a long story
+        return ""
+    return text if tells_the_end(text) else ""

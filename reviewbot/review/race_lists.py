@@ -48,9 +48,9 @@ _WINS = re.compile(
 _EITHER = re.compile(
     r"(?i)^(?P<pre>.*?)\beither\b(?!\s+(?:case|way|of)\b)\s*(?P<a>.+?),?\s+or\s+(?P<b>.+)$"
 )
-_OR_LEAD = re.compile(
-    r"(?i)\beither\b\W*$|\b(?:two|2|three|3|several) (?:possible )?(?:cases|orders|ways)\b"
-)
+# "Either:", "one of these:" before items that are then the orders; "two cases",
+# "three ways at once" say nothing of the kind
+_OR_LEAD = re.compile(r"(?i)\beither\W*$|\bone of (?:these|the following)\W*$")
 _OR_END = re.compile(r",?\s+or$")
 _CONNECTORS = frozenset({"or", "and", "then", "and then", "meanwhile", "later", "at the same time"})
 
@@ -326,8 +326,9 @@ def _first_actor(text: str) -> str:
     named = find_actors(text)
     if named:
         return named[0]
-    idents = find_identifiers(text)
-    return idents[0] if idents and text.startswith(idents[0]) else ""
+    idents = find_identifiers(text)  # a function may act; a field ("priv->mon") may not
+    first = idents[0] if idents and text.startswith(idents[0]) else ""
+    return first if "->" not in first else ""
 
 
 def _outcome(lst: _List, steps: tuple[Step, ...], evidence: list[str]) -> str:

@@ -498,3 +498,15 @@ def test_a_timeline_inside_a_race_list_is_part_of_it() -> None:
     )
     (race,) = find_races(text)
     assert race.shape == "list"
+
+
+def test_a_count_in_the_lead_does_not_make_alternatives() -> None:
+    text = (
+        "This still races, three ways at once:\n\n"
+        "1. the main thread calls virObjectUnlock(vm)\n"
+        "2. the event loop thread runs qemuProcessHandleMonitorEOF() meanwhile\n"
+        "3. priv->mon is used after free\n"
+    )
+    (race,) = find_races(text)
+    assert race.alternatives == ()
+    assert [s.actor for s in race.steps] == ["main thread", "event loop", None]  # a field acts not

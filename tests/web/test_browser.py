@@ -10,7 +10,7 @@ import pytest
 
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST
+from tests.conftest import LIST, mail, write_mbox
 from tests.web_support import browser, needs_chromium, screenshot, serve
 
 pytestmark = needs_chromium
@@ -241,3 +241,98 @@ def test_hunk_race_badges_link_to_their_races(site: str, page: Any) -> None:
     for badge in badges:
         target = page.locator(badge.get_attribute("href"))
         assert target.locator("h3").inner_text().startswith(badge.inner_text().capitalize())
+
+
+# -- other shapes on the page: three lanes, an unnamed step, columns and an arrow line ----
+
+PATCH = (
+    "Take the job before touching the monitor.\n\n"
+    "Signed-off-by: Alice Author <alice@example.org>\n---\n"
+    " src/qemu/qemu_process.c | 3 ++-\n 1 file changed, 2 insertions(+), 1 deletion(-)\n\n"
+    "diff --git a/src/qemu/qemu_process.c b/src/qemu/qemu_process.c\n"
+    "index 1111111..2222222 100644\n"
+    "--- a/src/qemu/qemu_process.c\n+++ b/src/qemu/qemu_process.c\n"
+    "@@ -10,3 +10,4 @@ qemuProcessStop(virDomainObj *vm)\n"
+    "     virObjectLock(vm);\n"
+    "-    qemuMonitorClose(priv->mon);\n"
+    "+    qemuDomainObjBeginJob(vm);\n"
+    "+    qemuMonitorClose(priv->mon);\n"
+    "     virObjectUnlock(vm);\n"
+    "-- \n2.39.2\n"
+)
+REVIEW = """> +    qemuDomainObjBeginJob(vm);
+
+This still races, three ways at once:
+
+1. the main thread calls virObjectUnlock(vm) in qemuProcessStop()
+2. the event loop thread runs qemuProcessHandleMonitorEOF() meanwhile
+3. the worker thread calls qemuMonitorClose(priv->mon) at the same time
+4. priv->mon is used after free
+
+Drawn out:
+
+    Thread A                          | Thread B
+    ----------------------------------+----------------------------------
+    virObjectLock(vm)                 |
+                                      | qemuDomainObjBeginJob(vm)
+    qemuMonitorClose(priv->mon)       |
+                                      | qemuMonitorVeryLongFunctionNameThatNeverEnds(priv->mon)
+
+Or, shorter: A: virObjectUnlock(vm) -> B: qemuMonitorClose(priv->mon) -> A: priv->mon (freed)
+"""
+
+
+@pytest.fixture(scope="module")
+def shapes_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One patch and a review holding a three-lane list, a table and an arrow timeline."""
+    tmp = tmp_path_factory.mktemp("shapes")
+    archive = write_mbox(
+        tmp / "shapes.mbox",
+        [
+            mail("p1@example.org", "[PATCH] qemu: take the job in qemuProcessStop", PATCH),
+            mail(
+                "r1@example.org",
+                "Re: [PATCH] qemu: take the job in qemuProcessStop",
+                REVIEW,
+                sender="Ada Reviewer <ada@example.org>",
+                date="Tue, 18 Jul 2023 10:30:00 +0200",
+                reply_to="p1@example.org",
+            ),
+        ],
+    )
+    engine = open_engine(f"sqlite:///{tmp / 'shapes.db'}")
+    import_paths(engine, [archive])
+    with serve(engine) as url:
+        yield url
+    engine.dispose()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_three_lanes_columns_and_timelines_fit(
+    shapes_site: str, tmp_path: Path, width: int
+) -> None:
+    with browser(tmp_path / "profile", width=width) as page:
+        page.goto(shapes_site + "/")
+        page.locator("table.series-list tbody tr a").first.click()
+        page.wait_for_url("**/series/*")
+        page.locator("#patch-01 a").first.click()
+        page.wait_for_url("**/patch/*")
+        figures = page.locator("figure.race-figure").all()
+        lanes = [[g.get_attribute("data-actor") for g in f.locator(".lane").all()] for f in figures]
+        assert lanes == [
+            ["main thread", "event loop", "worker thread", "?"],  # step 4 names no actor
+            ["thread A", "thread B"],
+            ["A", "B"],
+        ]
+        assert "Outcome: priv->mon is used after free" in figures[0].inner_text()
+        assert "Outcome: qemuMonitorVeryLongFunctionNameThatNeverEnds" in figures[1].inner_text()
+        assert page.evaluate(_OVERFLOW) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        wide = figures[0].locator(".svg-wrap")
+        scrolls = wide.evaluate("w => w.scrollWidth > w.clientWidth")
+        assert scrolls == (width == 390)  # four lanes scroll inside their figure on a phone
+        # a step names the lines of the hunk: qemuMonitorClose(priv->mon) is new line 12
+        step = figures[0].locator("a.step-link", has=page.locator(".step[data-step='3']"))
+        assert step.get_attribute("data-lines") == "f0-h0-o11 f0-h0-n12"
+        section = page.locator("section", has=page.locator("#races-h"))
+        screenshot(page, f"race-shapes-{width}", section)

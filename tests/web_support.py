@@ -85,9 +85,13 @@ def browser(user_data_dir: Path, width: int = 1280) -> Iterator[Any]:
             context.close()
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot as a test artifact (test-artifacts/, gitignored)."""
+def screenshot(page: Any, name: str, element: Any = None) -> Path:
+    """Save a full-page screenshot (or one of `element` alone) as a test artifact
+    (test-artifacts/, gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if element is not None:
+        element.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=True)
     return path

@@ -208,13 +208,25 @@ class ConcernPublic(SQLModel):
     replies: list[ConcernReplyPublic]
 
 
+class RaceLinePublic(SQLModel):
+    """A diff line a step names: `hunk` counts from 0 within its file, `hunk_number` from 1."""
+
+    patch_msgid: str
+    file: str
+    hunk: int
+    hunk_number: int
+    side: str
+    line: int
+
+
 class RaceStepPublic(SQLModel):
-    """One step of an interleaving: its label, the actor it names, its text, identifiers."""
+    """One step of an interleaving: label, actor (its lane), text, identifiers, lines."""
 
     label: str
     actor: str | None
     text: str
     identifiers: list[str]
+    lines: list[RaceLinePublic]
 
 
 class RaceAlternativePublic(SQLModel):
@@ -232,6 +244,7 @@ class RaceLinkPublic(SQLModel):
     patch_msgid: str
     file: str | None
     hunk: int | None
+    hunk_number: int | None
     evidence: list[str]
 
 

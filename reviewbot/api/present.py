@@ -19,6 +19,7 @@ from reviewbot.api.models import (
     PersonPublic,
     PersonRef,
     RaceAlternativePublic,
+    RaceLinePublic,
     RaceLinkPublic,
     RacePublic,
     RaceStepPublic,
@@ -28,7 +29,8 @@ from reviewbot.api.models import (
     TrailerPublic,
 )
 from reviewbot.read import concerns, events, messages, patches, people, races, series, trailers
-from reviewbot.review.races import Step
+from reviewbot.review.race_links import RaceLink
+from reviewbot.review.race_steps import Step
 
 API = "/api/v1"
 
@@ -242,9 +244,15 @@ def concern(c: concerns.ConcernEntry) -> ConcernPublic:
 
 
 def _step(s: Step) -> RaceStepPublic:
+    lines = [RaceLinePublic(**asdict(x), hunk_number=x.hunk + 1) for x in s.lines]
     return RaceStepPublic(
-        label=s.label, actor=s.actor, text=s.text, identifiers=list(s.identifiers)
+        label=s.label, actor=s.actor, text=s.text, identifiers=list(s.identifiers), lines=lines
     )
+
+
+def _race_link(link: RaceLink) -> RaceLinkPublic:
+    number = link.hunk + 1 if link.hunk is not None else None
+    return RaceLinkPublic(**asdict(link), hunk_number=number)
 
 
 def race(r: races.RaceEntry) -> RacePublic:
@@ -266,7 +274,7 @@ def race(r: races.RaceEntry) -> RacePublic:
             )
             for a in r.alternatives
         ],
-        links=[RaceLinkPublic(**asdict(link)) for link in r.links],
+        links=[_race_link(link) for link in r.links],
         evidence=list(r.evidence),
     )
 

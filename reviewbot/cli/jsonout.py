@@ -14,6 +14,7 @@ from reviewbot.read.patches import PatchDetail
 from reviewbot.read.races import RaceEntry
 from reviewbot.read.series import SeriesDetail, SeriesSummary
 from reviewbot.read.trailers import TrailerEntry
+from reviewbot.review.race_steps import Step
 from reviewbot.series.rangediff import SeriesDiff
 
 Json = dict[str, object]
@@ -203,19 +204,35 @@ def concern(c: ConcernEntry) -> Json:
 
 
 def race(r: RaceEntry) -> Json:
-    """`races --json`: one scenario."""
+    """`races --json`: one scenario; hunks keep their 0-based `hunk`, `hunk_number` from 1."""
     return {
         "id": r.id,
         "message_msgid": r.message_msgid,
-        "steps": [asdict(s) for s in r.steps],
+        "steps": [_race_step(s) for s in r.steps],
         "actors": list(r.actors),
         "identifiers": list(r.identifiers),
         "outcome": r.outcome,
-        "alternatives": [asdict(a) for a in r.alternatives],
-        "links": [asdict(link) for link in r.links],
+        "alternatives": [
+            {**asdict(a), "steps": [_race_step(s) for s in a.steps]} for a in r.alternatives
+        ],
+        "links": [_numbered(asdict(link)) for link in r.links],
         "evidence": list(r.evidence),
         "depth": r.depth,
     }
+
+
+def _race_step(s: Step) -> Json:
+    return {**asdict(s), "lines": [_numbered(asdict(x)) for x in s.lines]}
+
+
+def _numbered(place: Json) -> Json:
+    """A hunk reference with its number as people count (from 1) after the 0-based index."""
+    out: Json = {}
+    for key, value in place.items():
+        out[key] = value
+        if key == "hunk":
+            out["hunk_number"] = value + 1 if isinstance(value, int) else None
+    return out
 
 
 def apply_report(r: ApplyReport) -> Json:

@@ -58,8 +58,14 @@ def races(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Race scenarios discussed in a series' thread, with the hunks they concern."""
-    found = read(db, lambda s: race_reads.races_of(s, series_id))
+    """Race scenarios told in a series' thread: actors, steps by lane, alternative orders,
+    the lines each step names and the hunks it concerns."""
+
+    def load(session: Session) -> list[race_reads.RaceEntry]:
+        series_summary(session, series_id)  # NotFound for an unknown series
+        return race_reads.races_of(session, series_id)
+
+    found = read(db, load)
     if as_json:
         print_json([jsonout.race(r) for r in found])
     else:

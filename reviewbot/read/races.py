@@ -14,7 +14,7 @@ from reviewbot.models import MESSAGE, RACE
 from reviewbot.read.filters import Filters, Page, Paged, paged
 from reviewbot.read.sql import page_rows, rows
 from reviewbot.review.race_links import RaceLink
-from reviewbot.review.races import Alternative, Step
+from reviewbot.review.race_steps import Alternative, Step, StepLine
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,17 @@ def _step(s: dict[str, Any]) -> Step:
         s.get("actor"),
         str(s.get("text", "")),
         tuple(s.get("identifiers", ())),
+        tuple(_line(x) for x in s.get("lines", ())),  # races linked before lines: none
+    )
+
+
+def _line(x: dict[str, Any]) -> StepLine:
+    return StepLine(
+        str(x.get("patch_msgid", "")),
+        str(x.get("file", "")),
+        int(x.get("hunk", 0)),
+        str(x.get("side", "new")),
+        int(x.get("line", 0)),
     )
 
 

@@ -26,7 +26,7 @@ from reviewbot.review.conversation import (
     converse,
     status_of,
 )
-from reviewbot.review.race_links import RaceLink, link_race
+from reviewbot.review.race_links import RaceLink, link_race, place_steps
 from reviewbot.review.races import RaceScenario, find_races
 from reviewbot.series.rangediff import HunkCounterpart, PatchHunk
 
@@ -406,9 +406,11 @@ def _races(thread: SeriesThread, files: _Files) -> list[FoundRace]:
             if targets is None:  # parse the diffs only when a race needs them
                 targets = [(p.msgid, files[p.id]) for p in thread.patches]
             links = link_race(race, targets, reply.body)
+            race = place_steps(race, targets, links)
             out.append(FoundRace(thread.series_id, reply.id, position, race, links))
     return out
 
 
 def _steps_key(race: RaceScenario) -> tuple[str, ...]:
-    return tuple(" ".join(step.text.split()) for step in race.steps)
+    steps = (*race.steps, *(s for a in race.alternatives for s in a.steps))
+    return tuple(" ".join(step.text.split()) for step in steps)

@@ -19,10 +19,11 @@ from reviewbot.read.patches import PatchDetail, PatchSummary, hunk_texts, patch_
 from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
 from reviewbot.read.series import SeriesSummary, series_summary
+from reviewbot.review.actors import find_identifiers
 from reviewbot.review.race_links import RaceLink
-from reviewbot.review.races import Alternative, Step
+from reviewbot.review.race_steps import Step, StepLine
 from reviewbot.web.highlight import DiffLine, diff_lines
-from reviewbot.web.svg import RaceStep, race_svg
+from reviewbot.web.svg import RaceBranch, RaceStep, race_svg
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,14 @@ class PinnedLine:
 
     line: DiffLine
     concerns: tuple[ConcernEntry, ...]
+
+
+@dataclass(frozen=True)
+class RaceBadge:
+    """A race linked to a hunk: its number on the page ("race 2") and its figure's id."""
+
+    number: int
+    anchor: str
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class HunkView:
     lines: tuple[PinnedLine, ...]
     unpinned: tuple[ConcernEntry, ...]  # concerns on this hunk whose line is not shown
     apply: HunkOutcome | None  # what the newest apply run did with it
-    races: tuple[int, ...]  # ids of the race scenarios linked to this hunk
+    races: tuple[RaceBadge, ...]  # the race scenarios linked to this hunk
 
 
 @dataclass(frozen=True)
@@ -70,22 +79,37 @@ class LinkView:
 
 
 @dataclass(frozen=True)
+class StepView:
+    """A step as the figure lists it in text: its lane, and its lines on this page."""
+
+    label: str
+    actor: str
+    text: str
+    lines: tuple[tuple[str, str], ...]  # (row id, "new 153")
+
+
+@dataclass(frozen=True)
 class AlternativeView:
-    """One competing order of a race ("A. qemuConnectAgent wins") and its own diagram."""
+    """One competing order of a race ("A. qemuConnectAgent wins") and its steps."""
 
     label: str
     text: str
-    svg: Markup
+    steps: tuple[StepView, ...]
 
 
 @dataclass(frozen=True)
 class RaceDiagram:
-    """A race scenario with its diagram and the hunks it is linked to."""
+    """A race scenario with its diagram (a fork when it has alternative orders), its
+    steps as text, and the hunks it is linked to; `number` counts the series' races."""
 
     id: int
+    number: int
+    anchor: str
     message_msgid: str
     svg: Markup
+    actors: tuple[str, ...]
     outcome: str
+    steps: tuple[StepView, ...]
     alternatives: tuple[AlternativeView, ...]
     links: tuple[LinkView, ...]
     evidence: tuple[str, ...]
@@ -110,8 +134,8 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
     patch = detail.patch
     concerns = concerns_of(session, patch_id=patch_id)
     races = [
-        r
-        for r in races_of(session, patch.series_id)
+        (number, r)
+        for number, r in enumerate(races_of(session, patch.series_id), 1)
         if r.message_msgid in detail.replies or any(lk.patch_msgid == patch.msgid for lk in r.links)
     ]
     run = last_run(session, patch.series_id)
@@ -126,7 +150,7 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         series=series_summary(session, patch.series_id),
         files=files,
         patch_concerns=tuple(c for c in concerns if not c.file),
-        races=tuple(_diagram(r, anchors, patch.msgid) for r in races),
+        races=tuple(_diagram(n, r, anchors, patch.msgid) for n, r in races),
         siblings=tuple(patch_siblings(session, patch.series_id)),
         open_concerns=sum(1 for c in concerns if c.status == "open"),
     )
@@ -152,7 +176,7 @@ def _files(
     detail: PatchDetail,
     texts: dict[int, str],
     concerns: Sequence[ConcernEntry],
-    races: Sequence[RaceEntry],
+    races: Sequence[tuple[int, RaceEntry]],
     applied: dict[int, HunkOutcome],
 ) -> tuple[FileView, ...]:
     msgid = detail.patch.msgid
@@ -164,8 +188,8 @@ def _files(
             lines = diff_lines(texts.get(h.id, ""), f.path, h.old_start, h.new_start)
             pinned, rest = _pin(lines, mine)
             linked = tuple(
-                r.id
-                for r in races
+                RaceBadge(n, f"race-{r.id}")
+                for n, r in races
                 if any(
                     lk.patch_msgid == msgid and lk.file == f.path and lk.hunk == h.index
                     for lk in r.links
@@ -186,14 +210,21 @@ def _files(
     return tuple(out)
 
 
-def _steps(steps: Sequence[Step]) -> list[RaceStep]:
-    return [RaceStep(s.label, s.actor or "?", s.text, s.identifiers) for s in steps]
+def _row(line: StepLine, anchors: dict[tuple[str, int], str], msgid: str) -> str | None:
+    """The id of a step's line's row on this page (see the hunk partial), if it is here."""
+    anchor = anchors.get((line.file, line.hunk)) if line.patch_msgid == msgid else None
+    return f"{anchor}-{'o' if line.side == 'old' else 'n'}{line.line}" if anchor else None
 
 
-def _alternative(alt: Alternative, actors: Sequence[str], evidence: str) -> AlternativeView:
-    title = f"Alternative {alt.label}: {alt.text}"
-    svg = race_svg(list(actors), _steps(alt.steps), title=title, evidence=evidence)
-    return AlternativeView(alt.label, alt.text, svg)
+def _step_view(step: Step, anchors: dict[tuple[str, int], str], msgid: str) -> StepView:
+    rows = [(row, f"{x.side} {x.line}") for x in step.lines if (row := _row(x, anchors, msgid))]
+    return StepView(step.label, step.actor or "?", step.text, tuple(rows))
+
+
+def _drawn(view: StepView, step: Step) -> RaceStep:
+    """A step as the diagram draws it; identifiers as written too ("agentError")."""
+    names = (*step.identifiers, *find_identifiers(step.text))
+    return RaceStep(view.label, view.actor, view.text, names, tuple(r for r, _ in view.lines))
 
 
 def _link(lk: RaceLink, anchors: dict[tuple[str, int], str], msgid: str) -> LinkView:
@@ -202,16 +233,38 @@ def _link(lk: RaceLink, anchors: dict[tuple[str, int], str], msgid: str) -> Link
     return LinkView(lk.patch_msgid, lk.file, lk.hunk, lk.evidence, anchor)
 
 
-def _diagram(race: RaceEntry, anchors: dict[tuple[str, int], str], msgid: str) -> RaceDiagram:
-    evidence = "; ".join(race.evidence)
-    title = f"Race scenario: {race.outcome}"
-    svg = race_svg(list(race.actors), _steps(race.steps), title=title, evidence=evidence)
+def _diagram(
+    number: int, race: RaceEntry, anchors: dict[tuple[str, int], str], msgid: str
+) -> RaceDiagram:
+    steps = tuple(_step_view(s, anchors, msgid) for s in race.steps)
+    alternatives = tuple(
+        AlternativeView(a.label, a.text, tuple(_step_view(s, anchors, msgid) for s in a.steps))
+        for a in race.alternatives
+    )
+    branches = [
+        RaceBranch(
+            a.label, a.text, tuple(_drawn(v, s) for v, s in zip(view.steps, a.steps, strict=True))
+        )
+        for a, view in zip(race.alternatives, alternatives, strict=True)
+    ]
+    svg = race_svg(
+        list(race.actors),
+        [_drawn(v, s) for v, s in zip(steps, race.steps, strict=True)],
+        title=f"Race {number}: {race.outcome or 'scenario'}",
+        evidence="; ".join(race.evidence),
+        branches=branches,
+        uid=str(race.id),
+    )
     return RaceDiagram(
         race.id,
+        number,
+        f"race-{race.id}",
         race.message_msgid,
         svg,
+        race.actors,
         race.outcome,
-        tuple(_alternative(a, race.actors, evidence) for a in race.alternatives),
+        steps,
+        alternatives,
         tuple(_link(lk, anchors, msgid) for lk in race.links),
         race.evidence,
     )

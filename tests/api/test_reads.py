@@ -189,6 +189,14 @@ def test_race_of_patch_08(client: TestClient) -> None:
     want = truth["linked_hunks"][0]
     linked = [(x["patch_msgid"], x["file"], x["hunk"]) for x in race["links"] if x["file"]]
     assert linked == [(bare(want["patch"]), want["file"], want["hunk"])]
+    assert [x["hunk_number"] for x in race["links"]] == [want["hunk"] + 1]
+    assert [s["actor"] for s in race["steps"]] == ["thread A", "thread B", "thread A"]
+    lines = [
+        (x["file"], x["hunk"], x["hunk_number"], x["side"], x["line"])
+        for x in race["steps"][0]["lines"]
+    ]
+    assert lines == [("src/conf/virstorageobj.c", 0, 1, "old", 457)]  # the VIR_LOCK_GUARD line
+    assert race["steps"][1]["lines"] == []
     assert get(client, f"/races/{race['id']}") == race
 
 

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from reviewbot.ingest.mbox import read_path
 from reviewbot.mail.diff import FileDiff, parse_diff, split_patch
 from reviewbot.mail.message import Message, parse_message
-from reviewbot.review.race_links import find_patch_refs, link_race
+from reviewbot.review.race_links import find_patch_refs, link_race, place_steps
 from reviewbot.review.races import (
     RaceScenario,
+    Step,
     classify_lists,
     find_actors,
     find_identifiers,
@@ -133,17 +134,38 @@ def test_seed_shutdown_interleaving_is_a_race() -> None:
     assert "does not touch agentError" in race.outcome
 
 
+def test_seed_shutdown_step_3_runs_in_the_worker_pool() -> None:
+    """Step 3 names no thread; step 1 says the VSERPORT_CHANGE handler runs in the pool."""
+    (race,) = [r for r in _seed_races() if "VSERPORT_CHANGE" in r.identifiers]
+    assert [s.actor for s in race.steps] == ["IO loop thread", "IO loop thread", "worker pool"]
+    assert race.actors == ("IO loop thread", "worker pool")
+    why = "step 3 in the worker pool lane: 'However it is handled in a different thread"
+    assert any(e.startswith(why) for e in race.evidence)
+
+
 def test_seed_wins_pair_are_alternatives_of_one_race() -> None:
     (race,) = [r for r in _seed_races() if r.alternatives]
     assert race.depth == 0
+    assert race.steps == ()  # a fork of two orders, not "A" then "B"
     a, b = race.alternatives
     assert (a.label, a.winner, a.text) == ("A", "qemuConnectAgent", "qemuConnectAgent wins")
     assert (b.label, b.winner) == ("B", "qemuProcessHandleAgentEOF")
     assert [s.label for s in a.steps] == ["1", "2"] == [s.label for s in b.steps]
     assert "virSecurityManagerClearSocketLabel" in a.steps[0].identifiers
-    assert set(race.actors) >= {"qemuConnectAgent", "qemuProcessHandleAgentEOF"}
+    assert race.actors == ("qemuConnectAgent", "qemuProcessHandleAgentEOF")
     assert race.outcome.startswith("In both cases clearing the error flag")
     assert any(e.startswith("competing orders: A. qemuConnectAgent wins") for e in race.evidence)
+
+
+def test_seed_every_alternative_step_is_in_a_named_lane() -> None:
+    (race,) = [r for r in _seed_races() if r.alternatives]
+    a, b = race.alternatives
+    assert [s.actor for s in a.steps] == ["qemuConnectAgent", "qemuProcessHandleAgentEOF"]
+    assert [s.actor for s in b.steps] == ["qemuProcessHandleAgentEOF", "qemuConnectAgent"]
+    assert "step A.1 in the qemuConnectAgent lane: qemuConnectAgent wins" in race.evidence
+    assert "step A.2 in the qemuProcessHandleAgentEOF lane: it names qemuProcessHandleAgentEOF" in (
+        race.evidence
+    )
 
 
 def test_seed_lists_that_are_not_races_say_why() -> None:
@@ -154,7 +176,7 @@ def test_seed_lists_that_are_not_races_say_why() -> None:
     assert not flagged.is_race and flagged.depth == 2
     assert "step 1 lists 1a-1e" in flagged.evidence
     assert any(e.startswith("'or' between steps 1 and 2") for e in flagged.evidence)
-    (sources,) = [v for v in verdicts if "eofNotify" in v.scenario.steps[0].text]
+    (sources,) = [v for v in verdicts if any("eofNotify" in s.text for s in v.scenario.steps)]
     assert not sources.is_race
     assert "only one actor (the guest); no ordering across steps" in sources.evidence
 
@@ -171,6 +193,38 @@ def test_seed_races_link_to_the_rebuilt_hunk() -> None:
     shutdown = next(r for r in _seed_races() if not r.alternatives)
     (link,) = link_race(shutdown, [(key, files)], _seed_body())
     assert "priv->agentError in an added line" in link.evidence
+
+
+def _lines(step: Step) -> list[tuple[str, str, int, str, int]]:
+    return [(x.patch_msgid, x.file, x.hunk, x.side, x.line) for x in step.lines]
+
+
+def test_seed_steps_name_the_lines_of_the_rebuilt_hunk() -> None:
+    """Step 2 sets priv->agent to NULL and forgets agentError: new lines 153 and 154."""
+    key, files = _seed_patch()
+    where = (key, "src/qemu/qemu_process.c", 0)
+    shutdown, wins = sorted(_seed_races(), key=lambda r: bool(r.alternatives))
+    placed = place_steps(shutdown, [(key, files)], link_race(shutdown, [(key, files)], ""))
+    one, two, three = placed.steps
+    assert _lines(one) == []  # VSERPORT_CHANGE and driver->workerPool are not in the hunk
+    assert _lines(two) == [(*where, "new", 153), (*where, "new", 154)]
+    assert _lines(three) == _lines(two)  # priv->agent, and agentError read as priv->agentError
+    placed = place_steps(wins, [(key, files)], link_race(wins, [(key, files)], ""))
+    a, b = placed.alternatives
+    assert [_lines(s) for s in a.steps] == [[(*where, "new", 153)], [(*where, "new", 153)]]
+    assert _lines(b.steps[1]) == []  # "qemuConnectAgent proceeds as usual"
+
+
+def test_r011_steps_name_the_lines_of_patch_08() -> None:
+    msg = _month("2023-July.txt.gz")["r011-ada@example.org"]
+    (race,) = find_races(msg.body)
+    patches = _v1_patches()
+    placed = place_steps(race, patches, link_race(race, patches, msg.body))
+    hunk = ("<v1p08.1689665401.git.backports@example.org>", "src/conf/virstorageobj.c", 0)
+    lines = [_lines(s) for s in placed.steps]
+    assert lines[0] and all(x[:3] == hunk for x in lines[0])
+    assert (*hunk, "old", 457) in lines[0]  # the VIR_LOCK_GUARD line the review quotes
+    assert lines[1] == [] and lines[2] == []  # neither names a line of the hunk
 
 
 # -- lists that are not races -------------------------------------------------------------
@@ -292,7 +346,10 @@ def test_a_race_links_to_the_patch_it_names() -> None:
 
 LINE = st.sampled_from(
     ["1. thread A calls foo()", "2) then thread B", "A. x wins", "B. y wins", "1a. z", "or",
-     "> 3. meanwhile", ">> 1. CPU0", "", "Changes in v2:", "Why?", "priv->a", "@@", "(1)"]
+     "> 3. meanwhile", ">> 1. CPU0", "", "Changes in v2:", "Why?", "priv->a", "@@", "(1)",
+     "Thread A | Thread B", "  CPU0      CPU1", "----+----", "   | f(x);", "lock(&a);    |",
+     "\tT1\tT2", "A: f() -> B: g()", "  -> A: h()", "3. either thread A x y, or B z w",
+     "To reproduce:", "time | A | B", "t1 | x() |"]
 )  # fmt: skip
 
 
@@ -300,6 +357,156 @@ LINE = st.sampled_from(
 @given(st.one_of(st.text(), st.lists(st.one_of(LINE, st.text(max_size=20))).map("\n".join)))
 def test_find_races_never_raises(text: str) -> None:
     for race in find_races(text):
-        assert race.steps and race.depth >= 0
-        link_race(race, [("p1", ())], text)
+        assert (race.steps or race.alternatives) and race.depth >= 0
+        assert all(a.steps for a in race.alternatives)
+        place_steps(race, [("p1", ())], link_race(race, [("p1", ())], text))
     classify_lists(text)
+
+
+# -- scenarios by the patch's author, several to a message, competing orders -------------
+
+AUTHOR_ANSWER = """On 12.07.2023 10:00, Ada Reviewer wrote:
+> Why do you need to take the lock again here? virDomainObjEndAPI()
+> already drops it.
+
+Because of this race, which I hit while testing with a tight loop of
+virsh start/destroy:
+
+1) thread A (the API caller) calls qemuDomainObjEndJob() and drops
+   vm->lock in virDomainObjEndAPI().
+2) meanwhile the event loop thread delivers the EOF and
+   qemuProcessHandleMonitorEOF() takes vm->lock.
+3) thread A then reads priv->mon, which is already NULL.
+
+There is a second one on the error path:
+
+1) thread B fails qemuConnectAgent() and sets priv->agentError.
+2) in parallel the IO loop thread runs qemuProcessHandleAgentEOF() and clears it.
+3) thread B returns success although the agent is gone.
+
+So I'd rather keep the lock.
+"""
+
+
+def test_an_authors_answer_with_two_scenarios_gives_two_races() -> None:
+    first, second = find_races(AUTHOR_ANSWER)
+    assert [s.actor for s in first.steps] == ["thread A", "event loop", "thread A"]
+    assert [s.actor for s in second.steps] == ["thread B", "IO loop thread", "thread B"]
+    assert first.depth == second.depth == 0 and first.line < second.line
+    assert second.lead == "There is a second one on the error path:"
+    assert "priv->mon" in first.identifiers and "priv->agentError" in second.identifiers
+
+
+def test_a_second_list_right_after_the_first_is_its_own_race() -> None:
+    text = (
+        "Two interleavings break it:\n\n"
+        "1. thread A takes obj->lock\n2. thread B waits for obj->lock\n3. thread A frees obj\n"
+        "1. thread B calls virObjectRef(obj)\n"
+        "2. thread A calls virObjectUnref(obj) at the same time\n"
+    )
+    first, second = find_races(text)
+    assert [s.label for s in first.steps] == ["1", "2", "3"]  # not 3 with sub-steps 1, 2
+    assert first.steps[2].text == "thread A frees obj"
+    assert [s.identifiers for s in second.steps] == [("virObjectRef",), ("virObjectUnref",)]
+
+
+def test_a_last_step_either_or_forks_the_race() -> None:
+    text = (
+        "1. thread A drops vm->lock in qemuDomainObjExitMonitor()\n"
+        "2. thread B takes vm->lock in qemuProcessStop()\n"
+        "3. either thread A relocks first and sees priv->mon still set, or thread B\n"
+        "   clears priv->mon first and thread A crashes\n"
+    )
+    (race,) = find_races(text)
+    assert [s.label for s in race.steps] == ["1", "2"]
+    a, b = race.alternatives
+    assert (a.winner, a.text) == ("thread A", "thread A relocks first and sees priv->mon still set")
+    assert (b.winner, [s.actor for s in b.steps]) == ("thread B", ["thread B"])
+    assert "alternatives: step 3 is 'either ... or'" in race.evidence
+
+
+def test_items_joined_by_or_are_alternative_orders() -> None:
+    text = (
+        "Either:\n\n"
+        "1. the worker thread takes the job first and qemuProcessStop() waits, or\n"
+        "2. the event loop runs qemuProcessStop() first and the worker thread sees a dead vm.\n"
+    )
+    (race,) = find_races(text)
+    assert race.steps == ()
+    one, two = race.alternatives
+    assert (one.label, one.winner, one.text.endswith("waits")) == ("1", "worker thread", True)
+    assert [s.actor for s in two.steps] == ["event loop"]
+
+
+RECIPES = {
+    "reproducer": (
+        "To reproduce:\n\n1. start the domain with a guest agent channel\n"
+        "2. then kill the agent inside the guest\n3. finally run virsh shutdown and wait\n"
+    ),
+    "commands": (
+        "How I tested it:\n\n1. build libvirt with the patch\n"
+        "2. then run virsh start on a domain\n3. after that, destroy it\n"
+    ),
+    "callers with ordering words": (
+        "qemuDomainAgentAvailable() is called from:\n\n"
+        "1. qemuDomainSetTime() before talking to the agent\n"
+        "2. qemuDomainGetFSInfo() after taking the job\n3. qemuDomainFSFreeze()\n"
+    ),
+    "cases": (
+        "1. If the object outlives the child process, then pass NULL for pid.\n"
+        "2. If the child must exist after the call, then pass a pid_t and reap it.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_recipes_and_enumerations_are_not_races(name: str) -> None:
+    assert find_races(RECIPES[name]) == ()
+
+
+def test_a_recipe_says_why_it_is_not_a_race() -> None:
+    (verdict,) = classify_lists(RECIPES["reproducer"])
+    assert verdict.evidence[-1].startswith("a recipe or enumeration ('To reproduce'")
+    (verdict,) = classify_lists(RECIPES["commands"])
+    assert "steps 1, 2 are commands" in verdict.evidence[-1]
+
+
+def test_a_recipe_with_two_threads_is_still_a_race() -> None:
+    text = (
+        "To reproduce:\n\n1. thread A calls virDomainDestroy()\n"
+        "2. meanwhile thread B calls virDomainGetInfo()\n"
+    )
+    (race,) = find_races(text)
+    assert race.actors == ("thread A", "thread B")
+
+
+def test_shapes_come_out_in_text_order() -> None:
+    text = (
+        "A: virObjectLock(vm) -> B: qemuProcessStop(vm) -> A: virObjectUnlock(vm)\n\n"
+        "1. thread A takes obj->lock\n2. thread B waits for obj->lock\n\n"
+        "    CPU0                     CPU1\n"
+        "    spin_lock(&a)\n"
+        "                             spin_lock(&b)\n"
+    )
+    assert [r.shape for r in find_races(text)] == ["timeline", "list", "columns"]
+
+
+def test_a_timeline_inside_a_race_list_is_part_of_it() -> None:
+    text = (
+        "1. thread A: virObjectLock(vm) -> thread B: qemuProcessStop(vm)\n"
+        "2. thread A then reads vm->def\n"
+    )
+    (race,) = find_races(text)
+    assert race.shape == "list"
+
+
+def test_a_count_in_the_lead_does_not_make_alternatives() -> None:
+    text = (
+        "This still races, three ways at once:\n\n"
+        "1. the main thread calls virObjectUnlock(vm)\n"
+        "2. the event loop thread runs qemuProcessHandleMonitorEOF() meanwhile\n"
+        "3. priv->mon is used after free\n"
+    )
+    (race,) = find_races(text)
+    assert race.alternatives == ()
+    assert [s.actor for s in race.steps] == ["main thread", "event loop", None]  # a field acts not

@@ -81,7 +81,11 @@ def test_patch_page_pins_the_concern_beside_its_line(client: TestClient) -> None
     row = html.index('data-old="457"')
     pinned = html.index('data-side="old" data-line="457"')
     assert row < pinned < html.index('data-old="458"')
-    assert html.count('class="step"') == 3 and html.count('class="lane"') == 2
+    assert len(re.findall(r'<g class="step[ "]', html)) == 3 and html.count('class="lane"') == 2
+    # step 1 names the VIR_LOCK_GUARD line: a link to its row, which has that id
+    assert '<a class="step-link" href="#f0-h0-o457" data-lines="f0-h0-o457"' in html
+    assert 'id="f0-h0-o457" data-old="457"' in html
+    assert '<a class="badge race-link" href="#race-1">race 1</a>' in html
     assert 'class="highlight"' in html and '<span class="k">' in html  # Pygments
 
 

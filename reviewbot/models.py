@@ -321,6 +321,24 @@ class ConcernPlace(SQLModel, table=True):
     linked_by: int = Field(index=True)
 
 
+class HunkCover(SQLModel, table=True):
+    """A reviewer's reply covering a hunk: it quoted the hunk's lines or commented on it.
+
+    Replaced with its series' concerns when the series is relinked. `how` is
+    "commented" or "quoted"; `hunk` counts within its file, as concerns do.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    patch_id: int = Field(foreign_key="patch.id", index=True)
+    file: str
+    hunk: int
+    reviewer_name: str = ""
+    reviewer_email: str = ""
+    how: str = Field(max_length=16)
+    reply_id: int = Field(foreign_key="message.id")
+
+
 class RaceScenario(SQLModel, table=True):
     """An interleaving described in a message, as steps, with its links to hunks (JSON)."""
 
@@ -391,6 +409,7 @@ PATCH_APPLY = _table(PatchApply)
 HUNK_APPLY = _table(HunkApply)
 CONCERN = _table(Concern)
 CONCERN_PLACE = _table(ConcernPlace)
+HUNK_COVER = _table(HunkCover)
 RACE = _table(RaceScenario)
 TOKEN = _table(ApiToken)
 EVENT = _table(Event)

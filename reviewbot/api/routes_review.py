@@ -13,13 +13,19 @@ from reviewbot.api import present
 from reviewbot.api.auth import writer
 from reviewbot.api.filters import MAX_ID, TEXT
 from reviewbot.api.http import check_if_match, detail_response
-from reviewbot.api.models import ConcernPublic, ConcernUpdate, EventPublic, RacePublic
+from reviewbot.api.models import (
+    ConcernPublic,
+    ConcernUpdate,
+    CoveragePublic,
+    EventPublic,
+    RacePublic,
+)
 from reviewbot.api.paging import list_response
 from reviewbot.api.routes_series import NOT_FOUND, WRITE_ERRORS, FiltersDep, Id, PageDep
 from reviewbot.deps import ReadSession, SessionDep
 from reviewbot.errors import Conflict
 from reviewbot.models import ConcernStatus
-from reviewbot.read import concerns, events, races
+from reviewbot.read import concerns, coverage, events, races
 from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
@@ -94,6 +100,29 @@ def update_concern(
     )
     session.commit()
     return detail_response(request, present.concern(concerns.concern_detail(session, concern_id)))
+
+
+@router.get(
+    "/series/{series_id}/coverage",
+    response_model=CoveragePublic,
+    responses=NOT_FOUND,
+    tags=["series"],
+)
+async def series_coverage(series_id: Id, request: Request, session: ReadSession) -> Response:
+    """Review coverage: every hunk with who quoted or commented on it (ETag)."""
+    found = coverage.series_coverage(session, series_id)
+    return detail_response(request, present.coverage_of(found))
+
+
+@router.get(
+    "/patches/{patch_id}/coverage",
+    response_model=CoveragePublic,
+    responses=NOT_FOUND,
+    tags=["patches"],
+)
+async def patch_coverage(patch_id: Id, request: Request, session: ReadSession) -> Response:
+    """Review coverage of one patch: its hunks with who quoted or commented on them (ETag)."""
+    return detail_response(request, present.coverage_of(coverage.patch_coverage(session, patch_id)))
 
 
 @router.get("/races", response_model=list[RacePublic], tags=["races"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from reviewbot.cli import admin, apply, imports, review, serve
+from reviewbot.cli import admin, apply, coverage, imports, review, serve
 from reviewbot.cli import series as series_commands
 
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
@@ -22,6 +22,7 @@ app.command("thread")(series_commands.thread)
 app.command("apply")(apply.apply)
 app.command("concerns")(review.concerns)
 app.add_typer(review.concern_app, name="concern")
+app.command("coverage")(coverage.coverage)
 app.command("races")(review.races)
 app.command("link")(review.link)
 app.command("serve")(serve.serve)

@@ -15,6 +15,7 @@ from reviewbot.models import (
     CONCERN,
     CONCERN_PLACE,
     HUNK_APPLY,
+    HUNK_COVER,
     MESSAGE,
     PATCH,
     PATCH_APPLY,
@@ -265,7 +266,7 @@ def drop_empty_series(*, session: Session, series_ids: Sequence[int]) -> list[in
     ]
     if not empty:
         return []
-    for table in (CONCERN_PLACE, CONCERN, RACE, TRAILER):
+    for table in (CONCERN_PLACE, CONCERN, HUNK_COVER, RACE, TRAILER):
         conn.execute(delete(table).where(table.c.series_id.in_(empty)))
     runs = select(APPLY_RUN.c.id).where(APPLY_RUN.c.series_id.in_(empty))
     conn.execute(delete(HUNK_APPLY).where(HUNK_APPLY.c.run_id.in_(runs)))

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from reviewbot.read.apply import HunkOutcome, hunk_outcomes, last_run
 from reviewbot.read.concerns import ConcernEntry, concerns_of
+from reviewbot.read.coverage import HunkCoverage, patch_coverage
 from reviewbot.read.patches import PatchDetail, PatchSummary, hunk_texts, patch_detail
 from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
@@ -53,6 +54,7 @@ class HunkView:
     unpinned: tuple[ConcernEntry, ...]  # concerns on this hunk whose line is not shown
     apply: HunkOutcome | None  # what the newest apply run did with it
     races: tuple[RaceBadge, ...]  # the race scenarios linked to this hunk
+    coverage: HunkCoverage | None = None  # who quoted or commented on it
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
     if run is not None:
         applied = {h.hunk_id: h for h in hunk_outcomes(session, run.id, patch_id) if h.hunk_id}
     texts = hunk_texts(session, patch_id)
-    files = _files(detail, texts, concerns, races, applied)
+    covered = {h.hunk_id: h for h in patch_coverage(session, patch_id).hunks}
+    files = _files(detail, texts, concerns, races, applied, covered)
     anchors = {(f.path, h.index): h.anchor for f in files for h in f.hunks}
     return PatchPage(
         detail=detail,
@@ -178,6 +181,7 @@ def _files(
     concerns: Sequence[ConcernEntry],
     races: Sequence[tuple[int, RaceEntry]],
     applied: dict[int, HunkOutcome],
+    covered: dict[int, HunkCoverage],
 ) -> tuple[FileView, ...]:
     msgid = detail.patch.msgid
     out = []
@@ -204,6 +208,7 @@ def _files(
                     tuple(rest),
                     applied.get(h.id),
                     linked,
+                    covered.get(h.id),
                 )
             )
         out.append(FileView(f.path, f.old_path, f.change, f.added, f.removed, tuple(views)))

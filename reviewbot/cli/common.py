@@ -41,6 +41,10 @@ DbOption = Annotated[
     typer.Option("--db", help="Database file or SQLAlchemy URL [env: REVIEWBOT_DB]."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+DataDirOption = Annotated[
+    str | None,
+    typer.Option("--data-dir", help="Caches and the default database [env: REVIEWBOT_DATA_DIR]."),
+]
 
 
 @contextmanager

@@ -41,6 +41,7 @@ class PatchSummary:
     added: int
     removed: int
     reconstructed_from: str | None  # rebuilt from the quotes of this reply
+    commit_ref: str | None = None  # the commit of the tree that carries it (upstream)
 
     @property
     def author(self) -> str:
@@ -122,6 +123,7 @@ def summary(r: Any) -> PatchSummary:
         r.added,
         r.removed,
         r.reconstructed_from,
+        r.commit_ref,
     )
 
 
@@ -150,6 +152,9 @@ def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     if f.open_concerns is not None:
         some = has_open(patch_col=PATCH.c.id)
         conds.append(some if f.open_concerns else ~some)
+    if f.in_tree is not None:
+        carried = PATCH.c.commit_ref.is_not(None)
+        conds.append(carried if f.in_tree else PATCH.c.commit_ref.is_(None))
     return conds
 
 

@@ -103,6 +103,15 @@ from reviewbot.store.tokens import (
     create_token,
     revoke_token,
 )
+from reviewbot.store.upstream import (
+    UpstreamRow,
+    load_series_states,
+    load_unchecked_patches,
+    replace_upstream,
+    set_commit_ref,
+    set_series_tree_state,
+    set_tree_state,
+)
 
 __all__ = [
     "HunkOutcomeRow",
@@ -121,6 +130,7 @@ __all__ = [
     "SeriesStructure",
     "SeriesUpdate",
     "SeriesVerdict",
+    "UpstreamRow",
     "apply_changes",
     "count_dirty",
     "count_rows",
@@ -140,8 +150,10 @@ __all__ = [
     "load_placed_replies",
     "load_seeds",
     "load_series_rows",
+    "load_series_states",
     "load_slots",
     "load_target",
+    "load_unchecked_patches",
     "load_version_group",
     "lock_writers",
     "locked_write",
@@ -161,6 +173,7 @@ __all__ = [
     "replace_refs",
     "replace_reply_trailers",
     "replace_review",
+    "replace_upstream",
     "resolve_scrape_errors",
     "review_dirty",
     "revoke_token",
@@ -172,10 +185,13 @@ __all__ = [
     "save_patches",
     "save_refs",
     "set_archive_urls",
+    "set_commit_ref",
     "set_message_kind",
     "set_message_series",
     "set_reply_targets",
+    "set_series_tree_state",
     "set_state",
+    "set_tree_state",
     "update_many_series",
     "update_patch_states",
 ]

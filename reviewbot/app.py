@@ -11,16 +11,18 @@ from sqlalchemy import Engine
 
 from reviewbot.api import install as install_api
 from reviewbot.api import router as api_router
-from reviewbot.config import load_settings
+from reviewbot.config import commit_url_template, load_settings
 from reviewbot.db import open_engine
 from reviewbot.web import install as install_web
 from reviewbot.web import router as web_router
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """A FastAPI app serving `engine`'s database."""
+def create_app(engine: Engine, commit_url: str | None = None) -> FastAPI:
+    """A FastAPI app serving `engine`'s database; `commit_url` links commits ({hash}),
+    $REVIEWBOT_COMMIT_URL or libvirt's GitLab by default."""
     app = FastAPI(title="reviewbot", version="0.1.0")
     app.state.engine = engine
+    app.state.commit_url = commit_url or commit_url_template()
     app.include_router(api_router)
     install_api(app)
     app.include_router(web_router)

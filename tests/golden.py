@@ -36,7 +36,7 @@ MONTHS = ("2023-July.txt.gz", "2023-August.txt.gz", "2016-October.txt.gz")
 API = "/api/v1"
 _TIMES = re.compile(r'("(?:created_at|imported_at|scraped_at|revoked_at)":\s*)"[^"]+"')
 _SECONDS = re.compile(r'("seconds":\s*)[0-9.]+')
-_ISO = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d:\d\d)"')
+_ISO = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z))"')
 _ETAG = re.compile(r'("etag": )"(?:\\.|[^"\\])*"')
 
 
@@ -89,6 +89,8 @@ def capture(workdir: Path) -> dict[str, str]:
     with TestClient(create_app(engine)) as client:
         out["api/events.json"] = _get(client, "/events")
         out["api/patches-13.json"] = _get(client, "/patches/13")
+        out["api/series-2-after-apply.json"] = _get(client, "/series/2")
+        out["api/series-3-after-upstream.json"] = _get(client, "/series/3")
     engine.dispose()
     return {name: normalise(text, workdir) for name, text in out.items()}
 

@@ -112,6 +112,26 @@ def hunk_outcomes(session: Session, run_id: int, patch_id: int | None = None) ->
     ]
 
 
+@dataclass(frozen=True)
+class PatchApplyInfo:
+    """The newest apply run of a patch's series, and what it did with that patch."""
+
+    run: ApplyRunInfo
+    outcome: PatchOutcome | None  # None: the patch was not in that run
+    hunks: tuple[HunkOutcome, ...]
+
+
+def patch_apply(
+    session: Session, series_id: int, patch_id: int, number: int
+) -> PatchApplyInfo | None:
+    """What the newest apply run of a series did with one of its patches, or None."""
+    run = last_run(session, series_id)
+    if run is None:
+        return None
+    hunks = tuple(hunk_outcomes(session, run.id, patch_id))
+    return PatchApplyInfo(run, run.outcome_of(number), hunks)
+
+
 def apply_outcomes(session: Session, series_ids: Sequence[int]) -> dict[int, str]:
     """Per series, the outcome of its newest run: "applied" or the first other status."""
     newest = rows(

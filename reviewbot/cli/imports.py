@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from reviewbot.cli.common import DbOption, JsonOption, console, err, errors, print_json, progress
+from reviewbot.cli.common import (
+    DbOption,
+    JsonOption,
+    UpstreamTreeOption,
+    console,
+    err,
+    errors,
+    print_json,
+    progress,
+)
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError
@@ -73,12 +82,13 @@ def scrape(
             "until SIGTERM (errors are logged and retried).",
         ),
     ] = None,
+    upstream_tree: UpstreamTreeOption = None,
 ) -> None:
     """Scrape a pipermail archive (libvir-list by default), incrementally and politely."""
     with errors():
         if since and not re.fullmatch(r"\d{4}-\d{2}", since):
             raise InputError(f"--since {since!r}: expected YYYY-MM")
-        settings = load_settings(db=db, data_dir=data_dir)
+        settings = load_settings(db=db, data_dir=data_dir, upstream_tree=upstream_tree)
     if watch is not None:
         job = Round(archive_url, month or [], since, all_months, refresh, rate, timeout)
         raise typer.Exit(follow(settings, job, watch, lambda line: err.print(line, markup=False)))

@@ -80,19 +80,28 @@ def subject_overlap(a: str, b: str) -> float:
 
 
 class HistoryView:
-    """The commits of a range, found by patch-id, normalised subject and author."""
+    """The commits of a range, found by patch-id, normalised subject and author.
+
+    The subject and author maps are built on the first patch the patch-ids do not
+    place: most checks never need them.
+    """
 
     def __init__(self, commits: Iterable[IndexedCommit]) -> None:
+        self.commits = list(commits)
         self.by_patch_id: dict[str, list[IndexedCommit]] = {}
-        self.by_subject: dict[str, list[IndexedCommit]] = {}
-        self.by_author: dict[str, list[IndexedCommit]] = {}
-        self.count = 0
-        for c in commits:
-            self.count += 1
+        for c in self.commits:
             if c.patch_id:
                 self.by_patch_id.setdefault(c.patch_id, []).append(c)
-            self.by_subject.setdefault(normalise_subject(c.subject), []).append(c)
-            self.by_author.setdefault(c.author_email.lower(), []).append(c)
+        self._by_subject: dict[str, list[IndexedCommit]] | None = None
+        self._by_author: dict[str, list[IndexedCommit]] = {}
+
+    def _maps(self) -> tuple[dict[str, list[IndexedCommit]], dict[str, list[IndexedCommit]]]:
+        if self._by_subject is None:
+            self._by_subject = {}
+            for c in self.commits:
+                self._by_subject.setdefault(normalise_subject(c.subject), []).append(c)
+                self._by_author.setdefault(c.author_email.lower(), []).append(c)
+        return self._by_subject, self._by_author
 
     def carrying(self, patch_id: str | None) -> list[IndexedCommit]:
         """The commits with this patch-id, oldest first (the range lists newest first)."""
@@ -100,11 +109,12 @@ class HistoryView:
 
     def candidates(self, patch: MailPatch) -> list[IndexedCommit]:
         """Commits that may carry another version of the patch, likeliest first."""
+        by_subject, by_author = self._maps()
         title = normalise_subject(patch.title)
         scored: dict[str, tuple[float, IndexedCommit]] = {}
-        for c in self.by_subject.get(title, []):
+        for c in by_subject.get(title, []):
             scored[c.commit] = (2.0, c)  # the same subject, whoever committed it
-        for c in self.by_author.get(patch.author_email.lower(), []):
+        for c in by_author.get(patch.author_email.lower(), []):
             overlap = subject_overlap(title, normalise_subject(c.subject))
             if overlap >= SUBJECT_OVERLAP and c.commit not in scored:
                 scored[c.commit] = (overlap, c)

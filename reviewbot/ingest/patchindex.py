@@ -21,14 +21,13 @@ This module only reads and writes the file: git (apply.history) fills it.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 FILE_NAME = "index-v1.tsv"
 _FIELDS = 8  # the seven values and the empty field that ends a whole line
-_HEX = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256
+_ID_LENGTHS = (40, 64)  # SHA-1, SHA-256
 _SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 
@@ -59,11 +58,15 @@ class IndexedCommit:
 
 
 def parse_line(line: str) -> IndexedCommit | None:
-    """One line of the file, or None when it is damaged."""
+    """One line of the file, or None when it is damaged.
+
+    The file is ours, so lengths are checked, not every character: a line cut
+    short lacks its final empty field, and a run killed mid-write leaves nothing else.
+    """
     fields = line.rstrip("\n").split("\t")
-    if len(fields) != _FIELDS or fields[-1] or not _HEX.fullmatch(fields[0]):
+    if len(fields) != _FIELDS or fields[-1] or len(fields[0]) not in _ID_LENGTHS:
         return None
-    if fields[1] and not _HEX.fullmatch(fields[1]):
+    if len(fields[1]) not in (0, *_ID_LENGTHS):
         return None
     return IndexedCommit(*fields[:-1])
 

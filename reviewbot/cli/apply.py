@@ -16,6 +16,7 @@ from reviewbot.cli.common import (
     engine_for,
     errors,
     print_json,
+    progress,
 )
 from reviewbot.config import load_settings
 from reviewbot.pipeline.apply import apply_series
@@ -34,7 +35,8 @@ def apply(
     """Apply a series to a throw-away index of TREE; report per patch and per hunk."""
     with errors():
         index_dir = load_settings(db=db, data_dir=data_dir).index_dir
-        report = apply_series(engine_for(db), series_id, tree, base, index_dir)
+        with progress(as_json) as advance:  # reading a tree's history the first time
+            report = apply_series(engine_for(db), series_id, tree, base, index_dir, advance)
     if as_json:
         print_json(jsonout.apply_report(report))
     else:

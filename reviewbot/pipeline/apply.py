@@ -19,7 +19,13 @@ from sqlmodel import Session
 from reviewbot import store
 from reviewbot.apply.base import Base, find_base
 from reviewbot.apply.git import run_git, work_tree_root
-from reviewbot.apply.history import find_upstream, history_range, mail_patch_ids, update_index
+from reviewbot.apply.history import (
+    Progress,
+    find_upstream,
+    history_range,
+    mail_patch_ids,
+    update_index,
+)
 from reviewbot.apply.upstream import EXACT, SIMILAR, MailPatch, UpstreamMatch
 from reviewbot.apply.worktree import Carried, PatchInput, PatchResult, apply_patches
 from reviewbot.db import session_scope
@@ -66,10 +72,12 @@ def apply_series(
     tree: Path,
     base_option: str | None = None,
     index_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> ApplyReport:
     """Apply a stored series to a throw-away index of a git tree; store and return the result.
 
-    `index_dir` keeps the tree's patch-id index between runs (None: this run only).
+    `index_dir` keeps the tree's patch-id index between runs (None: this run only);
+    `progress` is told how many commits each step of indexing read.
     """
     root = work_tree_root(tree)
     with Session(engine) as session:
@@ -78,7 +86,7 @@ def apply_series(
         raise NotFound(f"series {series_id} has no patches to apply")
     head = run_git(root, "log", "-1", "--format=%H %cI", "HEAD").stdout.split()
     base = find_base(root, inputs.patches, inputs.base_commit, base_option, head[0])
-    history = _History(root, PatchIndex(index_dir), inputs.patches)
+    history = _History(root, PatchIndex(index_dir), inputs.patches, progress)
     if base.commit != head[0]:
         base = _note_head(base, head[0], history)
     results = tuple(apply_patches(root, base, inputs.patches, history.carried_on(base.commit)))
@@ -149,10 +157,17 @@ def _hunk_rows(inputs: ApplyInputs, results: tuple[PatchResult, ...]) -> list[st
 class _History:
     """Which commits of a tip's last years carry the series' patches, found once per tip."""
 
-    def __init__(self, root: Path, index: PatchIndex, patches: tuple[PatchInput, ...]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        index: PatchIndex,
+        patches: tuple[PatchInput, ...],
+        progress: Progress | None,
+    ) -> None:
         self.root = root
         self.index = index
         self.patches = patches
+        self.progress = progress
         self._mails: list[MailPatch] | None = None
         self._found: dict[str, dict[int, UpstreamMatch]] = {}
 
@@ -160,7 +175,7 @@ class _History:
         """patch number -> the commit of `tip`'s history carrying it (exact or similar)."""
         if tip not in self._found:
             history = history_range(self.root, tip)
-            update_index(self.root, self.index, history.commits)
+            update_index(self.root, self.index, history.commits, self.progress)
             if self._mails is None:
                 ids = mail_patch_ids(self.root, [p.diff for p in self.patches])
                 self._mails = [

@@ -144,6 +144,9 @@ class Patch(SQLModel, table=True):
     delegate: str | None = None
     archived: bool = False
     state_by: str | None = None  # who set `state` by hand; None: inferred from mail
+    # patchwork's commit_ref: the commit of the tree that carries it (`reviewbot upstream`);
+    # set, the state it gave stands like a maintainer's until somebody sets another
+    commit_ref: str | None = Field(default=None, max_length=64)
 
 
 class PatchFile(SQLModel, table=True):
@@ -247,6 +250,7 @@ class PatchApply(SQLModel, table=True):
     number: int
     status: str
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    commit: str | None = Field(default=None, max_length=64)  # already-applied: carried by
 
 
 class HunkApply(SQLModel, table=True):
@@ -261,6 +265,31 @@ class HunkApply(SQLModel, table=True):
     status: str
     offset: int = 0
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class PatchUpstream(SQLModel, table=True):
+    """Where a patch is in a tree's history: the newest `reviewbot upstream` check of it.
+
+    `match` is exact (the same patch-id), similar (another version: `score` and
+    `detail` say how alike and what differs), present (the change is in the tree
+    but no commit of the range carries it) or not-found.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    patch_id: int = Field(foreign_key="patch.id", unique=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    tree: str
+    tree_head: str = Field(max_length=64)
+    rev_range: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    match: str = Field(max_length=16)
+    commit: str | None = Field(default=None, max_length=64)
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    score: float | None = None
+    tag: str | None = None
+    author_date: datetime | None = None
+    commit_date: datetime | None = None
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    checked_at: datetime
 
 
 class Concern(SQLModel, table=True):
@@ -407,6 +436,7 @@ SCRAPE_ERROR = _table(ScrapeError)
 APPLY_RUN = _table(ApplyRun)
 PATCH_APPLY = _table(PatchApply)
 HUNK_APPLY = _table(HunkApply)
+UPSTREAM = _table(PatchUpstream)
 CONCERN = _table(Concern)
 CONCERN_PLACE = _table(ConcernPlace)
 HUNK_COVER = _table(HunkCover)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,14 +29,14 @@ from typer.testing import CliRunner
 from reviewbot.app import create_app
 from reviewbot.cli import app as cli_app
 from reviewbot.db import open_engine
-from tests.conftest import LIST, SUBSET, git
+from tests.conftest import LIST, release_tree
 
 GOLDEN = Path(__file__).parent / "golden"
 MONTHS = ("2023-July.txt.gz", "2023-August.txt.gz", "2016-October.txt.gz")
 API = "/api/v1"
 _TIMES = re.compile(r'("(?:created_at|imported_at|scraped_at|revoked_at)":\s*)"[^"]+"')
 _SECONDS = re.compile(r'("seconds":\s*)[0-9.]+')
-_ISO = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d:\d\d)"')
+_ISO = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z))"')
 _ETAG = re.compile(r'("etag": )"(?:\\.|[^"\\])*"')
 
 
@@ -69,18 +68,6 @@ class _Cli:
         return result.stdout
 
 
-def _tree(workdir: Path) -> Path:
-    """The libvirt 9.0.0 subset as a git repository (the tests' `tree` fixture)."""
-    with tarfile.open(SUBSET) as tar:
-        tar.extractall(workdir, filter="data")
-    repo = workdir / "libvirt"
-    (workdir / "libvirt-9.0.0").rename(repo)
-    git(repo, "init", "-q", "-b", "master")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "libvirt 9.0.0 (files the backports touch)")
-    return repo
-
-
 def capture(workdir: Path) -> dict[str, str]:
     """Every golden text, by file name under tests/golden/."""
     db = workdir / "golden.db"
@@ -92,13 +79,18 @@ def capture(workdir: Path) -> dict[str, str]:
     engine = open_engine(f"sqlite:///{db}")
     with TestClient(create_app(engine)) as client:
         out.update(_api_reads(client))
-    out["cli/apply-2.json"] = cli.json("apply", "2", "--tree", str(_tree(workdir)))
+    tree = str(release_tree(workdir))  # the tests' `tree` fixture
+    out["cli/apply-2.json"] = cli.json("apply", "2", "--tree", tree)
     out["cli/series-show-2-after-apply.json"] = cli.json("series", "show", "2")
+    out["cli/upstream-2.json"] = cli.json("upstream", "2", "--tree", tree)
+    out["cli/upstream-3.json"] = cli.json("upstream", "3", "--tree", tree)
     out["cli/state-set-p13.json"] = cli.json("state", "set", "p13", "rejected")
     out["cli/series-show-2-after-state.json"] = cli.json("series", "show", "2")
     with TestClient(create_app(engine)) as client:
         out["api/events.json"] = _get(client, "/events")
         out["api/patches-13.json"] = _get(client, "/patches/13")
+        out["api/series-2-after-apply.json"] = _get(client, "/series/2")
+        out["api/series-3-after-upstream.json"] = _get(client, "/series/3")
     engine.dispose()
     return {name: normalise(text, workdir) for name, text in out.items()}
 

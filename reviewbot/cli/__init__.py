@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from reviewbot.cli import admin, apply, coverage, imports, review, serve
+from reviewbot.cli import admin, apply, coverage, imports, review, serve, upstream
 from reviewbot.cli import series as series_commands
 
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
@@ -20,6 +20,7 @@ app.add_typer(series_commands.series_app, name="series")
 app.command("diff")(series_commands.diff)
 app.command("thread")(series_commands.thread)
 app.command("apply")(apply.apply)
+app.command("upstream")(upstream.upstream)
 app.command("concerns")(review.concerns)
 app.add_typer(review.concern_app, name="concern")
 app.command("coverage")(coverage.coverage)

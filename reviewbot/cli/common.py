@@ -44,6 +44,18 @@ DbOption = Annotated[
     typer.Option("--db", help="Database file or SQLAlchemy URL [env: REVIEWBOT_DB]."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+UpstreamTreeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--upstream-tree",
+        help="A git tree to look for patches in after each round (`reviewbot upstream`) "
+        "[env: REVIEWBOT_UPSTREAM_TREE].",
+    ),
+]
+DataDirOption = Annotated[
+    str | None,
+    typer.Option("--data-dir", help="Caches and the default database [env: REVIEWBOT_DATA_DIR]."),
+]
 
 
 @contextmanager

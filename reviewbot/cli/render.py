@@ -18,10 +18,12 @@ from rich.tree import Tree
 from reviewbot.apply.worktree import HunkResult
 from reviewbot.mail.threads import ThreadNode
 from reviewbot.pipeline.apply import ApplyReport
+from reviewbot.pipeline.upstream import UpstreamReport
 from reviewbot.read.concerns import ConcernEntry
 from reviewbot.read.messages import MessageSummary
 from reviewbot.read.races import RaceEntry
 from reviewbot.read.series import SeriesDetail, SeriesSummary
+from reviewbot.read.upstream import UpstreamEntry
 from reviewbot.review.race_steps import Step
 from reviewbot.series.rangediff import HunkDiff, PatchDiff, SeriesDiff
 
@@ -70,7 +72,25 @@ def series_detail(console: Console, d: SeriesDetail) -> None:
             + ", ".join(f"{n} {status}" for status, n in counts.items()),
             markup=False,
         )
-    table = Table("#", "title", "author", "state", "apply", "files", "hunks", "trailers", "replies")
+    if d.upstream:
+        found = Counter(u.match for u in d.upstream)
+        console.print(
+            f"upstream in {d.upstream[0].tree} at {d.upstream[0].tree_head[:12]}: "
+            + ", ".join(f"{n} {match}" for match, n in found.items()),
+            markup=False,
+        )
+    table = Table(
+        "#",
+        "title",
+        "author",
+        "state",
+        "apply",
+        "upstream",
+        "files",
+        "hunks",
+        "trailers",
+        "replies",
+    )
     for p in d.patches:
         trailers = "\n".join(f"{t.name}: {t.value}" for t in p.trailers if t.source != "patch")
         table.add_row(
@@ -79,12 +99,19 @@ def series_detail(console: Console, d: SeriesDetail) -> None:
             escape(p.patch.author),
             p.patch.state,
             (d.apply.status_of(p.patch.number) if d.apply else None) or "-",
+            _upstream_cell(d.upstream_of(p.patch.number)),
             str(len(p.files)),
             str(len(p.hunks)),
             escape(trailers),
             str(len(p.replies)),
         )
     console.print(table)
+
+
+def _upstream_cell(u: UpstreamEntry | None) -> str:
+    if u is None:
+        return "-"
+    return f"{u.match} {u.commit[:12]}" if u.commit else u.match
 
 
 _STATUS_STYLE = {"changed": "yellow", "moved": "cyan", "added": "green", "dropped": "red"}
@@ -160,21 +187,60 @@ def _hunk_label(hunk: HunkResult) -> str:
 
 
 def apply_report(console: Console, report: ApplyReport) -> None:
-    """`apply`: the base and why, one row per patch, changes since the last run."""
-    console.print(
-        f"base {report.base[:12]} ({report.base_source}: {report.base_note})", markup=False
-    )
-    table = Table("#", "status", "hunks", "detail")
+    """`apply`: the tree and base and why, one line per patch (and per hunk that differs
+    from its patch), changes since the last run.
+
+    Plain lines, never wrapped (soft_wrap): each says one thing in full, for grep.
+    """
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    say(f"tree {report.tree} at {report.tree_head[:12]}")
+    say(f"base {report.base[:12]} ({report.base_source}): {report.base_note}")
     for p in report.patches:
-        hunks = ", ".join(_hunk_label(h) for h in p.hunks)
-        table.add_row(str(p.number), p.status, escape(hunks), escape(p.detail))
-    console.print(table)
+        say(f"{p.number:3d} {p.status}" + (f": {p.detail}" if p.detail else ""))
+        for h in p.hunks:
+            if h.status != p.status or h.offset:
+                where = f"{h.file} {h.header}".strip()
+                say(f"      {where}: {_hunk_label(h)}" + (f" ({h.detail})" if _short(h) else ""))
+    counts = Counter(p.status for p in report.patches)
+    say("in all: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
     if report.previous_head:
-        console.print(f"compared with the run on {report.previous_head[:12]}:", markup=False)
         if not report.changed:
-            console.print("  no hunk changed status", markup=False)
+            say(f"no hunk changed status since the run on {report.previous_head[:12]}")
+            return
+        say(f"changed since the run on {report.previous_head[:12]}:")
         for c in report.changed:
-            console.print(f"  {c.patch} {c.file} {c.header} {c.before} -> {c.now}", markup=False)
+            say(f"  patch {c.patch}, {c.file} {c.header}: {c.before} -> {c.now}")
+
+
+def _short(h: HunkResult) -> bool:
+    """A hunk detail short enough for its line (a conflict's text is for --json and the web)."""
+    return bool(h.detail) and "\n" not in h.detail and h.status != "already-applied"
+
+
+def upstream_report(console: Console, report: UpstreamReport) -> None:
+    """`upstream`: the tree and range, then per patch where it is and what became of it."""
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    say(f"tree {report.tree} at {report.tree_head[:12]}: {report.range}")
+    if report.indexed:
+        say(f"indexed {report.indexed} new commits")
+    for c in report.patches:
+        m = c.found
+        line = f"{c.number:3d} {m.match}"
+        if m.commit:
+            line += f" {m.commit[:12]}" + (f" ({m.tag})" if m.tag else "")
+            line += f" {m.commit_date[:10] if m.commit_date else ''} {m.subject}"
+        say(line)
+        say(f"      {m.detail}" if m.detail else f"      {c.title}")
+        if c.state_changed:
+            say(f"      state: {c.state}")
+    counts = Counter(c.found.match for c in report.patches)
+    say("in all: " + ", ".join(f"{n} {match}" for match, n in counts.items()))
 
 
 def concerns_table(rows: Sequence[ConcernEntry]) -> Table:

@@ -317,7 +317,9 @@ def _judge(
         on_cover = [_reply(r, True) for r in w.replies.get(None, [])]
         verdicts: list[Verdict] = []
         for p in w.patches:
-            if p.state_by:  # a maintainer's state stands until they change it
+            # a maintainer's state stands until they change it, and so does the
+            # tree's once a commit carries the patch (pipeline.upstream)
+            if p.state_by or p.commit_ref:
                 verdicts.append(Verdict(PatchState(p.state), p.state_reason))
                 continue
             own = [_reply(r, False) for r in w.replies.get(p.id, [])]

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlmodel import Session
 
-from reviewbot.read.apply import HunkOutcome, hunk_outcomes, last_run
+from reviewbot.read.apply import ApplyRunInfo, HunkOutcome, PatchOutcome, hunk_outcomes, last_run
 from reviewbot.read.concerns import ConcernEntry, concerns_of
 from reviewbot.read.coverage import HunkCoverage, patch_coverage
 from reviewbot.read.patches import PatchDetail, PatchSummary, hunk_texts, patch_detail
 from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
 from reviewbot.read.series import SeriesSummary, series_summary
+from reviewbot.read.upstream import UpstreamEntry, upstream_of_patch
 from reviewbot.review.actors import find_identifiers
 from reviewbot.review.race_links import RaceLink
 from reviewbot.review.race_steps import Step, StepLine
@@ -128,6 +129,9 @@ class PatchPage:
     races: tuple[RaceDiagram, ...]
     siblings: tuple[PatchSummary, ...]
     open_concerns: int  # of the concerns listed on this patch
+    apply_run: ApplyRunInfo | None = None  # the series' newest apply run
+    apply_outcome: PatchOutcome | None = None  # what that run did with this patch
+    upstream: UpstreamEntry | None = None  # where it is in a tree (`reviewbot upstream`)
 
 
 def patch_page(session: Session, patch_id: int) -> PatchPage:
@@ -156,6 +160,9 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         races=tuple(_diagram(n, r, anchors, patch.msgid) for n, r in races),
         siblings=tuple(patch_siblings(session, patch.series_id)),
         open_concerns=sum(1 for c in concerns if c.status == "open"),
+        apply_run=run,
+        apply_outcome=run.outcome_of(patch.number) if run else None,
+        upstream=upstream_of_patch(session, patch_id),
     )
 
 

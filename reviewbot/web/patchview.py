@@ -21,6 +21,7 @@ from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
 from reviewbot.read.series import SeriesSummary, series_summary
 from reviewbot.read.upstream import UpstreamEntry, upstream_of_patch
+from reviewbot.read.versions import PatchVersions, patch_versions
 from reviewbot.review.actors import find_identifiers
 from reviewbot.review.race_links import RaceLink
 from reviewbot.review.race_steps import Step, StepLine
@@ -132,6 +133,8 @@ class PatchPage:
     apply_run: ApplyRunInfo | None = None  # the series' newest apply run
     apply_outcome: PatchOutcome | None = None  # what that run did with this patch
     upstream: UpstreamEntry | None = None  # where it is in a tree (`reviewbot upstream`)
+    versions: PatchVersions | None = None  # the same patch before and after, what changed
+    previous_concerns: tuple[ConcernEntry, ...] = ()  # listed on the previous version
 
 
 def patch_page(session: Session, patch_id: int) -> PatchPage:
@@ -150,6 +153,8 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         applied = {h.hunk_id: h for h in hunk_outcomes(session, run.id, patch_id) if h.hunk_id}
     texts = hunk_texts(session, patch_id)
     covered = {h.hunk_id: h for h in patch_coverage(session, patch_id).hunks}
+    versions = patch_versions(session, patch_id)
+    earlier = concerns_of(session, patch_id=versions.previous.id) if versions.previous else []
     files = _files(detail, texts, concerns, races, applied, covered)
     anchors = {(f.path, h.index): h.anchor for f in files for h in f.hunks}
     return PatchPage(
@@ -163,6 +168,8 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         apply_run=run,
         apply_outcome=run.outcome_of(patch.number) if run else None,
         upstream=upstream_of_patch(session, patch_id),
+        versions=versions,
+        previous_concerns=tuple(earlier),
     )
 
 

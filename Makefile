@@ -49,7 +49,15 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy reviewbot
 
-bench: $(DEV_STAMP) postgresql
+# b4 for the side-by-side run only (bench/bench_b4.py): its own venv, never a dependency
+B4_VENV := bench/out/b4-venv
+B4_STAMP := $(B4_VENV)/.installed-b4
+$(B4_STAMP):
+	$(PY) -m venv $(B4_VENV)
+	$(B4_VENV)/bin/pip install --quiet b4==0.16.0
+	touch $(B4_STAMP)
+
+bench: $(DEV_STAMP) postgresql $(B4_STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_hyperkitty.py

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from reviewbot.errors import DatabaseError
+from reviewbot.packed import body_from
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -85,6 +86,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # a body stored once, in the compressed raw bytes: the full-text index and
+    # every statement reading a body call this (reviewbot/texts.py)
+    dbapi_connection.create_function("reviewbot_body", 1, _body, deterministic=True)
+
+
+def _body(stored_raw: bytes | None) -> str | None:
+    return None if stored_raw is None else body_from(bytes(stored_raw))
 
 
 def upgrade(engine: Engine) -> None:

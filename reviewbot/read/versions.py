@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from reviewbot.errors import NotFound
-from reviewbot.models import FILE, HUNK, PATCH, SERIES
+from reviewbot.models import FILE, HUNK, MESSAGE, PATCH, SERIES
 from reviewbot.read.sql import first, rows
 from reviewbot.series.rangediff import PatchDiff, PatchHunk, SeriesDiff, SeriesPatch, diff_series
+from reviewbot.texts import hunk_columns
 
 _MAX_VERSIONS = 50  # links are data: a cycle must not hang a page
 
@@ -61,9 +62,10 @@ def patch_hunks(session: Session, series_id: int) -> list[SeriesPatch]:
     )
     hunks = rows(
         session,
-        select(HUNK, FILE.c.old_path, FILE.c.new_path, FILE.c.change)
+        select(*hunk_columns(), FILE.c.old_path, FILE.c.new_path, FILE.c.change)
         .join(FILE, FILE.c.id == HUNK.c.file_id)
         .join(PATCH, PATCH.c.id == HUNK.c.patch_id)
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
         .where(PATCH.c.series_id == series_id)
         .order_by(HUNK.c.id),
     )

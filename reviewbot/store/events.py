@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
 from reviewbot.errors import Conflict, InputError, NotFound
 from reviewbot.events import WRITABLE, Change, NewEvent, Owner, Value, event_of
 from reviewbot.models import CONCERN, EVENT, PATCH, RACE, SERIES, PatchState, utcnow
+from reviewbot.store import bulk
 
 _TABLES = {"patch": PATCH, "series": SERIES, "concern": CONCERN, "race": RACE}
 
@@ -19,7 +20,7 @@ _TABLES = {"patch": PATCH, "series": SERIES, "concern": CONCERN, "race": RACE}
 def save_events(*, session: Session, events: Sequence[NewEvent]) -> None:
     """Append events to the log."""
     if events:
-        session.connection().execute(insert(EVENT), [asdict(e) for e in events])
+        bulk.insert_rows(session.connection(), EVENT, [asdict(e) for e in events])
 
 
 def load_target(*, session: Session, target: str, target_id: int) -> Any:

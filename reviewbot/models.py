@@ -373,6 +373,35 @@ class Event(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+class Account(SQLModel, table=True):
+    """A person of the web UI and `queue`: known by name (a token's user), with the
+    addresses they write from and the paths they watch (JSON lists), and a password
+    (argon2) if they sign in with one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    emails: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    watches: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    password_hash: str | None = None
+    created_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in: only the sha256 of its cookie's secret is stored.
+
+    `token_id` is the API token it signed in with (None: a password): revoking the
+    token ends the session too. Nothing about it is written on a GET.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret_hash: str = Field(unique=True, max_length=64)
+    user: str
+    read_only: bool = False
+    token_id: int | None = None
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
@@ -394,3 +423,5 @@ CONCERN_PLACE = _table(ConcernPlace)
 RACE = _table(RaceScenario)
 TOKEN = _table(ApiToken)
 EVENT = _table(Event)
+ACCOUNT = _table(Account)
+WEB_SESSION = _table(WebSession)

@@ -352,9 +352,10 @@ class ApiToken(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """One change: who, when, what, from -> to; written by the API, the CLI and import.
 
-    `target` is "patch", "series" or "concern"; `via` is "api", "cli" or "mail"
-    (a state inferred from the thread). `concern_key` ("reply_id:position")
-    names a concern across rebuilds, which change concern ids.
+    `target` is "patch", "series" or "concern"; `via` is "api", "cli", "web" (a
+    signed-in user of the web UI) or "mail" (a state inferred from the thread).
+    `concern_key` ("reply_id:position") names a concern across rebuilds, which
+    change concern ids.
     """
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,7 +2,7 @@
 and `reviewbot queue` all give.
 
 A person is their name (a token's user) and the addresses they write from (their
-account). Their queue holds the series, still under review and not archived, that:
+account). Their queue holds the series, not archived, that:
 
 - touch a path they watch (`watched`);
 - are delegated to them, or have a patch delegated to them (`delegated`);
@@ -11,7 +11,9 @@ account). Their queue holds the series, still under review and not archived, tha
 - hold a concern they raised that is still open (`raised`), waiting on its author;
 - are theirs and got review from others after their last word (`new-review`).
 
-Each reason says since when it waits; the series that waited longest come first.
+A series no longer under review (accepted, superseded, rejected) stays only for its
+concerns. Each reason says since when it waits; the series that waited longest
+come first.
 `watched` lists, apart, the newest series on their watched paths in any state.
 """
 
@@ -33,6 +35,7 @@ from reviewbot.series.watch import glob_prefix, matches
 
 OPEN_STATES = (PatchState.NEW, PatchState.UNDER_REVIEW, PatchState.CHANGES_REQUESTED)
 WATCHED_SHOWN = 20
+CONCERN_KINDS = ("answered", "question", "raised")
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,9 @@ def queue_of(session: Session, user: str) -> Queue:
     newest = sorted(touched, reverse=True)[: WATCHED_SHOWN * 2]
     summaries = series_summaries(session, sorted({*reasons, *newest}))
     items = [
-        QueueItem(summaries[sid], tuple(sorted(_dated(found, summaries[sid]), key=_when)))
+        QueueItem(summaries[sid], tuple(sorted(kept, key=_when)))
         for sid, found in reasons.items()
-        if sid in summaries and _open(summaries[sid])
+        if sid in summaries and (kept := _standing(_dated(found, summaries[sid]), summaries[sid]))
     ]
     items.sort(key=lambda i: (_when_item(i), i.series.id))
     watched = [
@@ -112,8 +115,13 @@ def _dated(reasons: list[Reason], series: SeriesSummary) -> list[Reason]:
     return [r if r.since else replace(r, since=series.date) for r in reasons]
 
 
-def _open(s: SeriesSummary) -> bool:
-    return not s.archived and s.state in OPEN_STATES
+def _standing(reasons: list[Reason], s: SeriesSummary) -> list[Reason]:
+    """The reasons that still hold: none on an archived series; on one no longer under
+    review (accepted, superseded, rejected) only its concerns, which stay open until
+    somebody resolves them."""
+    if s.archived:
+        return []
+    return [r for r in reasons if s.state in OPEN_STATES or r.kind in CONCERN_KINDS]
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)

@@ -46,9 +46,9 @@ async def posted_form(request: Request) -> Form:
     403 when the token is missing or is not the one derived from this browser's
     live session cookie (or, signed out, its form cookie).
     """
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != _FORM_TYPE:
-        raise Refused(415, "Not a form", "this takes a form (application/x-www-form-urlencoded)")
-    text = (await request.body()).decode("utf-8", "replace")
+    is_form = request.headers.get("content-type", "").split(";")[0].strip().lower() == _FORM_TYPE
+    # anything else holds no form, so no token either: refused below like a forged form
+    text = (await request.body()).decode("utf-8", "replace") if is_form else ""
     try:
         form = Form(parse_qsl(text, keep_blank_values=True, max_num_fields=2000))
     except ValueError as exc:

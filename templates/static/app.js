@@ -78,7 +78,7 @@ const bar = document.createElement("div");
 bar.className = "reply-bar";
 bar.hidden = true;
 bar.setAttribute("role", "status");
-document.body.appendChild(bar);
+if (patchId) document.body.appendChild(bar);
 const selected = () => Array.from(document.querySelectorAll("section.hunk tr.line.selected"));
 const keyOf = (row) => {
   const hunk = row.closest("section.hunk");

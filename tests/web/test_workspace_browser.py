@@ -56,7 +56,7 @@ def test_sign_in_watch_set_state_resolve_and_compose(
     # a watched path shows the 2023 series in /me
     page.get_by_label("Add a path glob").fill("src/qemu/**")
     page.locator("#watches").get_by_role("button", name="Add").click()
-    page.get_by_label("Add a address").fill("ada@example.org")
+    page.get_by_label("Add an address").fill("ada@example.org")
     page.locator("#emails").get_by_role("button", name="Add").click()
     watched = page.locator(".watched-series")
     assert watched.locator("li", has_text="qemu: backport fixes for 9.0.0").count() == 2

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
 from reviewbot.apply.worktree import HunkResult
+from reviewbot.cli.tables import Column, print_table
+from reviewbot.cli.tables import shorten as shorten
 from reviewbot.mail.threads import ThreadNode
 from reviewbot.pipeline.apply import ApplyReport
 from reviewbot.read.concerns import ConcernEntry
@@ -25,30 +26,56 @@ from reviewbot.read.series import SeriesDetail, SeriesSummary
 from reviewbot.review.race_steps import Step
 from reviewbot.series.rangediff import HunkDiff, PatchDiff, SeriesDiff
 
+_SERIES_COLUMNS = (
+    Column("id", right=True),
+    Column("ver"),
+    Column("title", shrink=5, floor=28),
+    Column("patches", shrink=3, floor=10, lines=2),
+    Column("submitter", shrink=2, drop=6, floor=12),
+    Column("date", drop=4),
+    Column("state"),
+    Column("links", drop=1),
+)
 
-def series_table(rows: Sequence[SeriesSummary]) -> Table:
-    """The `series list` table."""
-    table = Table("id", "ver", "title", "patches", "submitter", "date", "state", "links")
-    for column in table.columns:
-        column.no_wrap = column.header in ("id", "ver", "patches", "date", "state", "links")
+
+def series_table(console: Console, rows: Sequence[SeriesSummary]) -> None:
+    """The `series list` table: the title stays; links, date and submitter give way."""
+    table = []
     for r in rows:
-        got = f"{r.patch_count}/{r.total}"
-        if r.missing:
-            got += " missing " + ",".join(map(str, r.missing))
         links = [f"prev #{r.previous_id}"] if r.previous_id else []
         links += [f"next #{r.superseded_by_id}"] if r.superseded_by_id else []
-        date = r.date.isoformat()[:10] if r.date else ""
-        table.add_row(
-            str(r.id),
-            f"v{r.version}",
-            escape(r.title),
-            got,
-            escape(r.submitter_name or r.submitter_email),
-            date,
-            r.state,
-            " ".join(links),
+        table.append(
+            [
+                str(r.id),
+                f"v{r.version}",
+                r.title,
+                received(r.patch_count, r.total, r.missing),
+                r.submitter_name or r.submitter_email,
+                r.date.isoformat()[:10] if r.date else "",
+                r.state,
+                " ".join(links),
+            ]
         )
-    return table
+    print_table(console, _SERIES_COLUMNS, table)
+
+
+def received(count: int, total: int, missing: Sequence[int]) -> str:
+    """ "3/3", or "1/10 (2–10 missing)": the gaps as ranges."""
+    got = f"{count}/{total}"
+    return f"{got} ({number_ranges(missing)} missing)" if missing else got
+
+
+def number_ranges(numbers: Sequence[int]) -> str:
+    """ "2–4,7": runs of consecutive numbers as ranges (an en dash, as in "pages 2–4")."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ",".join(
+        str(r[0]) if len(r) == 1 else f"{r[0]}{',' if len(r) == 2 else '–'}{r[-1]}" for r in runs
+    )
 
 
 def series_detail(console: Console, d: SeriesDetail) -> None:
@@ -60,7 +87,7 @@ def series_detail(console: Console, d: SeriesDetail) -> None:
     )
     console.print(f"state: {s.state} ({s.state_reason})", markup=False)
     if s.missing:
-        console.print(f"missing patches: {list(s.missing)}", markup=False)
+        console.print(f"missing patches: {number_ranges(s.missing)}", markup=False)
     if d.apply:
         counts = Counter(p.status for p in d.apply.patches)
         when = d.apply.created_at.isoformat() if d.apply.created_at else ""
@@ -70,21 +97,36 @@ def series_detail(console: Console, d: SeriesDetail) -> None:
             + ", ".join(f"{n} {status}" for status, n in counts.items()),
             markup=False,
         )
-    table = Table("#", "title", "author", "state", "apply", "files", "hunks", "trailers", "replies")
+    rows = []
     for p in d.patches:
         trailers = "\n".join(f"{t.name}: {t.value}" for t in p.trailers if t.source != "patch")
-        table.add_row(
-            str(p.patch.number),
-            escape(p.patch.title),
-            escape(p.patch.author),
-            p.patch.state,
-            (d.apply.status_of(p.patch.number) if d.apply else None) or "-",
-            str(len(p.files)),
-            str(len(p.hunks)),
-            escape(trailers),
-            str(len(p.replies)),
+        rows.append(
+            [
+                str(p.patch.number),
+                p.patch.title,
+                p.patch.author_name or p.patch.author_email,
+                p.patch.state,
+                (d.apply.status_of(p.patch.number) if d.apply else None) or "-",
+                str(len(p.files)),
+                str(len(p.hunks)),
+                trailers,
+                str(len(p.replies)),
+            ]
         )
-    console.print(table)
+    print_table(console, _PATCH_COLUMNS, rows)
+
+
+_PATCH_COLUMNS = (
+    Column("#", right=True),
+    Column("title", shrink=6, floor=30),
+    Column("author", shrink=3, drop=7, floor=12),
+    Column("state"),
+    Column("apply", drop=2),
+    Column("files", drop=1, right=True),
+    Column("hunks", drop=1, right=True),
+    Column("trailers", shrink=4, drop=5, floor=20),
+    Column("replies", drop=1, right=True),
+)
 
 
 _STATUS_STYLE = {"changed": "yellow", "moved": "cyan", "added": "green", "dropped": "red"}
@@ -93,16 +135,17 @@ _STATUS_STYLE = {"changed": "yellow", "moved": "cyan", "added": "green", "droppe
 def diff_report(console: Console, old: int, new: int, diff: SeriesDiff) -> None:
     """`diff`: the patch table, then each changed patch's hunk edits."""
     console.print(f"#{old} → #{new}", markup=False, highlight=False)
-    table = Table("old", "new", "status", "title", "hunks")
-    for p in diff.patches:
-        table.add_row(
+    rows = [
+        [
             "-" if p.old_number is None else str(p.old_number),
             "-" if p.new_number is None else str(p.new_number),
-            _status(p.status),
-            escape(p.title),
+            p.status,
+            p.title,
             _hunk_counts(p.hunks),
-        )
-    console.print(table)
+        ]
+        for p in diff.patches
+    ]
+    print_table(console, _DIFF_COLUMNS, rows)
     for p in diff.patches:
         if p.status == "changed":
             _print_hunk_changes(console, p)
@@ -126,6 +169,15 @@ def _print_hunk_changes(console: Console, patch: PatchDiff) -> None:
         console.print(f"{_status(h.status)} {escape(h.file)} {escape(header)}", highlight=False)
         if h.detail:
             console.print(h.detail, markup=False, highlight=False, soft_wrap=True)
+
+
+_DIFF_COLUMNS = (
+    Column("old", right=True),
+    Column("new", right=True),
+    Column("status", style=_STATUS_STYLE.get),
+    Column("title", shrink=2, floor=30),
+    Column("hunks", shrink=1, drop=3, floor=12, lines=2),
+)
 
 
 def _status(status: str) -> str:
@@ -164,11 +216,11 @@ def apply_report(console: Console, report: ApplyReport) -> None:
     console.print(
         f"base {report.base[:12]} ({report.base_source}: {report.base_note})", markup=False
     )
-    table = Table("#", "status", "hunks", "detail")
-    for p in report.patches:
-        hunks = ", ".join(_hunk_label(h) for h in p.hunks)
-        table.add_row(str(p.number), p.status, escape(hunks), escape(p.detail))
-    console.print(table)
+    rows = [
+        [str(p.number), p.status, ", ".join(_hunk_label(h) for h in p.hunks), p.detail]
+        for p in report.patches
+    ]
+    print_table(console, _APPLY_COLUMNS, rows)
     if report.previous_head:
         console.print(f"compared with the run on {report.previous_head[:12]}:", markup=False)
         if not report.changed:
@@ -177,20 +229,38 @@ def apply_report(console: Console, report: ApplyReport) -> None:
             console.print(f"  {c.patch} {c.file} {c.header} {c.before} -> {c.now}", markup=False)
 
 
-def concerns_table(rows: Sequence[ConcernEntry]) -> Table:
+_APPLY_COLUMNS = (
+    Column("#", right=True),
+    Column("status"),
+    Column("hunks", shrink=1, drop=3, floor=12, lines=3),
+    Column("detail", shrink=2, floor=30, lines=4, cap=100),
+)
+_CONCERN_COLUMNS = (
+    Column("id", right=True),
+    Column("patch", drop=1),
+    Column("where", shrink=3, floor=24, lines=2),
+    Column("kind", drop=6),
+    Column("status", shrink=4, floor=12, lines=3),
+    Column("reviewer", shrink=2, drop=7, floor=12),
+    Column("text", shrink=5, floor=30, lines=3, cap=100),
+)
+
+
+def concerns_table(console: Console, rows: Sequence[ConcernEntry]) -> None:
     """`concerns`: where each concern is anchored, what it is, and where it stands."""
-    table = Table("id", "patch", "where", "kind", "status", "reviewer", "text")
-    for c in rows:
-        table.add_row(
+    table = [
+        [
             str(c.id),
             str(c.patch or "-"),
-            escape(_where(c)),
+            _where(c),
             c.kind,
-            escape(_status_line(c)),
-            escape(c.reviewer_name or c.reviewer_email),
-            escape(shorten(c.text, 200)),
-        )
-    return table
+            _status_line(c),
+            c.reviewer_name or c.reviewer_email,
+            " ".join(c.text.split()),  # one paragraph: wrapped on a terminal, whole when piped
+        ]
+        for c in rows
+    ]
+    print_table(console, _CONCERN_COLUMNS, table)
 
 
 def _where(c: ConcernEntry) -> str:
@@ -211,15 +281,6 @@ def _status_line(c: ConcernEntry) -> str:
     if c.status_source is None:
         return c.status
     return f"{c.status} ({c.status_reason})" if c.status_reason else c.status
-
-
-def shorten(text: str, width: int) -> str:
-    """One line of at most `width` characters, cut at a word and ended with "…"."""
-    line = " ".join(text.split())
-    if len(line) <= width:
-        return line
-    cut = line[: width - 1].rsplit(" ", 1)[0] or line[: width - 1]
-    return cut + "…"
 
 
 def concern_detail(console: Console, c: ConcernEntry) -> None:

@@ -50,7 +50,7 @@ def concerns(
     if as_json:
         print_json([jsonout.concern(c) for c in found])
     else:
-        console.print(render.concerns_table(found))
+        render.concerns_table(console, found)
 
 
 def races(

@@ -30,7 +30,7 @@ def series_list(
     if as_json:
         print_json([jsonout.series_summary(r) for r in found])
         return
-    console.print(render.series_table(found))
+    render.series_table(console, found)
 
 
 @series_app.command("show")

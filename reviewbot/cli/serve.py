@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from reviewbot.cli.common import DbOption, JsonOption, console, engine_for, errors, print_json
+from reviewbot.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_for,
+    errors,
+    print_json,
+    require_database,
+)
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError
@@ -29,6 +37,7 @@ def serve(
     """Serve the web UI and the REST API for a database."""
     with errors():
         url = load_settings(db=db).database_url
+        require_database(url)
         open_engine(url).dispose()  # migrate once, before any worker starts
     # workers are separate processes: they find the database through the environment
     os.environ["REVIEWBOT_DB"] = url
@@ -51,7 +60,7 @@ def demo(
         paths = sorted(p for p in data.glob("*") if p.name.endswith((".gz", ".mbox", ".txt")))
         if not paths:
             raise InputError(f"{data}: no archives to load (pass --data)")
-        engine = engine_for(db)
+        engine = engine_for(db, create=True)
         report = import_paths(engine, paths)  # links the review too
         engine.dispose()
     console.print(

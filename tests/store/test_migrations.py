@@ -150,6 +150,7 @@ def test_two_programs_opening_a_new_database_at_once_both_succeed(
     tmp_path: Path, pg_server: PgServer | None
 ) -> None:
     """The second waits for the first's migration (it used to fail: table exists)."""
+    (tmp_path / "new.db").touch()  # an empty file: a database with no schema yet
     targets = [f"sqlite:///{tmp_path / 'new.db'}"]
     made = None
     if pg_server is not None:

@@ -68,9 +68,9 @@ class NewEvent:
 
 
 def parse_target(text: str) -> tuple[str, int]:
-    """ "7" is series 7 and "p42" patch 42, as the CLI reads them."""
+    """ "7" (or "#7", as lists print it) is series 7 and "p42" patch 42, as the CLI reads them."""
     kind = "patch" if text[:1].lower() == "p" else "series"
-    digits = text[1:] if kind == "patch" else text
+    digits = text[1:] if kind == "patch" or text[:1] == "#" else text
     # ASCII only: "³".isdigit() is true; and no id is beyond SQLite's integers
     if not (digits.isascii() and digits.isdigit()) or int(digits) >= 2**63:
         raise InputError(f"{text!r}: expected a series id (7) or a patch id (p42)")

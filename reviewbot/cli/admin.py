@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from reviewbot import store
 from reviewbot.cli.common import DbOption, JsonOption, console, print_json, read, write
+from reviewbot.cli.ids import suggesting
 from reviewbot.events import Change, parse_target
 from reviewbot.read.tokens import list_tokens
 
@@ -84,7 +85,7 @@ def token_revoke(
 
 @state_app.command("set")
 def state_set(
-    target: Annotated[str, typer.Argument(help="A series id (7) or a patch id (p42).")],
+    target: Annotated[str, typer.Argument(help="A series id (7 or #7) or a patch id (p42).")],
     state: Annotated[str, typer.Argument(help="new, under-review, changes-requested, ...")],
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -93,7 +94,8 @@ def state_set(
 
     def run(session: Session) -> list[Change]:
         kind, target_id = parse_target(target)
-        row = store.load_target(session=session, target=kind, target_id=target_id)
+        with suggesting(session, kind, target_id):
+            row = store.load_target(session=session, target=kind, target_id=target_id)
         return store.set_state(
             session=session, target=kind, row=row, state=state, actor=getpass.getuser(), via="cli"
         )

@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
-from reviewbot.cli import jsonout, render
+from reviewbot.cli import ids, jsonout, render
 from reviewbot.cli.common import DbOption, JsonOption, console, engine_for, errors, print_json
 from reviewbot.pipeline.apply import apply_series
 
 
 def apply(
-    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    series_id: Annotated[str, typer.Argument(help="Series id from `series list`.")],
     tree: Annotated[Path, typer.Option("--tree", help="A git work tree (never modified).")],
     base: Annotated[
         str | None, typer.Option("--base", help="Apply on this revision (default: found).")
@@ -23,7 +24,10 @@ def apply(
 ) -> None:
     """Apply a series in a throw-away worktree of TREE; report per patch and per hunk."""
     with errors():
-        report = apply_series(engine_for(db), series_id, tree, base)
+        engine = engine_for(db)
+        with Session(engine) as session:
+            number = ids.existing_series(session, series_id, "apply")
+        report = apply_series(engine, number, tree, base)
     if as_json:
         print_json(jsonout.apply_report(report))
     else:

@@ -1,4 +1,7 @@
-"""The event log: every change made by hand or inferred from mail, newest first."""
+"""The event log: every change made by hand or inferred from mail, newest first.
+
+An event inferred from mail is dated by the mail and names it (`msgid`).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ class EventEntry:
     old_value: str | None
     new_value: str | None
     note: str
+    msgid: str | None  # the mail that caused it (via mail), else None
 
 
 def _entry(r: Any) -> EventEntry:
@@ -49,6 +53,7 @@ def _entry(r: Any) -> EventEntry:
         r.old_value,
         r.new_value,
         r.note,
+        r.msgid,
     )
 
 
@@ -65,6 +70,8 @@ def list_events(session: Session, f: Filters, page: Page) -> Paged[EventEntry]:
         conds.append(EVENT.c.actor == f.actor)
     if f.via:
         conds.append(EVENT.c.via == f.via)
+    if f.msgid:  # the events a mail caused
+        conds.append(EVENT.c.msgid == f.msgid)
     # by time first: a poll's `since` then reads the created_at index from its end
     # rather than scanning the whole log backwards by id
     stmt = select(EVENT).where(*conds).order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc())

@@ -109,6 +109,8 @@ def capture(workdir: Path) -> dict[str, str]:
     out["cli/series-show-2-after-apply.json"] = cli.json("series", "show", "2")
     out["cli/state-set-p13.json"] = cli.json("state", "set", "p13", "rejected")
     out["cli/series-show-2-after-state.json"] = cli.json("series", "show", "2")
+    out["cli/events.json"] = cli.json("events", "--limit", "0")
+    out["cli/events-p13.json"] = cli.json("events", "p13")
     with TestClient(create_app(engine)) as client:
         out["api/events.json"] = _get(client, "/events")
         out["api/patches-13.json"] = _get(client, "/patches/13")

@@ -29,6 +29,7 @@ app.add_typer(serve.db_app, name="db")
 app.command("demo")(serve.demo)
 app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.state_app, name="state")
+app.command("events")(admin.events)
 
 
 def main() -> None:

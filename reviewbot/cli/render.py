@@ -20,6 +20,7 @@ from reviewbot.cli.tables import shorten as shorten
 from reviewbot.mail.threads import ThreadNode
 from reviewbot.pipeline.apply import ApplyReport
 from reviewbot.read.concerns import ConcernEntry
+from reviewbot.read.events import EventEntry
 from reviewbot.read.messages import MessageSummary
 from reviewbot.read.races import RaceEntry
 from reviewbot.read.series import SeriesDetail, SeriesSummary
@@ -363,3 +364,40 @@ def _wrap(text: str, indent: int, width: int) -> str:
         break_long_words=False,
         break_on_hyphens=False,
     )
+
+
+_EVENT_COLUMNS = (
+    Column("id", right=True),
+    Column("at (UTC)"),
+    Column("what"),
+    Column("change", shrink=6, floor=20, lines=2),
+    Column("by", shrink=2, drop=3, floor=10),
+    Column("mail", shrink=5, drop=7, floor=16),
+    Column("why", shrink=1, drop=4, floor=20, lines=2, cap=80),
+)
+
+
+def events_table(console: Console, rows: Sequence[EventEntry]) -> None:
+    """`events`: when, what changed from what to what, who, and the mail that caused it."""
+    table = [
+        [
+            str(e.id),
+            e.created_at.strftime("%Y-%m-%d %H:%M"),
+            _event_target(e),
+            f"{e.field} {e.old_value} → {e.new_value}",
+            f"{e.actor} ({e.via})",
+            e.msgid or "",
+            e.note,
+        ]
+        for e in rows
+    ]
+    print_table(console, _EVENT_COLUMNS, table)
+
+
+def _event_target(e: EventEntry) -> str:
+    """As the CLI takes ids: "#7" a series, "p42" a patch."""
+    if e.target == "series":
+        return f"#{e.target_id}"
+    if e.target == "patch":
+        return f"p{e.target_id}"
+    return f"{e.target} {e.target_id}"

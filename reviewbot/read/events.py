@@ -15,7 +15,7 @@ from sqlmodel import Session
 from reviewbot.errors import NotFound
 from reviewbot.models import EVENT
 from reviewbot.read.filters import Filters, Page, Paged, paged, time_range
-from reviewbot.read.sql import first, page_rows
+from reviewbot.read.sql import first, page_rows, rows
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,26 @@ def list_events(session: Session, f: Filters, page: Page) -> Paged[EventEntry]:
     stmt = select(EVENT).where(*conds).order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc())
     found, total = page_rows(session, stmt, page)
     return paged([_entry(r) for r in found], total, page)
+
+
+def history(
+    session: Session,
+    *,
+    series_id: int | None = None,
+    patch_id: int | None = None,
+    target: str | None = None,
+    limit: int = 200,
+) -> tuple[EventEntry, ...]:
+    """The latest `limit` events of a series or a patch (of one `target` kind when given),
+    oldest first: how its state came to be, as its page tells it."""
+    stmt = select(EVENT).order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc()).limit(limit)
+    if series_id is not None:
+        stmt = stmt.where(EVENT.c.series_id == series_id)
+    if patch_id is not None:
+        stmt = stmt.where(EVENT.c.patch_id == patch_id)
+    if target is not None:
+        stmt = stmt.where(EVENT.c.target == target)
+    return tuple(reversed([_entry(r) for r in rows(session, stmt)]))
 
 
 def event_detail(session: Session, event_id: int) -> EventEntry:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from reviewbot.read.apply import HunkOutcome, hunk_outcomes, last_run
 from reviewbot.read.concerns import ConcernEntry, concerns_of
+from reviewbot.read.events import EventEntry, history
 from reviewbot.read.patches import PatchDetail, PatchSummary, hunk_texts, patch_detail
 from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
@@ -126,6 +127,7 @@ class PatchPage:
     races: tuple[RaceDiagram, ...]
     siblings: tuple[PatchSummary, ...]
     open_concerns: int  # of the concerns listed on this patch
+    events: tuple[EventEntry, ...]  # the patch's and its concerns', oldest first
 
 
 def patch_page(session: Session, patch_id: int) -> PatchPage:
@@ -153,6 +155,7 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         races=tuple(_diagram(n, r, anchors, patch.msgid) for n, r in races),
         siblings=tuple(patch_siblings(session, patch.series_id)),
         open_concerns=sum(1 for c in concerns if c.status == "open"),
+        events=history(session, patch_id=patch_id),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from reviewbot.read.concerns import ConcernEntry, concerns_of, open_counts
+from reviewbot.read.events import EventEntry, history
 from reviewbot.read.messages import MessageSummary, bodies, messages_by_msgid
 from reviewbot.read.series import SeriesDetail, series_detail
 from reviewbot.read.versions import Version, range_diff, versions_of
@@ -28,6 +29,7 @@ class SeriesPage:
     open_concerns: int  # read.concerns.open_counts: what the home page and the API say
     versions: tuple[Version, ...]
     range_diff: SeriesDiff | None
+    events: tuple[EventEntry, ...]  # the series' own, oldest first
 
 
 def series_page(session: Session, series_id: int) -> SeriesPage:
@@ -53,4 +55,5 @@ def series_page(session: Session, series_id: int) -> SeriesPage:
         open_concerns=open_counts(session, [series_id])[series_id],
         versions=tuple(versions_of(session, series_id)),
         range_diff=diff,
+        events=history(session, series_id=series_id, target="series"),
     )

@@ -22,6 +22,7 @@ READERS = [
     ["concern", "show", "1"],
     ["concern", "resolve", "1"],
     ["races", "1"],
+    ["events"],
     ["link"],
     ["state", "set", "p1", "accepted"],
     ["token", "create", "alice"],

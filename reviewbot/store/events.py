@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,8 @@ _TABLES = {"patch": PATCH, "series": SERIES, "concern": CONCERN, "race": RACE}
 def save_events(*, session: Session, events: Sequence[NewEvent]) -> None:
     """Append events to the log."""
     if events:
-        session.connection().execute(insert(EVENT), [asdict(e) for e in events])
+        # vars, not asdict: asdict deep-copies every field, a third of a rebuild's time
+        session.connection().execute(insert(EVENT), [vars(e) for e in events])
 
 
 def replace_inferred_events(
@@ -46,7 +46,7 @@ def replace_inferred_events(
             e.c.via == "mail", e.c.series_id.in_(list(series_ids))
         )
     ).all()
-    wanted = {_key(asdict(ev)) for ev in events}
+    wanted = {_key(vars(ev)) for ev in events}
     have: dict[tuple[object, ...], int] = {}
     gone: list[int] = []
     for r in stored:
@@ -59,7 +59,7 @@ def replace_inferred_events(
             gone.append(r.id)
     if gone:
         conn.execute(delete(e).where(e.c.id.in_(gone)))
-    save_events(session=session, events=[ev for ev in events if _key(asdict(ev)) not in have])
+    save_events(session=session, events=[ev for ev in events if _key(vars(ev)) not in have])
 
 
 _KEY = ("target", "target_id", "field", "old_value", "new_value", "created_at", "msgid", "note")

@@ -33,6 +33,7 @@ app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.state_app, name="state")
 app.add_typer(users.user_app, name="user")
 app.command("queue")(users.queue)
+app.command("events")(admin.events)
 
 
 def main() -> None:

@@ -370,6 +370,9 @@ class EventPublic(SQLModel):
     old_value: str | None
     new_value: str | None
     note: str
+    msgid: str | None = Field(
+        description="The mail that caused it (events inferred from mail; they are dated by it)"
+    )
 
 
 class StateUpdate(BaseModel):
@@ -398,48 +401,3 @@ class Problem(BaseModel):
     """An error: `detail` says what was wrong (a list of problems for a 422)."""
 
     detail: str | list[dict[str, object]]
-
-
-class CovererPublic(SQLModel):
-    """A reviewer who covered a hunk: "commented" on it or "quoted" it, in which reply."""
-
-    reviewer: PersonRef
-    how: str
-    reply_msgid: str
-
-
-class HunkCoveragePublic(SQLModel):
-    """One hunk and who covered it; `state` is open (a concern on it is open),
-    reviewed (someone other than its author quoted or commented on it) or unreviewed."""
-
-    patch_id: int
-    patch_number: int
-    hunk_id: int
-    file: str
-    hunk: int = Field(description="Index within its file, from 0.")
-    hunk_number: int = Field(description="Within its file, from 1.")
-    header: str
-    state: str
-    open_concerns: int
-    covered_by: list[CovererPublic]
-    acked_by: list[str] = Field(description="Reviewed-by/Acked-by given for the whole patch.")
-
-
-class ReviewerCoveragePublic(SQLModel):
-    """What one reviewer covered."""
-
-    reviewer: PersonRef
-    files: list[str]
-    hunks: int
-    commented: int
-
-
-class CoveragePublic(SQLModel):
-    """Review coverage of a series (or one patch): which hunks nobody quoted or
-    commented on, and which reviewer covered which files."""
-
-    series_id: int
-    patch_id: int | None
-    counts: dict[str, int] = Field(description="Hunks by state: open, reviewed, unreviewed.")
-    hunks: list[HunkCoveragePublic]
-    reviewers: list[ReviewerCoveragePublic]

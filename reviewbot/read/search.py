@@ -7,7 +7,7 @@ looked up in a full-text index over message subjects and bodies (so patch
 diffs too): on SQLite the FTS5 table `message_fts` (migration 0006, filled in
 bulk at the end of each import, and by `reviewbot link` after an interrupted
 one), on PostgreSQL a GIN index on the tsvector expression `PG_DOCUMENT`
-(migration 0014; it was a stored column from 0008). `file:` terms match the
+(migration 0015; it was a stored column from 0008). `file:` terms match the
 paths a patch touches (a substring, any case the database's LIKE gives).
 
 User text only ever reaches the database as bound parameters, and on both
@@ -35,7 +35,7 @@ from reviewbot.models import FILE, MESSAGE, PATCH
 # backends. Keep this equal to migration 0008's translate().
 PG_SPLIT = "/.@-"
 PG_CONFIG = "simple"  # no stemming or stop words: code identifiers match exactly
-# the indexed expression, exactly as migration 0014 wrote it: PostgreSQL uses the
+# the indexed expression, exactly as migration 0015 wrote it: PostgreSQL uses the
 # index only for a query on the same expression
 PG_DOCUMENT = (
     "to_tsvector('simple'::regconfig, translate(left("

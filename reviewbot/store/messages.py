@@ -62,7 +62,7 @@ def _message_values(message: NewMessage, dialect: str) -> dict[str, object]:
 
     The raw bytes are compressed; on SQLite a body the raw bytes give back is
     not stored again. PostgreSQL keeps every body: its full-text index is an
-    expression over the column (migration 0014), and TOAST compresses it.
+    expression over the column (migration 0015), and TOAST compresses it.
     """
     values = dict(vars(message))
     raw = values.pop("raw")

@@ -1,9 +1,9 @@
 """The full-text index's writer: new messages go into SQLite's `message_fts` in bulk.
 
 Migration 0006 made the index and its high-water mark (`message_fts_state`);
-0014 made it read its text through the view `message_text`, which derives the
+0015 made it read its text through the view `message_text`, which derives the
 bodies not stored a second time. On PostgreSQL these are no-ops: its index is a
-GIN index on a tsvector expression (migration 0014) kept current on every insert.
+GIN index on a tsvector expression (migration 0015) kept current on every insert.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Store less, lose nothing (migration 0014): raw bytes compressed, each text stored once.
+"""Store less, lose nothing (migration 0015): raw bytes compressed, each text stored once.
 
-A database of schema 0012 (every text in full, raw bytes as they came, PostgreSQL's
+A database of schema 0014 (every text in full, raw bytes as they came, PostgreSQL's
 stored tsvector column) is made from an imported one by writing each row back in
 the old form; opened, it upgrades itself and must then answer every read exactly
 as the database imported by this version does: the same raw bytes for every
@@ -28,6 +28,7 @@ from reviewbot.texts import hunk_columns, message_body, patch_columns
 from tests.conftest import LIST, NewDatabases, PgServer, diff_body, mail, need_pg
 from tests.store.test_copydb import answers
 
+_PATCH_TEXTS = ("commit_message", "diffstat", "diff")
 WORDS = [("virDomainObj",), ("qemu", "agent"), ("Reviewed",), ("NUL",), ("virstorageobj.c",)]
 
 
@@ -51,7 +52,7 @@ def imported(url: str, tmp_path: Path) -> Engine:
 
 
 def old_rows(engine: Engine, table: Table) -> list[dict[str, Any]]:
-    """A table's rows as schema 0012 stored them: bytes uncompressed, every text in full."""
+    """A table's rows as schema 0014 stored them: bytes uncompressed, every text in full."""
     if table is MESSAGE:
         cols = [message_body().label("body"), *(c for c in MESSAGE.c if c.name != "body")]
         stmt = select(*cols)
@@ -74,9 +75,9 @@ def old_rows(engine: Engine, table: Table) -> list[dict[str, Any]]:
 
 
 def write_old(source: Engine, url: str) -> None:
-    """Fill a database of schema 0012 with `source`'s rows, written the old way."""
+    """Fill a database of schema 0014 with `source`'s rows, written the old way."""
     target = open_engine(url, migrate=False)
-    command.upgrade(alembic_config(target), "0012")
+    command.upgrade(alembic_config(target), "0014")
     old = MetaData()
     old.reflect(target)
     sqlite = target.dialect.name == "sqlite"
@@ -93,7 +94,7 @@ def write_old(source: Engine, url: str) -> None:
             if rows:
                 columns = [c.name for c in table.c]
                 conn.execute(table.insert(), [{k: r[k] for k in columns if k in r} for r in rows])
-        if sqlite:  # what 0012's importer did at the end of an import
+        if sqlite:  # what 0014's importer did at the end of an import
             index = "INSERT INTO message_fts (rowid, subject, body) SELECT id, subject, body"
             conn.execute(text(index + " FROM message"))
             conn.execute(
@@ -166,3 +167,28 @@ def test_texts_are_stored_once(new_db: NewDatabases, tmp_path: Path) -> None:
         assert 0 < bodies[1] < bodies[0] / 4
     else:  # PostgreSQL's full-text index is built over the body column
         assert bodies[1] == bodies[0]
+
+
+def test_going_back_stores_every_byte_and_text_in_full_again(
+    new_db: NewDatabases, tmp_path: Path
+) -> None:
+    """Downgraded to 0014, the database holds the same bytes and texts, in full; opened
+    again, it upgrades itself and answers as before."""
+    url = new_db("x")
+    engine = imported(url, tmp_path)
+    texts = {"message": ("raw", "body"), "patch": _PATCH_TEXTS, "hunk": ("text",)}
+    want = {t.name: old_rows(engine, t) for t in (MESSAGE, PATCH, HUNK)}
+    answered = everything(url)
+    command.downgrade(alembic_config(engine), "0014")
+    old = MetaData()
+    old.reflect(engine)
+    with engine.connect() as conn:
+        for name, rows in want.items():
+            table = old.tables[name]
+            got = {r.id: r for r in conn.execute(select(table))}
+            for row in rows:
+                stored = got[row["id"]]
+                for column in texts[name]:
+                    assert stored._mapping[column] == row[column], (name, row["id"], column)
+    engine.dispose()
+    assert everything(url) == answered

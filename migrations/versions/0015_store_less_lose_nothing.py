@@ -1,7 +1,7 @@
 """Store less, lose nothing: raw bytes compressed, each text stored once
 
-Revision ID: 0014
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30 08:00:00
 
 `message.raw` becomes `message.raw_zstd`: the same bytes, zstd-compressed with the
@@ -28,10 +28,10 @@ from typing import Any
 from alembic import op
 from sqlalchemy import Connection, text
 
-from reviewbot.packed import pack, slice_or_text, stored_body, unpack
+from reviewbot.packed import derived_body, pack, slice_or_text, stored_body, unpack
 
-revision = "0014"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
@@ -179,6 +179,82 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX ix_message_search ON message USING gin (({_DOCUMENT}))")
 
 
+def _unpack_messages(conn: Connection) -> None:
+    """raw_zstd -> raw, and every body stored again (derived ones written out)."""
+    query = "SELECT id, raw_zstd, body FROM message WHERE id > :after ORDER BY id LIMIT :n"
+    for rows in _batches(conn, query):
+        values = []
+        for row in rows:
+            raw = unpack(bytes(row.raw_zstd))
+            body = row.body if row.body is not None else derived_body(raw)
+            values.append({"id": row.id, "raw": raw, "body": body or ""})
+        _update(conn, "UPDATE message SET raw = :raw, body = :body WHERE id = :id", values)
+
+
+def _unslice_patches(conn: Connection) -> None:
+    """Each text stored as a slice of its message's body is stored in full again."""
+    patch = "FROM message m WHERE m.id = patch.message_id"
+    hunk = "FROM patch p JOIN message m ON m.id = p.message_id WHERE p.id = hunk.patch_id"
+    for table, column, span, source in (
+        *(("patch", c, s, patch) for c, s in _SPANS),
+        ("hunk", "text", "text", hunk),
+    ):
+        op.execute(
+            f"UPDATE {table} SET {column} = coalesce({column}, (SELECT substr(m.body,"
+            f" {table}.{span}_at + 1, {table}.{span}_len) {source}), '')"
+        )
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {span}_at")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {span}_len")
+        if conn.dialect.name != "sqlite":  # SQLite keeps it nullable: every row is filled
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL")
+
+
 def downgrade() -> None:
-    """Revert this migration: raw bytes and every text stored in full again."""
-    raise NotImplementedError("0014 stores less; going back means a fresh import of the mail")
+    """Revert this migration: raw bytes and every text stored in full again (on SQLite
+    the text columns stay nullable, every row filled)."""
+    conn = op.get_bind()
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        for statement in (
+            "DROP TRIGGER IF EXISTS message_fts_delete",
+            "DROP TRIGGER IF EXISTS message_fts_update",
+            "DROP TABLE IF EXISTS message_fts",
+            "DROP VIEW IF EXISTS message_text",
+            "ALTER TABLE message ADD COLUMN raw BLOB NOT NULL DEFAULT x''",
+        ):
+            op.execute(statement)
+    else:
+        op.execute("DROP INDEX IF EXISTS ix_message_search")
+        op.execute("ALTER TABLE message ADD COLUMN raw BYTEA")
+    _unpack_messages(conn)
+    _unslice_patches(conn)
+    op.execute("ALTER TABLE message DROP COLUMN raw_zstd")
+    if sqlite:
+        _sqlite_fts_0006(conn)
+        return
+    op.execute("ALTER TABLE message ALTER COLUMN raw SET NOT NULL")
+    op.execute("ALTER TABLE message ALTER COLUMN body SET NOT NULL")
+    op.execute(
+        f"ALTER TABLE message ADD COLUMN search tsvector GENERATED ALWAYS AS ({_DOCUMENT}) STORED"
+    )
+    op.execute("CREATE INDEX ix_message_search ON message USING gin (search)")
+
+
+def _sqlite_fts_0006(conn: Connection) -> None:
+    """The FTS5 index as 0006 made it, over the message table, and its triggers."""
+    for statement in (
+        "CREATE VIRTUAL TABLE message_fts USING fts5("
+        "subject, body, content='message', content_rowid='id')",
+        "INSERT INTO message_fts (rowid, subject, body) SELECT id, subject, body FROM message"
+        " WHERE id <= (SELECT last_id FROM message_fts_state)",
+        f"CREATE TRIGGER message_fts_delete AFTER DELETE ON message WHEN {_INDEXED} BEGIN "
+        "INSERT INTO message_fts (message_fts, rowid, subject, body) "
+        "VALUES ('delete', old.id, old.subject, old.body); END",
+        f"CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, body ON message "
+        f"WHEN {_INDEXED} BEGIN "
+        "INSERT INTO message_fts (message_fts, rowid, subject, body) "
+        "VALUES ('delete', old.id, old.subject, old.body); "
+        "INSERT INTO message_fts (rowid, subject, body) VALUES (new.id, new.subject, new.body);"
+        " END",
+    ):
+        conn.execute(text(statement))

@@ -192,3 +192,32 @@ def test_going_back_stores_every_byte_and_text_in_full_again(
                     assert stored._mapping[column] == row[column], (name, row["id"], column)
     engine.dispose()
     assert everything(url) == answered
+
+
+def test_the_search_index_holds_no_copy_of_the_text(new_db: NewDatabases, tmp_path: Path) -> None:
+    """SQLite: FTS5 over the view that derives the bodies (external content, no
+    `message_fts_content` table); PostgreSQL: a GIN index on an expression, no stored
+    tsvector column. Either way the words are found."""
+    engine = imported(new_db("x"), tmp_path)
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            names = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
+            assert {"message_fts", "message_text"} <= names
+            assert "message_fts_content" not in names
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'message_fts'"))
+            assert "content='message_text'" in sql.scalar_one()
+        else:
+            columns = conn.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name = 'message'"
+                )
+            ).scalars()
+            assert "search" not in set(columns)
+            index = conn.execute(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_message_search'")
+            ).scalar_one()
+            assert "gin" in index and "to_tsvector" in index
+    with Session(engine) as session:
+        assert session.execute(message_ids(session, ("virDomainObj",))).all()
+    engine.dispose()

@@ -48,7 +48,7 @@ class Limits:
 
 
 GZIP_RATIO_FLOOR = 16 * MiB  # a ratio says nothing about the first bytes of a stream
-_LIMITS = {
+LIMIT_VARIABLES = {  # the environment variable of each bound
     "REVIEWBOT_MAX_MESSAGE_SIZE": "message_bytes",
     "REVIEWBOT_MAX_GZIP_SIZE": "gzip_bytes",
     "REVIEWBOT_MAX_GZIP_RATIO": "gzip_ratio",
@@ -100,7 +100,7 @@ def parse_size(value: str) -> int:
 def load_limits() -> Limits:
     """The bounds, from $REVIEWBOT_MAX_* where set (InputError naming a bad one)."""
     values: dict[str, int] = {}
-    for name, attr in _LIMITS.items():
+    for name, attr in LIMIT_VARIABLES.items():
         given = os.environ.get(name, "").strip()
         if not given:
             continue

@@ -11,12 +11,16 @@ Precedence: command-line flag, then environment variable, then default.
 
 The bounds (Limits; sizes in bytes, or with a K, M or G suffix: 25M; 0 turns one off):
 
-    REVIEWBOT_MAX_MESSAGE_SIZE  one message; a longer one is stored cut there, flagged (25M)
+    REVIEWBOT_MAX_MESSAGE_SIZE  one message; a longer one is stored cut there, flagged (4M)
     REVIEWBOT_MAX_GZIP_SIZE     what one .gz may inflate to (4G)
     REVIEWBOT_MAX_GZIP_RATIO    inflated / compressed bytes, past the first 16M (100)
     REVIEWBOT_MAX_BODY_SIZE     one HTTP response: a text archive, an export (256M)
-    REVIEWBOT_MAX_PAGE_SIZE     one archive page (HTML) that is parsed (8M)
+    REVIEWBOT_MAX_PAGE_SIZE     one archive page (HTML) that is parsed (4M)
     REVIEWBOT_MAX_LINKS         links read from one page: months, thread entries (20000)
+
+Parsing a message costs about ten times its size (Python's email package keeps
+several copies of it), and a batch holds several: these defaults keep one
+process under ~200 MB whatever the input (bench/bench_bounds.py).
 """
 
 from __future__ import annotations
@@ -39,11 +43,11 @@ _UNITS = {None: 1, "K": KiB, "M": MiB, "G": GiB}
 class Limits:
     """Bounds on what one input may cost; 0 means no bound (README: Configuration)."""
 
-    message_bytes: int = 25 * MiB  # longer: stored cut at this size, flagged
+    message_bytes: int = 4 * MiB  # longer: stored cut at this size, flagged
     gzip_bytes: int = 4 * GiB  # a .gz inflating to more is reported
     gzip_ratio: int = 100  # inflated / compressed, checked past GZIP_RATIO_FLOOR
     body_bytes: int = 256 * MiB  # one HTTP response (streamed to disk)
-    page_bytes: int = 8 * MiB  # one HTML page given to a parser
+    page_bytes: int = 4 * MiB  # one HTML page given to a parser
     page_links: int = 20_000  # links read from one page
 
 

@@ -25,7 +25,7 @@ def test_database_url_from_path_url_and_env(
 def test_bounds_default_and_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MESSAGE_SIZE", "GZIP_SIZE", "GZIP_RATIO", "BODY_SIZE", "PAGE_SIZE", "LINKS"):
         monkeypatch.delenv(f"REVIEWBOT_MAX_{name}", raising=False)
-    assert load_limits() == Limits() == Limits(25 * MiB, 4 * GiB, 100, 256 * MiB, 8 * MiB, 20_000)
+    assert load_limits() == Limits() == Limits(4 * MiB, 4 * GiB, 100, 256 * MiB, 4 * MiB, 20_000)
     monkeypatch.setenv("REVIEWBOT_MAX_MESSAGE_SIZE", "512K")
     monkeypatch.setenv("REVIEWBOT_MAX_GZIP_SIZE", "2G")
     monkeypatch.setenv("REVIEWBOT_MAX_GZIP_RATIO", "0")

@@ -70,7 +70,7 @@ def oversize_note(p: Incoming) -> str:
 
 
 BATCH = 500  # messages stored in one transaction
-BATCH_BYTES = 32 * MiB  # ... or fewer, when they are big: a batch is held in memory
+BATCH_BYTES = 4 * MiB  # ... or fewer, when they are big: a batch is held in memory, parsed
 
 
 class _Mail(Protocol):
@@ -81,18 +81,24 @@ class _Mail(Protocol):
 M = TypeVar("M", bound=_Mail)
 
 
+def batch_is_full(count: int, held: int, coming: int) -> bool:
+    """Whether a batch of `count` mails and `held` bytes must go before one of `coming`
+    bytes joins it (a mail bigger than BATCH_BYTES goes alone)."""
+    return count > 0 and (count >= BATCH or held + coming > BATCH_BYTES)
+
+
 def batches(mails: Iterator[M]) -> Iterator[list[M]]:
-    """Batches of BATCH mails (raw or incoming), or BATCH_BYTES of them; what was read
-    before an input error is yielded first."""
+    """Batches of at most BATCH mails (raw or incoming) and BATCH_BYTES of them (a mail
+    bigger than that alone); what was read before an input error is yielded first."""
     batch: list[M] = []
     held = 0
     try:
         for mail in mails:
-            batch.append(mail)
-            held += len(mail.raw)
-            if len(batch) >= BATCH or held >= BATCH_BYTES:
+            if batch_is_full(len(batch), held, len(mail.raw)):
                 yield batch
                 batch, held = [], 0
+            batch.append(mail)
+            held += len(mail.raw)
     except InputError:
         if batch:
             yield batch

@@ -41,9 +41,8 @@ from reviewbot.ingest.pipermail import (
 from reviewbot.mail.message import synthetic_msgid
 from reviewbot.pipeline.importer import Importer
 from reviewbot.pipeline.incoming import (
-    BATCH,
-    BATCH_BYTES,
     Incoming,
+    batch_is_full,
     batches,
     incoming_from_raw,
 )
@@ -275,12 +274,12 @@ class Scraper:
                 continue
             page = as_reply_if_answering(page, entry, by_url)
             msgids[entry.url] = page.msgid or synthetic_msgid(entry.url.encode())
-            refs = ancestors(entry, by_url, msgids)
-            pending.append(incoming_from_page(page, msgids[entry.url], refs))
-            held += len(pending[-1].raw)
-            if len(pending) >= BATCH or held >= BATCH_BYTES:
+            incoming = incoming_from_page(page, msgids[entry.url], ancestors(entry, by_url, msgids))
+            if batch_is_full(len(pending), held, len(incoming.raw)):
                 self.importer.add(pending)  # a month of pages is never held whole
                 pending, held = [], 0
+            pending.append(incoming)
+            held += len(incoming.raw)
         with session_scope(self.engine) as session:
             store.set_archive_urls(session=session, pairs=known)
         self.matched += sum(1 for msgid, _url in known if msgid not in fresh)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import time
-import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from reviewbot.config import KiB, Limits, MiB
 from reviewbot.errors import FetchError, OffSite, OverLimit
 from reviewbot.ingest.http import Fetcher
 from tests.archive_server import ArchiveServer, Reply
+from tests.hostile import FakeTime, peak_while, zeros_gzip
 
 PAGE = "/2023-July/000001.html"
 
@@ -46,21 +46,6 @@ def elsewhere(site: Path) -> Iterator[ArchiveServer]:
         yield running
 
 
-class FakeTime:
-    """A clock that only moves when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def make(tmp_path: Path) -> Iterator[Callable[..., Fetcher]]:
     made: list[Fetcher] = []
@@ -73,20 +58,6 @@ def make(tmp_path: Path) -> Iterator[Callable[..., Fetcher]]:
     yield build
     for fetcher in made:
         fetcher.close()
-
-
-def peak_while(fn: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def zeros_gzip(size: int) -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    return b"".join(packer.compress(bytes(MiB)) for _ in range(size // MiB)) + packer.flush()
 
 
 # -- bounds ----------------------------------------------------------------------

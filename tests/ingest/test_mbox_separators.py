@@ -17,16 +17,7 @@ import pytest
 from reviewbot.errors import CorruptSource, UnsupportedSource
 from reviewbot.ingest.mbox import RawMail, read_path
 from tests.conftest import run_cli
-
-
-def message(n: int, body: str = "Body text.\n") -> bytes:
-    return (
-        f"From: Dev {n} <dev{n}@example.org>\n"
-        f"Subject: [PATCH {n}/3] part {n}\n"
-        f"Message-ID: <m{n}@example.org>\n"
-        "Date: Tue, 18 Jul 2023 09:30:00 +0200\n"
-        f"\n{body}"
-    ).encode()
+from tests.ingest.test_mbox import message
 
 
 def mbox(*separators: bytes, bodies: tuple[str, ...] = ()) -> bytes:

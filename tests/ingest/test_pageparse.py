@@ -7,15 +7,13 @@ a <base href> on another host is ignored, so links resolve from the page.
 
 from __future__ import annotations
 
-import tracemalloc
-from collections.abc import Callable
-
 import pytest
 
 from reviewbot.errors import OverLimit
 from reviewbot.ingest import hyperkitty
 from reviewbot.ingest.pageparse import same_site
 from reviewbot.ingest.pipermail import parse_message_page, parse_month_list, parse_thread_index
+from tests.hostile import peak_while
 
 MONTH = "https://lists.example.org/pipermail/devel/2023-July/"
 
@@ -28,15 +26,6 @@ def thread_page(links: int, base: str | None = None) -> bytes:
     )
     head = f'<HEAD><BASE HREF="{base}"></HEAD>' if base else ""
     return f"<HTML>{head}<BODY><UL>{rows}</UL></BODY></HTML>".encode()
-
-
-def peak_while(fn: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_thread_page_of_many_links_costs_about_its_text() -> None:

@@ -11,9 +11,7 @@ import gzip
 import io
 import os
 import threading
-import tracemalloc
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from reviewbot.config import GZIP_RATIO_FLOOR, KiB, Limits, MiB
 from reviewbot.errors import CorruptSource, InputError, OverLimit
 from reviewbot.ingest.mbox import RawMail, read_mbox_stream, read_path
 from reviewbot.ingest.streams import PIECE, open_input, pieces
+from tests.hostile import peak_while, zeros_gzip
 
 
 def message(n: int, body: bytes = b"Body text.\n") -> bytes:
@@ -33,24 +32,6 @@ def message(n: int, body: bytes = b"Body text.\n") -> bytes:
 
 def separated(*mails: bytes) -> bytes:
     return b"".join(b"From nobody\n" + m + b"\n" for m in mails)
-
-
-def zeros_gzip(size: int) -> bytes:
-    """A gzip of `size` zero bytes, compressed as it is produced (never whole)."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    chunk = bytes(MiB)
-    out = [packer.compress(chunk) for _ in range(size // MiB)]
-    return b"".join(out) + packer.flush()
-
-
-def peak_while(fn: Callable[[], object]) -> int:
-    """Bytes Python allocated at most while fn ran."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_gzip_bomb_stops_at_the_ratio(tmp_path: Path) -> None:

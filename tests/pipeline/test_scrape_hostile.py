@@ -9,7 +9,6 @@ pages, bodies and exports over the bounds are reported, and the run goes on.
 from __future__ import annotations
 
 import gzip
-import zlib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -29,6 +28,7 @@ from reviewbot.pipeline.hyperkitty import HyperKittyScraper
 from reviewbot.pipeline.scrape import Scraper, ScrapeReport
 from tests.archive_server import ArchiveServer, Reply
 from tests.conftest import LIST
+from tests.hostile import zeros_gzip
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 from tests.publicinbox_server import PublicInboxServer
 
@@ -110,8 +110,7 @@ def test_a_damaged_text_archive_gives_way_to_the_pages(
 def test_a_text_archive_that_is_a_gzip_bomb(
     tmp_path: Path, server: ArchiveServer, engine: Engine
 ) -> None:
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    bomb = b"".join(packer.compress(bytes(MiB)) for _ in range(40)) + packer.flush()
+    bomb = zeros_gzip(40 * MiB)
     server.override("/2023-July.txt.gz", bomb, "application/x-gzip")
     report = scrape(engine, server.url("/"), tmp_path / "cache", ["2023-July", "2023-August"])
     assert [e.url for e in report.errors] == [server.url("/2023-July.txt.gz")]

@@ -212,6 +212,8 @@ class Fetcher:
         entry = self.cache.load(url)
         if entry is not None and bound and entry.size > bound:
             entry = None  # kept under a larger bound: not for this one
+        if entry is not None and not self.allows(entry.final_url, asked=url):
+            entry = None  # a redirect away that an older version followed: not used
         if entry is not None and not revalidate:
             self.stats.cache_hits += 1
             return _fetched(entry, 200, from_cache=True, requested=False)

@@ -8,6 +8,7 @@ every request, redirect hops included, waits its turn under the rate.
 from __future__ import annotations
 
 import gzip
+import json
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -196,3 +197,18 @@ def test_redirects_keep_the_rate_in_real_time(server: ArchiveServer, make) -> No
     fetcher.get(server.url("/r0"), revalidate=False)
     assert len(server.requests) == 7
     assert time.monotonic() - started >= 0.6 - 0.01  # 7 requests at 10/s
+
+
+def test_a_cached_answer_from_another_host_is_not_used(
+    server: ArchiveServer, elsewhere: ArchiveServer, make
+) -> None:
+    """A cache filled by a version that followed redirects anywhere is not trusted."""
+    fetcher = make()
+    url = server.url(PAGE)
+    fetcher.get(url, revalidate=False)
+    sidecar = next(fetcher.cache_dir.rglob("*.json"))
+    meta = json.loads(sidecar.read_text())
+    sidecar.write_text(json.dumps({**meta, "final_url": elsewhere.url(PAGE)}))
+    server.clear_requests()
+    got = fetcher.get(url, revalidate=False)
+    assert got.requested and got.url == url and len(server.requests) == 1

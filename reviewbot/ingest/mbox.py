@@ -298,7 +298,12 @@ def read_maildir(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[RawMai
     position = 0
     unreadable: list[str] = []
     for sub in ("cur", "new"):
-        for item in sorted((path / sub).iterdir()):
+        try:
+            items = sorted((path / sub).iterdir())
+        except OSError as exc:
+            unreadable.append(f"{display_path(path / sub)} ({exc.strerror or exc})")
+            continue
+        for item in items:
             if item.is_file() and not item.name.startswith("."):
                 # one unreadable file must not hide the rest, nor escape as OSError:
                 # read everything else, then report it as damaged input

@@ -14,9 +14,10 @@ fetched from (after redirects: a directory URL ends in "/"); links come back abs
   thread-sort key in the "<!--N key -->" comment before an entry; a Message-ID
   there is only a hint. Page names (msgNNNNN.html, NNNNNN.html) mean nothing.
 
-Speed: bs4 over a whole page is the slow part, so a message page is cut by plain
-string search and only the header (<H1> to the links) and the article's <PRE>
-are given to bs4 + lxml.
+Speed and memory: no page is made a tree. thread.html, the month list and a
+message page's article are read as lxml parser events (ingest/pageparse.py),
+keeping only what they collect; a message page is cut by plain string search and
+only its header (<H1> to the links, at most 64K characters) is given to bs4.
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ bench: $(DEV_STAMP) postgresql
 	$(BIN)/python bench/bench_hyperkitty.py
 	$(BIN)/python bench/bench_bounds.py
 	$(BIN)/python bench/bench_apply.py
+	$(BIN)/python bench/bench_upstream.py
 	$(BIN)/python bench/bench_link.py
 	$(BIN)/python bench/bench_ui.py
 	@command -v wrk >/dev/null || $(APT) install -y wrk || { $(APT) update && $(APT) install -y wrk; } \

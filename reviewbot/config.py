@@ -8,6 +8,10 @@ Precedence: command-line flag, then environment variable, then default.
                         (libvirt) or archive URLs, oldest first, separated by spaces
     REVIEWBOT_ARCHIVE   where `fetch` looks a Message-ID up: a HyperKitty list URL
                         or a public-inbox URL
+    REVIEWBOT_UPSTREAM_TREE      a git tree that `scrape --watch` and `serve` check
+                                 patches against (`reviewbot upstream`); none by default
+    REVIEWBOT_UPSTREAM_INTERVAL  seconds between `serve`'s checks of that tree (300)
+    REVIEWBOT_COMMIT_URL         a commit's web page, `{hash}` replaced (libvirt's GitLab)
 
 The bounds (Limits; sizes in bytes, or with a K, M or G suffix: 25M; 0 turns one off):
 
@@ -62,6 +66,9 @@ LIMIT_VARIABLES = {  # the environment variable of each bound
 }
 _COUNTS = {"REVIEWBOT_MAX_GZIP_RATIO", "REVIEWBOT_MAX_LINKS"}
 
+DEFAULT_COMMIT_URL = "https://gitlab.com/libvirt/libvirt/-/commit/{hash}"
+DEFAULT_UPSTREAM_INTERVAL = 300.0
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -72,6 +79,14 @@ class Settings:
     scrape_list: str | None = None  # $REVIEWBOT_LIST
     fetch_archive: str | None = None  # $REVIEWBOT_ARCHIVE
     limits: Limits = field(default_factory=Limits)  # $REVIEWBOT_MAX_*
+    upstream_tree: Path | None = None
+    upstream_interval: float = DEFAULT_UPSTREAM_INTERVAL
+    commit_url: str = DEFAULT_COMMIT_URL
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the patch-id index of trees' histories is kept (a cache)."""
+        return self.data_dir / "patch-ids"
 
 
 def default_data_dir() -> Path:
@@ -116,13 +131,33 @@ def load_limits() -> Limits:
     return Limits(**values)
 
 
-def load_settings(db: str | None = None, data_dir: str | None = None) -> Settings:
+def commit_url_template() -> str:
+    """$REVIEWBOT_COMMIT_URL (`{hash}` is replaced), else libvirt's GitLab."""
+    value = os.environ.get("REVIEWBOT_COMMIT_URL", "")
+    return value if "{hash}" in value else DEFAULT_COMMIT_URL
+
+
+def _interval() -> float:
+    try:
+        value = float(os.environ.get("REVIEWBOT_UPSTREAM_INTERVAL", ""))
+    except ValueError:
+        return DEFAULT_UPSTREAM_INTERVAL
+    return value if value > 0 else DEFAULT_UPSTREAM_INTERVAL
+
+
+def load_settings(
+    db: str | None = None, data_dir: str | None = None, upstream_tree: str | None = None
+) -> Settings:
     """Settings from flags (when given) and the environment."""
     directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    tree = upstream_tree or os.environ.get("REVIEWBOT_UPSTREAM_TREE") or None
     return Settings(
         database_url=database_url(db, directory),
         data_dir=directory,
         scrape_list=os.environ.get("REVIEWBOT_LIST") or None,
         fetch_archive=os.environ.get("REVIEWBOT_ARCHIVE") or None,
         limits=load_limits(),
+        upstream_tree=Path(tree).expanduser() if tree else None,
+        upstream_interval=_interval(),
+        commit_url=commit_url_template(),
     )

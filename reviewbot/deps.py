@@ -1,4 +1,5 @@
-"""FastAPI dependencies shared by the web UI and the REST API: the database session."""
+"""FastAPI dependencies shared by the web UI and the REST API: the database session, and
+the app's commit URL template."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
+
+from reviewbot.config import DEFAULT_COMMIT_URL
 
 
 def get_engine(request: Request) -> Engine:
@@ -35,3 +38,9 @@ async def read_session(request: Request) -> AsyncIterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSession = Annotated[Session, Depends(read_session)]
+
+
+def commit_url(request: Request) -> str:
+    """The app's commit URL template (`{hash}` replaced), for links to a tree's commits."""
+    template: str = getattr(request.app.state, "commit_url", DEFAULT_COMMIT_URL)
+    return template

@@ -144,6 +144,9 @@ class Patch(SQLModel, table=True):
     delegate: str | None = None
     archived: bool = False
     state_by: str | None = None  # who set `state` by hand; None: inferred from mail
+    # patchwork's commit_ref: the commit of the tree that carries it (`reviewbot upstream`);
+    # set, the state it gave stands like a maintainer's until somebody sets another
+    commit_ref: str | None = Field(default=None, max_length=64)
 
 
 class PatchFile(SQLModel, table=True):
@@ -247,6 +250,7 @@ class PatchApply(SQLModel, table=True):
     number: int
     status: str
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    commit: str | None = Field(default=None, max_length=64)  # already-applied: carried by
 
 
 class HunkApply(SQLModel, table=True):
@@ -261,6 +265,31 @@ class HunkApply(SQLModel, table=True):
     status: str
     offset: int = 0
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class PatchUpstream(SQLModel, table=True):
+    """Where a patch is in a tree's history: the newest `reviewbot upstream` check of it.
+
+    `match` is exact (the same patch-id), similar (another version: `score` and
+    `detail` say how alike and what differs), present (the change is in the tree
+    but no commit of the range carries it) or not-found.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    patch_id: int = Field(foreign_key="patch.id", unique=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    tree: str
+    tree_head: str = Field(max_length=64)
+    rev_range: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    match: str = Field(max_length=16)
+    commit: str | None = Field(default=None, max_length=64)
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    score: float | None = None
+    tag: str | None = None
+    author_date: datetime | None = None
+    commit_date: datetime | None = None
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    checked_at: datetime
 
 
 class Concern(SQLModel, table=True):
@@ -321,6 +350,24 @@ class ConcernPlace(SQLModel, table=True):
     linked_by: int = Field(index=True)
 
 
+class HunkCover(SQLModel, table=True):
+    """A reviewer's reply covering a hunk: it quoted the hunk's lines or commented on it.
+
+    Replaced with its series' concerns when the series is relinked. `how` is
+    "commented" or "quoted"; `hunk` counts within its file, as concerns do.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    patch_id: int = Field(foreign_key="patch.id", index=True)
+    file: str
+    hunk: int
+    reviewer_name: str = ""
+    reviewer_email: str = ""
+    how: str = Field(max_length=16)
+    reply_id: int = Field(foreign_key="message.id")
+
+
 class RaceScenario(SQLModel, table=True):
     """An interleaving described in a message, as steps, with its links to hunks (JSON)."""
 
@@ -352,9 +399,11 @@ class ApiToken(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """One change: who, when, what, from -> to; written by the API, the CLI and import.
 
-    `target` is "patch", "series" or "concern"; `via` is "api", "cli" or "mail"
-    (a state inferred from the thread). `concern_key` ("reply_id:position")
-    names a concern across rebuilds, which change concern ids.
+    `target` is "patch", "series" or "concern"; `via` is "api", "cli", "web" (a
+    signed-in user of the web UI) or "mail" (a state inferred from the thread).
+    `concern_key` ("reply_id:position") names a concern across rebuilds, which
+    change concern ids. An event via mail is dated by the mail that caused it,
+    whose Message-ID is `msgid`.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -371,6 +420,36 @@ class Event(SQLModel, table=True):
     old_value: str | None = None
     new_value: str | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    msgid: str | None = Field(default=None, max_length=998)
+
+
+class Account(SQLModel, table=True):
+    """A person of the web UI and `queue`: known by name (a token's user), with the
+    addresses they write from and the paths they watch (JSON lists), and a password
+    (argon2) if they sign in with one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    emails: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    watches: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    password_hash: str | None = None
+    created_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in: only the sha256 of its cookie's secret is stored.
+
+    `token_id` is the API token it signed in with (None: a password): revoking the
+    token ends the session too. Nothing about it is written on a GET.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret_hash: str = Field(unique=True, max_length=64)
+    user: str
+    read_only: bool = False
+    token_id: int | None = None
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -389,8 +468,12 @@ SCRAPE_ERROR = _table(ScrapeError)
 APPLY_RUN = _table(ApplyRun)
 PATCH_APPLY = _table(PatchApply)
 HUNK_APPLY = _table(HunkApply)
+UPSTREAM = _table(PatchUpstream)
 CONCERN = _table(Concern)
 CONCERN_PLACE = _table(ConcernPlace)
+HUNK_COVER = _table(HunkCover)
 RACE = _table(RaceScenario)
 TOKEN = _table(ApiToken)
 EVENT = _table(Event)
+ACCOUNT = _table(Account)
+WEB_SESSION = _table(WebSession)

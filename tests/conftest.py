@@ -354,19 +354,74 @@ def snapshot(repo: Path) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def tree(tmp_path: Path) -> Iterator[Path]:
-    """A git repository of the nine libvirt 9.0.0 files; checked unchanged afterwards."""
-    repo = tmp_path / "libvirt"
+def release_tree(directory: Path, name: str = "libvirt") -> Path:
+    """The nine libvirt 9.0.0 files as a git repository of one commit (the release)."""
+    repo = directory / name
     with tarfile.open(SUBSET) as tar:
-        tar.extractall(tmp_path, filter="data")
-    (tmp_path / "libvirt-9.0.0").rename(repo)
+        tar.extractall(directory, filter="data")
+    (directory / "libvirt-9.0.0").rename(repo)
     git(repo, "init", "-q", "-b", "master")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "libvirt 9.0.0 (files the backports touch)")
+    return repo
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Iterator[Path]:
+    """A git repository of the nine libvirt 9.0.0 files; checked unchanged afterwards."""
+    repo = release_tree(tmp_path)
     before = snapshot(repo)
     yield repo
     assert snapshot(repo) == before, "the user's checkout must not change"
+
+
+BACKPORTS = DATA / "debian-backports"
+POINT_RELEASE_AFTER = 5  # the invented tag v9.0.1 contains the first five backports
+
+
+def backport_patches() -> list[Path]:
+    """Debian's ten backports that touch the subset's files, in `series` order."""
+    return [BACKPORTS / name for name in (BACKPORTS / "series").read_text().split()]
+
+
+def history_tree(directory: Path, name: str = "libvirt-history") -> Path:
+    """The 9.0.0 release (tagged v9.0.0) with the ten backports committed on top by `git am`.
+
+    Committer dates are the author dates (deterministic commit ids); the fifth
+    backport is tagged v9.0.1, an invented point release, so the first five
+    have a tag containing them and the last five none.
+    """
+    repo = release_tree(directory, name)
+    git(repo, "tag", "v9.0.0")
+    for n, patch in enumerate(backport_patches(), 1):
+        git(repo, "am", "-q", "--committer-date-is-author-date", str(patch))
+        if n == POINT_RELEASE_AFTER:
+            git(repo, "tag", "v9.0.1")
+    return repo
+
+
+@pytest.fixture
+def backported(tmp_path: Path) -> Iterator[Path]:
+    """history_tree(): 9.0.0 plus Debian's backports as commits; checked unchanged afterwards."""
+    repo = history_tree(tmp_path)
+    before = snapshot(repo)
+    yield repo
+    assert snapshot(repo) == before, "the user's checkout must not change"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """REVIEWBOT_DATA_DIR for the session: caches (the patch-id index) never go to $HOME."""
+    directory = tmp_path_factory.mktemp("data-dir")
+    saved = {k: os.environ.get(k) for k in ("REVIEWBOT_DATA_DIR", "REVIEWBOT_UPSTREAM_TREE")}
+    os.environ["REVIEWBOT_DATA_DIR"] = str(directory)
+    os.environ.pop("REVIEWBOT_UPSTREAM_TREE", None)
+    yield directory
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 # -- the REST API over the corpus ---------------------------------------------------------

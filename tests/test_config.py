@@ -44,3 +44,25 @@ def test_a_bad_bound_names_itself(monkeypatch: pytest.MonkeyPatch, name: str, va
     monkeypatch.setenv(name, value)
     with pytest.raises(InputError, match=name):
         load_limits()
+
+
+def test_upstream_tree_interval_and_commit_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = load_settings(data_dir=str(tmp_path))
+    assert plain.upstream_tree is None and plain.upstream_interval == 300
+    assert plain.commit_url == "https://gitlab.com/libvirt/libvirt/-/commit/{hash}"
+    assert plain.index_dir == tmp_path / "patch-ids"
+    monkeypatch.setenv("REVIEWBOT_UPSTREAM_TREE", str(tmp_path / "env-tree"))
+    monkeypatch.setenv("REVIEWBOT_UPSTREAM_INTERVAL", "12.5")
+    monkeypatch.setenv("REVIEWBOT_COMMIT_URL", "https://example.org/c/{hash}")
+    from_env = load_settings()
+    assert from_env.upstream_tree == tmp_path / "env-tree"
+    assert from_env.upstream_interval == 12.5
+    assert from_env.commit_url == "https://example.org/c/{hash}"
+    assert load_settings(upstream_tree=str(tmp_path / "flag")).upstream_tree == tmp_path / "flag"
+    # a value that cannot work falls back to the default rather than break every page
+    monkeypatch.setenv("REVIEWBOT_UPSTREAM_INTERVAL", "-1")
+    monkeypatch.setenv("REVIEWBOT_COMMIT_URL", "https://example.org/no-placeholder")
+    assert load_settings().upstream_interval == 300
+    assert load_settings().commit_url.endswith("/-/commit/{hash}")

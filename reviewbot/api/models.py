@@ -43,6 +43,75 @@ class FilePublic(SQLModel):
     removed: int
 
 
+class ApplyOutcomePublic(SQLModel):
+    """What an apply run did with one patch; `commit` carries an already-applied one."""
+
+    number: int
+    status: str
+    detail: str
+    commit: str | None
+    commit_url: str | None
+
+
+class ApplyRunPublic(SQLModel):
+    """A series' newest `reviewbot apply`: the tree, its HEAD, the base and why, when."""
+
+    tree: str
+    tree_head: str
+    base: str
+    base_source: str
+    base_note: str
+    date: datetime | None
+    patches: list[ApplyOutcomePublic]
+
+
+class HunkApplyPublic(SQLModel):
+    """What an apply run did with one hunk."""
+
+    file: str
+    header: str
+    status: str
+    offset: int
+    detail: str
+
+
+class PatchApplyPublic(SQLModel):
+    """The newest apply run of a patch's series, and what it did with the patch."""
+
+    tree: str
+    tree_head: str
+    base: str
+    base_source: str
+    base_note: str
+    date: datetime | None
+    status: str | None  # None: the patch was not in that run
+    detail: str
+    commit: str | None
+    commit_url: str | None
+    hunks: list[HunkApplyPublic]
+
+
+class UpstreamPublic(SQLModel):
+    """Where a patch is in a tree's history, by its newest `reviewbot upstream` check:
+    exact (same patch-id), similar (score, what differs), present or not-found."""
+
+    patch_id: int
+    number: int
+    tree: str
+    tree_head: str
+    range: str
+    match: str
+    commit: str | None
+    commit_url: str | None
+    subject: str | None
+    score: float | None
+    tag: str | None
+    author_date: datetime | None
+    commit_date: datetime | None
+    detail: str
+    date: datetime | None
+
+
 class PatchPublic(SQLModel):
     """A patch in a list."""
 
@@ -64,10 +133,12 @@ class PatchPublic(SQLModel):
     added: int
     removed: int
     archive_url: str | None  # the patch's mail in the list's public archive
+    commit_ref: str | None  # the commit of the tree that carries it (`reviewbot upstream`)
 
 
 class PatchDetail(PatchPublic):
-    """One patch: commit message, diff, files, trailers and the replies it got."""
+    """One patch: commit message, diff, files, trailers and the replies it got; the newest
+    apply run's result for it and where it is in the tree (`upstream`)."""
 
     commit_message: str
     diffstat: str
@@ -76,6 +147,8 @@ class PatchDetail(PatchPublic):
     files: list[FilePublic]
     trailers: list[TrailerPublic]
     replies: list[str]
+    apply: PatchApplyPublic | None
+    upstream: UpstreamPublic | None
 
 
 class SeriesPublic(SQLModel):
@@ -105,11 +178,14 @@ class SeriesPublic(SQLModel):
 
 
 class SeriesDetail(SeriesPublic):
-    """One series with its patches and the trailers given to all of them."""
+    """One series with its patches and the trailers given to all of them, its newest
+    apply run, and where each checked patch is in the tree (`upstream`, by number)."""
 
     base_commit: str | None
     patches: list[PatchPublic]
     trailers: list[TrailerPublic]
+    apply: ApplyRunPublic | None
+    upstream: list[UpstreamPublic]
 
 
 class CoverPublic(SQLModel):
@@ -294,6 +370,9 @@ class EventPublic(SQLModel):
     old_value: str | None
     new_value: str | None
     note: str
+    msgid: str | None = Field(
+        description="The mail that caused it (events inferred from mail; they are dated by it)"
+    )
 
 
 class StateUpdate(BaseModel):

@@ -6,14 +6,18 @@ from dataclasses import asdict
 from typing import Any
 
 from reviewbot.api.models import (
+    ApplyOutcomePublic,
+    ApplyRunPublic,
     ConcernPublic,
     ConcernReplyPublic,
     CoverDetail,
     CoverPublic,
     EventPublic,
     FilePublic,
+    HunkApplyPublic,
     MessageDetail,
     MessagePublic,
+    PatchApplyPublic,
     PatchDetail,
     PatchPublic,
     PersonPublic,
@@ -27,8 +31,20 @@ from reviewbot.api.models import (
     SeriesPublic,
     StatusSourcePublic,
     TrailerPublic,
+    UpstreamPublic,
 )
-from reviewbot.read import concerns, events, messages, patches, people, races, series, trailers
+from reviewbot.read import (
+    apply,
+    concerns,
+    events,
+    messages,
+    patches,
+    people,
+    races,
+    series,
+    trailers,
+    upstream,
+)
 from reviewbot.review.race_links import RaceLink
 from reviewbot.review.race_steps import Step
 
@@ -68,13 +84,87 @@ def _series_fields(
     }
 
 
-def series_detail(d: series.SeriesDetail) -> SeriesDetail:
-    """One series with its patches and the trailers given on its cover letter."""
+def series_detail(d: series.SeriesDetail, commit_url: str) -> SeriesDetail:
+    """One series with its patches, the trailers given on its cover letter, its newest
+    apply run and its patches' upstream checks (`commit_url`: a template with {hash})."""
     return SeriesDetail(
         **_series_fields(d.series),
         base_commit=d.series.base_commit,
         patches=[patch_item(p.patch) for p in d.patches],
         trailers=[trailer(t) for t in d.trailers.cover],
+        apply=apply_run(d.apply, commit_url) if d.apply else None,
+        upstream=[upstream_check(u, commit_url) for u in d.upstream],
+    )
+
+
+def _commit_link(commit: str | None, template: str) -> str | None:
+    return template.replace("{hash}", commit) if commit else None
+
+
+def apply_run(run: apply.ApplyRunInfo, commit_url: str) -> ApplyRunPublic:
+    """A series' newest apply run."""
+    return ApplyRunPublic(
+        tree=run.tree,
+        tree_head=run.tree_head,
+        base=run.base,
+        base_source=run.base_source,
+        base_note=run.base_note,
+        date=run.created_at,
+        patches=[
+            ApplyOutcomePublic(
+                number=p.number,
+                status=p.status,
+                detail=p.detail,
+                commit=p.commit,
+                commit_url=_commit_link(p.commit, commit_url),
+            )
+            for p in run.patches
+        ],
+    )
+
+
+def patch_apply(a: apply.PatchApplyInfo, commit_url: str) -> PatchApplyPublic:
+    """The newest apply run of a patch's series, and what it did with the patch."""
+    run, outcome = a.run, a.outcome
+    commit = outcome.commit if outcome else None
+    return PatchApplyPublic(
+        tree=run.tree,
+        tree_head=run.tree_head,
+        base=run.base,
+        base_source=run.base_source,
+        base_note=run.base_note,
+        date=run.created_at,
+        status=outcome.status if outcome else None,
+        detail=outcome.detail if outcome else "",
+        commit=commit,
+        commit_url=_commit_link(commit, commit_url),
+        hunks=[
+            HunkApplyPublic(
+                file=h.file, header=h.header, status=h.status, offset=h.offset, detail=h.detail
+            )
+            for h in a.hunks
+        ],
+    )
+
+
+def upstream_check(u: upstream.UpstreamEntry, commit_url: str) -> UpstreamPublic:
+    """Where a patch is in a tree's history."""
+    return UpstreamPublic(
+        patch_id=u.patch_id,
+        number=u.number,
+        tree=u.tree,
+        tree_head=u.tree_head,
+        range=u.rev_range,
+        match=u.match,
+        commit=u.commit,
+        commit_url=_commit_link(u.commit, commit_url),
+        subject=u.subject,
+        score=u.score,
+        tag=u.tag,
+        author_date=u.author_date,
+        commit_date=u.commit_date,
+        detail=u.detail,
+        date=u.checked_at,
     )
 
 
@@ -112,11 +202,18 @@ def _patch_fields(
         "added": p.added,
         "removed": p.removed,
         "archive_url": p.archive_url,
+        "commit_ref": p.commit_ref,
     }
 
 
-def patch_detail(d: patches.PatchDetail) -> PatchDetail:
-    """One patch with its diff, files, trailers and replies."""
+def patch_detail(
+    d: patches.PatchDetail,
+    applied: apply.PatchApplyInfo | None,
+    check: upstream.UpstreamEntry | None,
+    commit_url: str,
+) -> PatchDetail:
+    """One patch with its diff, files, trailers and replies, its newest apply result and
+    upstream check."""
     return PatchDetail(
         **_patch_fields(d.patch),
         commit_message=d.commit_message,
@@ -131,6 +228,8 @@ def patch_detail(d: patches.PatchDetail) -> PatchDetail:
         ],
         trailers=[trailer(t) for t in d.trailers],
         replies=list(d.replies),
+        apply=patch_apply(applied, commit_url) if applied else None,
+        upstream=upstream_check(check, commit_url) if check else None,
     )
 
 

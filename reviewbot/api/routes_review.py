@@ -11,15 +11,21 @@ from pydantic import TypeAdapter
 from reviewbot import store
 from reviewbot.api import present
 from reviewbot.api.auth import writer
+from reviewbot.api.coverage import CoveragePublic, coverage_of
 from reviewbot.api.filters import MAX_ID, TEXT
 from reviewbot.api.http import check_if_match, detail_response
-from reviewbot.api.models import ConcernPublic, ConcernUpdate, EventPublic, RacePublic
+from reviewbot.api.models import (
+    ConcernPublic,
+    ConcernUpdate,
+    EventPublic,
+    RacePublic,
+)
 from reviewbot.api.paging import list_response
 from reviewbot.api.routes_series import NOT_FOUND, WRITE_ERRORS, FiltersDep, Id, PageDep
 from reviewbot.deps import ReadSession, SessionDep
 from reviewbot.errors import Conflict
 from reviewbot.models import ConcernStatus
-from reviewbot.read import concerns, events, races
+from reviewbot.read import concerns, coverage, events, races
 from reviewbot.tokens import TokenOwner
 
 router = APIRouter()
@@ -96,6 +102,29 @@ def update_concern(
     return detail_response(request, present.concern(concerns.concern_detail(session, concern_id)))
 
 
+@router.get(
+    "/series/{series_id}/coverage",
+    response_model=CoveragePublic,
+    responses=NOT_FOUND,
+    tags=["series"],
+)
+async def series_coverage(series_id: Id, request: Request, session: ReadSession) -> Response:
+    """Review coverage: every hunk with who quoted or commented on it (ETag)."""
+    found = coverage.series_coverage(session, series_id)
+    return detail_response(request, coverage_of(found))
+
+
+@router.get(
+    "/patches/{patch_id}/coverage",
+    response_model=CoveragePublic,
+    responses=NOT_FOUND,
+    tags=["patches"],
+)
+async def patch_coverage(patch_id: Id, request: Request, session: ReadSession) -> Response:
+    """Review coverage of one patch: its hunks with who quoted or commented on them (ETag)."""
+    return detail_response(request, coverage_of(coverage.patch_coverage(session, patch_id)))
+
+
 @router.get("/races", response_model=list[RacePublic], tags=["races"])
 async def list_races(
     request: Request, session: ReadSession, f: FiltersDep, page: PageDep
@@ -121,8 +150,8 @@ async def list_events(
     patch: PatchQ = None,
     actor: Annotated[str | None, Query(max_length=TEXT, description="Who made it.")] = None,
     via: Annotated[
-        Literal["api", "cli", "mail"] | None,
-        Query(description="How: the API, the CLI, or inferred from mail."),
+        Literal["api", "cli", "web", "mail", "tree"] | None,
+        Query(description="How: the API, the CLI, the web UI, inferred from mail, or a tree."),
     ] = None,
 ) -> Response:
     """Every change, newest first ("reviewbot" via "mail": inferred from the thread)."""

@@ -23,11 +23,11 @@ from reviewbot.api.models import (
     StateUpdate,
 )
 from reviewbot.api.paging import list_response, page_params
-from reviewbot.deps import ReadSession, SessionDep
+from reviewbot.deps import ReadSession, SessionDep, commit_url
 from reviewbot.errors import Conflict
 from reviewbot.events import WRITABLE
 from reviewbot.models import PatchState
-from reviewbot.read import mbox, patches, series
+from reviewbot.read import apply, mbox, patches, series, upstream
 from reviewbot.read.filters import Filters, Page
 from reviewbot.tokens import TokenOwner
 
@@ -39,6 +39,13 @@ FileQ = Annotated[
 ]
 OpenQ = Annotated[bool | None, Query(description="With (true) or without open concerns.")]
 ArchivedQ = Annotated[bool | None, Query(description="Archived (true) or not.")]
+InTreeQ = Annotated[
+    bool | None,
+    Query(
+        description="In the tree (true: a commit carries every patch, commit_ref) or not "
+        "(false: some patch is not known to be in it)."
+    ),
+]
 FiltersDep = Annotated[Filters, Depends(common_filters)]
 PageDep = Annotated[Page, Depends(page_params)]
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -68,9 +75,11 @@ async def list_series(
     file: FileQ = None,
     open_concerns: OpenQ = None,
     archived: ArchivedQ = None,
+    in_tree: InTreeQ = None,
 ) -> Response:
     """Series, newest first."""
     f = replace(f, state=state, file=file, open_concerns=open_concerns, archived=archived)
+    f = replace(f, in_tree=in_tree)
     found = series.list_series(session, f, page)
     items = [present.series_item(s) for s in found.items]
     return list_response(request, _SERIES_LIST, items, page, found.total)
@@ -81,7 +90,7 @@ async def list_series(
 )
 async def get_series(series_id: Id, request: Request, session: ReadSession) -> Response:
     """One series with its patches (ETag; If-None-Match gives 304)."""
-    return detail_response(request, present.series_detail(series.series_detail(session, series_id)))
+    return detail_response(request, _series_detail(request, session, series_id))
 
 
 @router.get("/series/{series_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["series"])
@@ -102,9 +111,9 @@ def update_series(
 ) -> Response:
     """Set a series' state, delegate or archived flag (needs a token; If-Match honoured)."""
     row = store.load_target(session=session, target="series", target_id=series_id)
-    shown = present.series_detail(series.series_detail(session, series_id))
+    shown = _series_detail(request, session, series_id)
     _write(request, session, "series", row, shown, body, owner)
-    return detail_response(request, present.series_detail(series.series_detail(session, series_id)))
+    return detail_response(request, _series_detail(request, session, series_id))
 
 
 @router.get("/patches", response_model=list[PatchPublic], tags=["patches"])
@@ -117,9 +126,11 @@ async def list_patches(
     file: FileQ = None,
     open_concerns: OpenQ = None,
     archived: ArchivedQ = None,
+    in_tree: InTreeQ = None,
 ) -> Response:
     """Patches, most recently imported first."""
     f = replace(f, state=state, file=file, open_concerns=open_concerns, archived=archived)
+    f = replace(f, in_tree=in_tree)
     found = patches.list_patches(session, f, page)
     items = [present.patch_item(p) for p in found.items]
     return list_response(request, _PATCH_LIST, items, page, found.total)
@@ -130,7 +141,7 @@ async def list_patches(
 )
 async def get_patch(patch_id: Id, request: Request, session: ReadSession) -> Response:
     """One patch with its diff and trailers (ETag; If-None-Match gives 304)."""
-    return detail_response(request, present.patch_detail(patches.patch_detail(session, patch_id)))
+    return detail_response(request, _patch_detail(request, session, patch_id))
 
 
 @router.get("/patches/{patch_id}/mbox", responses={**MBOX, **NOT_FOUND}, tags=["patches"])
@@ -151,9 +162,23 @@ def update_patch(
 ) -> Response:
     """Set a patch's state, delegate or archived flag (needs a token; If-Match honoured)."""
     row = store.load_target(session=session, target="patch", target_id=patch_id)
-    shown = present.patch_detail(patches.patch_detail(session, patch_id))
+    shown = _patch_detail(request, session, patch_id)
     _write(request, session, "patch", row, shown, body, owner)
-    return detail_response(request, present.patch_detail(patches.patch_detail(session, patch_id)))
+    return detail_response(request, _patch_detail(request, session, patch_id))
+
+
+def _series_detail(request: Request, session: Session, series_id: int) -> SeriesDetail:
+    found = series.series_detail(session, series_id)
+    return present.series_detail(found, commit_url(request))
+
+
+def _patch_detail(request: Request, session: Session, patch_id: int) -> PatchDetail:
+    """The patch with its newest apply result and upstream check."""
+    d = patches.patch_detail(session, patch_id)
+    p = d.patch
+    applied = apply.patch_apply(session, p.series_id, p.id, p.number)
+    check = upstream.upstream_of_patch(session, p.id)
+    return present.patch_detail(d, applied, check, commit_url(request))
 
 
 def _write(

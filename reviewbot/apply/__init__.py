@@ -1,1 +1,2 @@
-"""The one git runner, and a series applied in a throw-away worktree (no database)."""
+"""The one git runner; a series applied to a throw-away index; a tree's history and
+which of its commits carries a patch (no database)."""

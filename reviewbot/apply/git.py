@@ -7,12 +7,15 @@ environment pins identity and locale so output can be parsed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from reviewbot.errors import GitError, NotAGitTree
 
@@ -85,12 +88,83 @@ def run_git(
         timer.cancel()
     if expired.is_set():
         raise GitError(f"git {' '.join(args[:2])} timed out after {timeout:g} s in {repo}")
-    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
-    result = GitResult(done.returncode, done.stdout, done.stderr)
+    return _checked(repo, args, GitResult(proc.returncode, stdout, stderr), check)
+
+
+def _checked(repo: Path, args: Sequence[str], result: GitResult, check: bool) -> GitResult:
     if check and not result.ok:
         first = (result.stderr.strip() or result.stdout.strip()).split("\n")[0]
         raise GitError(f"git {' '.join(args[:2])} failed in {repo}: {first}")
     return result
+
+
+def pipe_git(
+    repo: Path,
+    producer: Sequence[str],
+    consumer: Sequence[str],
+    *,
+    input: str,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> GitResult:
+    """`git producer... | git consumer...` in `repo`, no shell: what the consumer printed.
+
+    For output too large to hold (`diff-tree -p` of a whole history into
+    `patch-id`): it streams from one process to the other. `input` feeds the
+    producer. Both are killed when `timeout` expires; either failing raises GitError.
+    """
+    env = {**os.environ, **_ENV}
+    base = [git_binary(), "-C", str(repo)]
+    first = subprocess.Popen(
+        [*base, *producer],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert first.stdin is not None and first.stdout is not None
+    second = subprocess.Popen(
+        [*base, *consumer],
+        stdin=first.stdout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        env=env,
+    )
+    first.stdout.close()  # the consumer holds the read end: the producer sees EPIPE if it dies
+    expired = threading.Event()
+
+    def kill() -> None:
+        expired.set()
+        first.kill()
+        second.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        feeder = threading.Thread(target=_feed, args=(first.stdin, input.encode()), daemon=True)
+        feeder.start()
+        stdout, stderr = second.communicate()
+        first.wait()
+        feeder.join()
+    finally:
+        timer.cancel()
+    if expired.is_set():
+        raise GitError(f"git {producer[0]} | git {consumer[0]} timed out after {timeout:g} s")
+    if first.returncode != 0:
+        raise GitError(f"git {' '.join(producer[:2])} failed in {repo} (exit {first.returncode})")
+    return _checked(repo, consumer, GitResult(second.returncode, stdout, stderr), True)
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write the producer's input from a thread, so its output is read meanwhile."""
+    try:
+        pipe.write(data)
+    except BrokenPipeError:
+        pass  # it stopped reading: its exit status says why
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            pipe.close()
 
 
 def work_tree_root(path: Path) -> Path:

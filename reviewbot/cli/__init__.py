@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from reviewbot.cli import admin, apply, imports, review, serve
+from reviewbot.cli import admin, apply, coverage, imports, review, serve, upstream, users
 from reviewbot.cli import series as series_commands
 
 app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
@@ -20,8 +20,10 @@ app.add_typer(series_commands.series_app, name="series")
 app.command("diff")(series_commands.diff)
 app.command("thread")(series_commands.thread)
 app.command("apply")(apply.apply)
+app.command("upstream")(upstream.upstream)
 app.command("concerns")(review.concerns)
 app.add_typer(review.concern_app, name="concern")
+app.command("coverage")(coverage.coverage)
 app.command("races")(review.races)
 app.command("link")(review.link)
 app.command("serve")(serve.serve)
@@ -29,6 +31,9 @@ app.add_typer(serve.db_app, name="db")
 app.command("demo")(serve.demo)
 app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.state_app, name="state")
+app.add_typer(users.user_app, name="user")
+app.command("queue")(users.queue)
+app.command("events")(admin.events)
 
 
 def main() -> None:

@@ -11,7 +11,16 @@ from rich.markup import escape
 from sqlmodel import Session
 
 from reviewbot.cli import jsonout, render
-from reviewbot.cli.common import DbOption, JsonOption, console, err, errors, print_json, progress
+from reviewbot.cli.common import (
+    DbOption,
+    JsonOption,
+    UpstreamTreeOption,
+    console,
+    err,
+    errors,
+    print_json,
+    progress,
+)
 from reviewbot.config import Settings, load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError
@@ -127,11 +136,12 @@ def scrape(
             "until SIGTERM (errors are logged and retried).",
         ),
     ] = None,
+    upstream_tree: UpstreamTreeOption = None,
 ) -> None:
     """Scrape a list's web archive (pipermail or HyperKitty), incrementally and politely."""
     with errors():
         _check_months(month or [], since)
-        settings = load_settings(db=db, data_dir=data_dir)
+        settings = load_settings(db=db, data_dir=data_dir, upstream_tree=upstream_tree)
         archives = _archives(archive_urls or [], archive, list_name, settings.scrape_list)
     if watch is not None:
         hosts = tuple(allow_host or ())

@@ -7,13 +7,16 @@ from datetime import datetime
 
 from reviewbot.mail.threads import ThreadNode
 from reviewbot.pipeline.apply import ApplyReport
+from reviewbot.pipeline.upstream import UpstreamReport
 from reviewbot.read.apply import ApplyRunInfo
 from reviewbot.read.concerns import ConcernEntry, Place
+from reviewbot.read.events import EventEntry
 from reviewbot.read.messages import MessageSummary
 from reviewbot.read.patches import PatchDetail
 from reviewbot.read.races import RaceEntry
 from reviewbot.read.series import SeriesDetail, SeriesSummary
 from reviewbot.read.trailers import TrailerEntry
+from reviewbot.read.upstream import UpstreamEntry
 from reviewbot.review.race_steps import Step
 from reviewbot.series.rangediff import SeriesDiff
 
@@ -52,7 +55,7 @@ def _trailer(t: TrailerEntry) -> Json:
     }
 
 
-def _patch(p: PatchDetail, apply: ApplyRunInfo | None) -> Json:
+def _patch(p: PatchDetail, apply: ApplyRunInfo | None, upstream: UpstreamEntry | None) -> Json:
     s = p.patch
     return {
         "id": s.id,
@@ -90,6 +93,28 @@ def _patch(p: PatchDetail, apply: ApplyRunInfo | None) -> Json:
         "diff_error": p.diff_error,
         "replies": list(p.replies),
         "apply_status": apply.status_of(s.number) if apply else None,
+        "commit_ref": s.commit_ref,
+        "upstream": _upstream(upstream),
+    }
+
+
+def _upstream(u: UpstreamEntry | None) -> Json | None:
+    """A patch's newest `upstream` check, as `series show` prints it."""
+    if u is None:
+        return None
+    return {
+        "tree": u.tree,
+        "tree_head": u.tree_head,
+        "range": u.rev_range,
+        "match": u.match,
+        "commit": u.commit,
+        "subject": u.subject,
+        "score": u.score,
+        "tag": u.tag,
+        "author_date": _iso(u.author_date),
+        "commit_date": _iso(u.commit_date),
+        "detail": u.detail,
+        "date": _iso(u.checked_at),
     }
 
 
@@ -101,8 +126,12 @@ def _apply(run: ApplyRunInfo | None) -> Json | None:
         "tree_head": run.tree_head,
         "base": run.base,
         "base_source": run.base_source,
+        "base_note": run.base_note,
         "date": _iso(run.created_at),
-        "patches": {p.number: {"status": p.status, "detail": p.detail} for p in run.patches},
+        "patches": {
+            p.number: {"status": p.status, "detail": p.detail, "commit": p.commit}
+            for p in run.patches
+        },
     }
 
 
@@ -116,7 +145,7 @@ def series_detail(d: SeriesDetail) -> Json:
         "base_commit": s.base_commit,
         "replies": list(d.replies),
         "trailers": [_trailer(t) for t in d.trailers.cover],
-        "patches": [_patch(p, d.apply) for p in d.patches],
+        "patches": [_patch(p, d.apply, d.upstream_of(p.patch.number)) for p in d.patches],
         "apply": _apply(d.apply),
     }
 
@@ -255,6 +284,7 @@ def apply_report(r: ApplyReport) -> Json:
                 "number": p.number,
                 "status": p.status,
                 "detail": p.detail,
+                "commit": p.commit,
                 "hunks": [
                     {
                         "file": h.file,
@@ -270,3 +300,33 @@ def apply_report(r: ApplyReport) -> Json:
         ],
         "previous": previous,
     }
+
+
+def upstream_report(r: UpstreamReport) -> Json:
+    """`upstream --json`."""
+    return {
+        "series": r.series_id,
+        "tree": r.tree,
+        "tree_head": r.tree_head,
+        "range": r.range,
+        "patches": [
+            {
+                "number": c.number,
+                "title": c.title,
+                "match": c.found.match,
+                "commit": c.found.commit,
+                "subject": c.found.subject,
+                "score": c.found.score,
+                "tag": c.found.tag,
+                "author_date": c.found.author_date,
+                "commit_date": c.found.commit_date,
+                "detail": c.found.detail,
+            }
+            for c in r.patches
+        ],
+    }
+
+
+def event(e: EventEntry) -> Json:
+    """`events --json`: one item, as the API's event without its url."""
+    return {**asdict(e), "created_at": _iso(e.created_at)}

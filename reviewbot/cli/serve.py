@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from reviewbot.cli.common import DbOption, JsonOption, console, engine_for, errors, print_json
+from reviewbot.cli.common import (
+    DbOption,
+    JsonOption,
+    UpstreamTreeOption,
+    console,
+    engine_for,
+    err,
+    errors,
+    print_json,
+    require_database,
+)
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError
 from reviewbot.pipeline.importer import import_paths
+from reviewbot.pipeline.watch import refresh_every
 from reviewbot.store.copydb import copy_sqlite_to_postgres
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
@@ -25,14 +37,26 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    upstream_tree: UpstreamTreeOption = None,
 ) -> None:
     """Serve the web UI and the REST API for a database."""
     with errors():
-        url = load_settings(db=db).database_url
+        settings = load_settings(db=db, upstream_tree=upstream_tree)
+        url = settings.database_url
+        require_database(url)
         open_engine(url).dispose()  # migrate once, before any worker starts
     # workers are separate processes: they find the database through the environment
     os.environ["REVIEWBOT_DB"] = url
     console.print(f"serving {url} on http://{host}:{port}/", markup=False, highlight=False)
+    if settings.upstream_tree is not None:
+        # one refresher in this process, however many workers serve the requests
+        job = threading.Thread(
+            target=refresh_every,
+            args=(settings, threading.Event(), lambda line: err.print(line, markup=False)),
+            name="upstream",
+            daemon=True,
+        )
+        job.start()
     uvicorn.run("reviewbot.app:app_from_env", factory=True, host=host, port=port, workers=workers)
 
 
@@ -51,7 +75,7 @@ def demo(
         paths = sorted(p for p in data.glob("*") if p.name.endswith((".gz", ".mbox", ".txt")))
         if not paths:
             raise InputError(f"{data}: no archives to load (pass --data)")
-        engine = engine_for(db)
+        engine = engine_for(db, create=True)
         report = import_paths(engine, paths)  # links the review too
         engine.dispose()
     console.print(

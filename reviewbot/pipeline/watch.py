@@ -8,6 +8,11 @@ round (network, the database restarting) is logged and the round is tried
 again at the next interval. SIGTERM or SIGINT stops the job cleanly: the
 round in progress stops at its next page or batch, the batches it stored are already
 committed, the series it touched are rebuilt, and the process exits 0.
+
+With a configured tree (REVIEWBOT_UPSTREAM_TREE, --upstream-tree), each round
+is followed by an upstream refresh of that tree (pipeline.upstream): new
+patches, and the ones not yet found, are looked for in its current HEAD.
+`serve` runs the same refresh in a thread of its own (`refresh_every`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from reviewbot.errors import ReviewbotError
 from reviewbot.ingest.http import Fetcher
 from reviewbot.pipeline.archives import Archive, scrape_archives
 from reviewbot.pipeline.importer import catch_up
+from reviewbot.pipeline.upstream import refresh_upstream
 
 Log = Callable[[str], None]
 # what a round may hit and survive: our own errors (network, bad pages, database
@@ -69,6 +75,8 @@ def follow(settings: Settings, job: Round, interval: float, log: Log) -> int:
                 break
             except _TRANSIENT as exc:
                 log(f"error: {exc}; trying again in {interval:g} s")
+            if settings.upstream_tree is not None and not stop.is_set():
+                _refresh(settings, log)
             stop.wait(interval)
     finally:
         for sig, handler in previous.items():
@@ -114,4 +122,30 @@ def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
     return (
         f"{now} {len(report.months)} months, {report.pages_fetched} fetched, "
         f"{report.messages_new} new messages, {len(report.errors)} errors"
+    )
+
+
+def refresh_every(settings: Settings, stop: threading.Event, log: Log) -> None:
+    """`serve`'s background job: refresh the configured tree's upstream checks every
+    settings.upstream_interval seconds until `stop` is set."""
+    while not stop.is_set():
+        _refresh(settings, log)
+        stop.wait(settings.upstream_interval)
+
+
+def _refresh(settings: Settings, log: Log) -> None:
+    """One upstream refresh of the configured tree, logged; an error is logged, not raised."""
+    assert settings.upstream_tree is not None
+    engine = open_engine(settings.database_url)
+    try:
+        r = refresh_upstream(engine, settings.upstream_tree, settings.index_dir)
+    except _TRANSIENT as exc:
+        log(f"upstream: error: {exc}")
+        return
+    finally:
+        engine.dispose()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    log(
+        f"{now} upstream {r.tree} at {r.tree_head[:12]}: {r.indexed} commits indexed, "
+        f"{r.checked} patches checked, {r.found} found, {r.accepted} accepted"
     )

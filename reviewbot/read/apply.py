@@ -27,6 +27,7 @@ class PatchOutcome:
     number: int
     status: str
     detail: str
+    commit: str | None = None  # already-applied: the commit of the tree that carries it
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,15 @@ class ApplyRunInfo:
     base_source: str
     created_at: datetime | None
     patches: tuple[PatchOutcome, ...]
+    base_note: str = ""  # how the base was found, and why
 
     def status_of(self, number: int) -> str | None:
         """The status of patch `number` in this run, if it was in it."""
         return next((p.status for p in self.patches if p.number == number), None)
+
+    def outcome_of(self, number: int) -> PatchOutcome | None:
+        """What this run did with patch `number`, if it was in it."""
+        return next((p for p in self.patches if p.number == number), None)
 
 
 def _newest_run(session: Session, series_id: int) -> Any | None:
@@ -76,13 +82,22 @@ def last_run(session: Session, series_id: int) -> ApplyRunInfo | None:
         return None
     found = rows(
         session,
-        select(PATCH_APPLY.c.number, PATCH_APPLY.c.status, PATCH_APPLY.c.detail)
+        select(
+            PATCH_APPLY.c.number, PATCH_APPLY.c.status, PATCH_APPLY.c.detail, PATCH_APPLY.c.commit
+        )
         .where(PATCH_APPLY.c.run_id == run.id)
         .order_by(PATCH_APPLY.c.number),
     )
-    patches = tuple(PatchOutcome(r.number, r.status, r.detail) for r in found)
+    patches = tuple(PatchOutcome(r.number, r.status, r.detail, r.commit) for r in found)
     return ApplyRunInfo(
-        run.id, run.tree, run.tree_head, run.base, run.base_source, run.created_at, patches
+        run.id,
+        run.tree,
+        run.tree_head,
+        run.base,
+        run.base_source,
+        run.created_at,
+        patches,
+        run.base_note,
     )
 
 
@@ -95,6 +110,26 @@ def hunk_outcomes(session: Session, run_id: int, patch_id: int | None = None) ->
         HunkOutcome(r.patch_id, r.hunk_id, r.file, r.header, r.status, r.offset, r.detail)
         for r in rows(session, stmt)
     ]
+
+
+@dataclass(frozen=True)
+class PatchApplyInfo:
+    """The newest apply run of a patch's series, and what it did with that patch."""
+
+    run: ApplyRunInfo
+    outcome: PatchOutcome | None  # None: the patch was not in that run
+    hunks: tuple[HunkOutcome, ...]
+
+
+def patch_apply(
+    session: Session, series_id: int, patch_id: int, number: int
+) -> PatchApplyInfo | None:
+    """What the newest apply run of a series did with one of its patches, or None."""
+    run = last_run(session, series_id)
+    if run is None:
+        return None
+    hunks = tuple(hunk_outcomes(session, run.id, patch_id))
+    return PatchApplyInfo(run, run.outcome_of(number), hunks)
 
 
 def apply_outcomes(session: Session, series_ids: Sequence[int]) -> dict[int, str]:
@@ -160,9 +195,20 @@ def apply_inputs(session: Session, series_id: int) -> ApplyInputs:
     for p in patches:
         own = by_patch.get(p.id, [])
         hunk_inputs = tuple(
-            HunkInput(_path(h), h.index, h.header, h.old_start, h.old_len, h.text) for h in own
+            HunkInput(_path(h), h.index, h.header, h.old_start, h.old_len, h.text, str(h.old_path))
+            for h in own
         )
-        inputs.append(PatchInput(p.number, p.title, p.diff, p.diff_error, hunk_inputs))
+        inputs.append(
+            PatchInput(
+                p.number,
+                p.title,
+                p.diff,
+                p.diff_error,
+                hunk_inputs,
+                author_name=p.author_name,
+                author_email=p.author_email,
+            )
+        )
         patch_ids[p.number] = p.id
         hunk_ids.update({(p.number, _path(h), h.header): h.id for h in own})
     return ApplyInputs(series_id, series.base_commit, tuple(inputs), patch_ids, hunk_ids)

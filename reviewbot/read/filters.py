@@ -30,6 +30,7 @@ class Filters:
     file: str | None = None  # a path, or a directory with a trailing /
     open_concerns: bool | None = None
     archived: bool | None = None
+    in_tree: bool | None = None  # a commit of the tree carries it (every patch: commit_ref)
     patch: int | None = None
     status: str | None = None
     category: str | None = None

@@ -1,9 +1,12 @@
-"""A series or one patch as an mbox `git am` takes, with the trailers given on the list.
+"""A series, one patch or a whole thread as an mbox, as `b4 am` and lore give them.
 
-What `b4 am` gives: each patch's commit message gains the Reviewed-by, Acked-by,
-... that reviewers sent in replies (to the patch or the cover letter) and that
-the message does not already carry, at the end of its trailer block. The mbox
-is mboxrd (lines starting with "From " get a ">"), as b4 writes it.
+A series or patch mbox is what `git am` takes: each patch's commit message gains
+the Reviewed-by, Acked-by, ... that reviewers sent in replies (to the patch or
+the cover letter) and that it does not already carry, then a `Link:` to the
+patch in the list's archive when it is known. A trailer whose sender is not the
+person it names is still added, and flagged in an `X-Reviewbot-Note` header,
+as b4 warns of it. A thread mbox is every message's bytes as received, like
+lore's t.mbox.gz. The mbox is mboxrd (lines starting with "From " get a ">").
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlmodel import Session
 
 from reviewbot.errors import NotFound
 from reviewbot.models import MESSAGE, PATCH, SERIES
+from reviewbot.read.messages import thread_of
 from reviewbot.read.sql import first, rows
 from reviewbot.read.trailers import series_trailers
 
@@ -41,6 +45,7 @@ class PatchMail:
     diffstat: str
     diff: str
     trailers: tuple[str, ...]  # "Name: value" lines collected from replies
+    notes: tuple[str, ...] = ()  # what a reviewer should know about those trailers
 
 
 def subject_line(title: str, version: int, number: int, total: int) -> str:
@@ -76,6 +81,7 @@ def patch_message(p: PatchMail) -> str:
     ]
     if p.date is not None:
         headers.insert(3, f"Date: {format_datetime(p.date)}")
+    headers += [f"X-Reviewbot-Note: {_header(note)}" for note in p.notes]
     body = add_trailers(p.commit_message, p.trailers) + "---\n"
     if p.diffstat.strip():
         body += p.diffstat.rstrip("\n") + "\n\n"
@@ -99,9 +105,17 @@ def mbox_of_series(session: Session, series_id: int) -> bytes:
     Patches rebuilt from quotes are left out: only what a reply quoted of them is
     known, and `git am` must never apply a partial patch unawares.
     """
-    found = [r for r in _patch_rows(session, PATCH.c.series_id == series_id) if not r.rebuilt]
-    if not found and first(session, select(SERIES.c.id).where(SERIES.c.id == series_id)) is None:
-        raise NotFound(f"no series with id {series_id}")
+    placed = _patch_rows(session, PATCH.c.series_id == series_id)
+    found = [r for r in placed if not r.rebuilt]
+    if not found:
+        if first(session, select(SERIES.c.id).where(SERIES.c.id == series_id)) is None:
+            raise NotFound(f"no series with id {series_id}")
+        why = (
+            "its patches were rebuilt from the quotes of a reply: their mail is not in the archive"
+            if placed
+            else "it has no patch mail (only a cover letter, or its patches never arrived)"
+        )
+        raise NotFound(f"series {series_id} has nothing to apply: {why}")
     return build_mbox(_mails(session, series_id, found))
 
 
@@ -126,6 +140,7 @@ def _patch_rows(session: Session, where: Any) -> list[Any]:
             MESSAGE.c.msgid,
             MESSAGE.c.date,
             MESSAGE.c.reconstructed_from.isnot(None).label("rebuilt"),
+            MESSAGE.c.archive_url,
             SERIES.c.version,
             SERIES.c.total,
         )
@@ -138,6 +153,8 @@ def _patch_rows(session: Session, where: Any) -> list[Any]:
 
 def _mails(session: Session, series_id: int, found: list[Any]) -> list[PatchMail]:
     trailers = series_trailers(session, series_id)
+    given = [t for r in found for t in trailers.of_patch(r.id) if t.mismatch]
+    senders = _senders(session, sorted({t.msgid for t in given}))
     return [
         PatchMail(
             msgid=r.msgid,
@@ -149,9 +166,50 @@ def _mails(session: Session, series_id: int, found: list[Any]) -> list[PatchMail
             diffstat=r.diffstat,
             diff=r.diff,
             # given in replies: the patch's own first, then those on the cover letter
-            trailers=tuple(
-                f"{t.name}: {t.value}" for t in trailers.of_patch(r.id) if t.source != "patch"
+            trailers=(
+                *(f"{t.name}: {t.value}" for t in trailers.of_patch(r.id) if t.source != "patch"),
+                *((f"Link: {r.archive_url}",) if _linkable(r.archive_url) else ()),
+            ),
+            notes=tuple(
+                f"{t.name}: {t.value} was sent by {senders.get(t.msgid, 'somebody else')}"
+                f" in <{t.msgid}>"
+                for t in trailers.of_patch(r.id)
+                if t.mismatch
             ),
         )
         for r in found
     ]
+
+
+def _linkable(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("https://", "http://"))
+
+
+def _senders(session: Session, msgids: list[str]) -> dict[str, str]:
+    """Who sent these messages, "Name <address>"."""
+    found = rows(
+        session,
+        select(MESSAGE.c.msgid, MESSAGE.c.from_name, MESSAGE.c.from_email).where(
+            MESSAGE.c.msgid.in_(msgids)
+        ),
+    )
+    return {r.msgid: formataddr((r.from_name, r.from_email)) for r in found}
+
+
+def mbox_of_thread(session: Session, msgid: str) -> bytes:
+    """Every message of the thread holding `msgid`, as received, oldest first (lore's
+    t.mbox.gz); messages rebuilt from quotes are not mail anybody sent, and are left out."""
+    root = thread_of(session, msgid)
+    msgids = [node.msgid for _depth, node in root.walk()]
+    found = rows(
+        session,
+        select(MESSAGE.c.raw, MESSAGE.c.date, MESSAGE.c.id)
+        .where(MESSAGE.c.msgid.in_(msgids), MESSAGE.c.reconstructed_from.is_(None))
+        .order_by(MESSAGE.c.date, MESSAGE.c.id),
+    )
+    return b"".join(_mboxrd(bytes(r.raw)) for r in found)
+
+
+def _mboxrd(raw: bytes) -> bytes:
+    body = re.sub(rb"^(>*From )", rb">\1", raw.rstrip(b"\n"), flags=re.M)
+    return b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + body + b"\n\n"

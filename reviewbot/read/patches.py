@@ -42,6 +42,7 @@ class PatchSummary:
     removed: int
     reconstructed_from: str | None  # rebuilt from the quotes of this reply
     archive_url: str | None = None  # its mail in the list's public archive
+    commit_ref: str | None = None  # the commit of the tree that carries it (upstream)
 
     @property
     def author(self) -> str:
@@ -128,6 +129,7 @@ def summary(r: Any) -> PatchSummary:
         r.removed,
         r.reconstructed_from,
         archive_url=r.archive_url,
+        commit_ref=r.commit_ref,
     )
 
 
@@ -156,6 +158,9 @@ def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     if f.open_concerns is not None:
         some = has_open(patch_col=PATCH.c.id)
         conds.append(some if f.open_concerns else ~some)
+    if f.in_tree is not None:
+        carried = PATCH.c.commit_ref.is_not(None)
+        conds.append(carried if f.in_tree else PATCH.c.commit_ref.is_(None))
     return conds
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from reviewbot.read.people import person
 from reviewbot.read.search import matching_series, parse_query
 from reviewbot.read.sql import page_rows, rows
 from reviewbot.read.trailers import SeriesTrailers, series_trailers
+from reviewbot.read.upstream import UpstreamEntry, in_tree, upstream_of_series
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,11 @@ class SeriesDetail:
     trailers: SeriesTrailers
     replies: tuple[str, ...]  # Message-IDs of the replies to the cover letter
     apply: ApplyRunInfo | None
+    upstream: tuple[UpstreamEntry, ...] = ()  # each checked patch's newest `upstream` check
+
+    def upstream_of(self, number: int) -> UpstreamEntry | None:
+        """The newest `upstream` check of patch `number`, if it was checked."""
+        return next((u for u in self.upstream if u.number == number), None)
 
 
 def _statement(session: Session, f: Filters) -> Select[Any]:
@@ -98,6 +105,8 @@ def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     if f.open_concerns is not None:
         some = has_open(series_col=SERIES.c.id)
         conds.append(some if f.open_concerns else ~some)
+    if f.in_tree is not None:
+        conds.append(in_tree(SERIES.c.id) if f.in_tree else ~in_tree(SERIES.c.id))
     return conds
 
 
@@ -158,4 +167,19 @@ def series_detail(session: Session, series_id: int) -> SeriesDetail:
         .order_by(MESSAGE.c.date, MESSAGE.c.id),
     )
     replies_msgids = tuple(r.msgid for r in replies)
-    return SeriesDetail(summary, patches, trailers, replies_msgids, last_run(session, series_id))
+    return SeriesDetail(
+        summary,
+        patches,
+        trailers,
+        replies_msgids,
+        last_run(session, series_id),
+        upstream_of_series(session, series_id),
+    )
+
+
+def series_summaries(session: Session, series_ids: Sequence[int]) -> dict[int, SeriesSummary]:
+    """Several series as lists show them, by id (those that exist)."""
+    if not series_ids:
+        return {}
+    stmt = _statement(session, Filters()).where(SERIES.c.id.in_(list(series_ids)))
+    return {r.id: _summary(r) for r in rows(session, stmt)}

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from reviewbot.errors import NotFound
 from reviewbot.models import FILE, HUNK, PATCH, SERIES
 from reviewbot.read.sql import first, rows
-from reviewbot.series.rangediff import PatchHunk, SeriesDiff, SeriesPatch, diff_series
+from reviewbot.series.rangediff import PatchDiff, PatchHunk, SeriesDiff, SeriesPatch, diff_series
 
 _MAX_VERSIONS = 50  # links are data: a cycle must not hang a page
 
@@ -87,3 +87,71 @@ def patch_hunks(session: Session, series_id: int) -> list[SeriesPatch]:
 def range_diff(session: Session, old: int, new: int) -> SeriesDiff:
     """Series `old` against series `new`, patch by patch and hunk by hunk."""
     return diff_series(patch_hunks(session, old), patch_hunks(session, new))
+
+
+@dataclass(frozen=True)
+class PatchRef:
+    """The same patch in another version of its series."""
+
+    id: int
+    series_id: int
+    version_label: str
+    number: int
+    title: str
+
+
+@dataclass(frozen=True)
+class PatchVersions:
+    """A patch's counterparts in the previous and next versions, and what changed since
+    the previous one (its range-diff, hunk by hunk)."""
+
+    previous: PatchRef | None
+    next: PatchRef | None
+    since_previous: PatchDiff | None
+
+
+def patch_versions(session: Session, patch_id: int) -> PatchVersions:
+    """The same patch in the versions before and after this one (matched as the series'
+    range-diff matches patches: title, then diff, then position); NotFound without it."""
+    row = first(
+        session,
+        select(PATCH.c.series_id, SERIES.c.previous_id, SERIES.c.superseded_by_id)
+        .join(SERIES, SERIES.c.id == PATCH.c.series_id)
+        .where(PATCH.c.id == patch_id),
+    )
+    if row is None:
+        raise NotFound(f"no patch with id {patch_id}")
+    previous = since = following = None
+    if row.previous_id:
+        found = next(
+            (
+                p
+                for p in range_diff(session, row.previous_id, row.series_id).patches
+                if p.new_key == patch_id and p.old_key is not None
+            ),
+            None,
+        )
+        if found is not None and found.old_key is not None:
+            previous, since = _ref(session, found.old_key), found
+    if row.superseded_by_id:
+        found = next(
+            (
+                p
+                for p in range_diff(session, row.series_id, row.superseded_by_id).patches
+                if p.old_key == patch_id and p.new_key is not None
+            ),
+            None,
+        )
+        if found is not None and found.new_key is not None:
+            following = _ref(session, found.new_key)
+    return PatchVersions(previous, following, since)
+
+
+def _ref(session: Session, patch_id: int) -> PatchRef | None:
+    r = first(
+        session,
+        select(PATCH.c.id, PATCH.c.series_id, PATCH.c.number, PATCH.c.title, SERIES.c.version_label)
+        .join(SERIES, SERIES.c.id == PATCH.c.series_id)
+        .where(PATCH.c.id == patch_id),
+    )
+    return PatchRef(r.id, r.series_id, r.version_label, r.number, r.title) if r else None

@@ -27,7 +27,9 @@ __all__ = [
     "KIND_ALIASES",
     "Anchor",
     "Comment",
+    "ReadReply",
     "anchor_comments",
+    "read_reply",
     "canonical_kind",
     "classify_comment",
     "is_answer",
@@ -306,6 +308,14 @@ def _pick(candidates: Sequence[_Spot], cur: _Cursor) -> tuple[_Spot | None, str]
 # --- comments -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReadReply:
+    """A reply read against a patch: its comments, and the hunks it quoted itself."""
+
+    comments: tuple[Comment, ...]
+    quoted: frozenset[tuple[str, int]]  # (file, hunk within the file) of its own quotes
+
+
 def anchor_comments(
     reply: QuotedReply, patch_files: Sequence[FileDiff], commit_message: str, *, depth: int = 1
 ) -> tuple[Comment, ...]:
@@ -316,6 +326,13 @@ def anchor_comments(
     comments (depth 2) under its quote of the patch (depth 3), skipping the shallower
     answers interleaved later. Deeper quotes never anchor: they are older messages.
     """
+    return read_reply(reply, patch_files, commit_message, depth=depth).comments
+
+
+def read_reply(
+    reply: QuotedReply, patch_files: Sequence[FileDiff], commit_message: str, *, depth: int = 1
+) -> ReadReply:
+    """`anchor_comments`, plus the hunks whose lines the reply quoted at `depth` (coverage)."""
     index = _index(tuple(patch_files))
     commit = frozenset(s for s in map(_squash, commit_message.split("\n")) if len(s) >= 3)
     own_depth = max(depth, 1) - 1
@@ -329,6 +346,7 @@ def anchor_comments(
     matches = iter(_align(qlines, index, commit))
     has_quote = bool(qlines)
     out: list[Comment] = []
+    quoted: set[tuple[str, int]] = set()
     segment: list[tuple[str, _Match | None, int]] = []  # (text, match or None for a snip, depth)
     pieces: list[Block] = []
     for block in blocks:
@@ -340,12 +358,22 @@ def anchor_comments(
             out.append(_comment(pieces, segment, depth, has_quote, bool(out)))
             pieces, segment = [], []
         if block.kind == "quote":
-            segment.extend((line, next(matches), block.depth) for line in block.lines)
+            found = [(line, next(matches), block.depth) for line in block.lines]
+            segment.extend(found)
+            if block.depth == depth:  # its own quote, not one of an earlier message
+                quoted.update(h for _t, m, _d in found if m is not None and (h := _hunk_of(m)))
         elif block.kind == "snip":
             segment.append((block.text, None, block.depth))
     if pieces:
         out.append(_comment(pieces, segment, depth, has_quote, bool(out)))
-    return tuple(out)
+    return ReadReply(tuple(out), frozenset(quoted))
+
+
+def _hunk_of(m: _Match) -> tuple[str, int] | None:
+    """The hunk of a quoted line that is one of its lines (not a header, prose or a blank)."""
+    if m.what != "diff" or m.spot is None or not m.spot.text.strip():
+        return None
+    return m.spot.path, m.spot.hunk
 
 
 def _comment(
@@ -404,8 +432,3 @@ def is_answer(reply_body: str, concern_text: str) -> bool:
     """True when the reply quotes (part of) the concern and says something of its own."""
     quoted = parse_quotes(reply_body)
     return bool(quoted.own_text().strip()) and quoted.quotes(concern_text)
-
-
-# --- kinds --------------------------------------------------------------------------
-
-# strongest first: a comment with a NACK and a question is an objection

@@ -26,6 +26,7 @@ from reviewbot.review.conversation import (
     converse,
     status_of,
 )
+from reviewbot.review.coverage import Cover, covers_of
 from reviewbot.review.race_links import RaceLink, link_race, place_steps
 from reviewbot.review.races import RaceScenario, find_races
 from reviewbot.series.rangediff import HunkCounterpart, PatchHunk
@@ -168,6 +169,7 @@ class ThreadReview:
     races: tuple[FoundRace, ...]
     places: tuple[FoundPlace, ...] = ()
     carried_statuses: tuple[CarriedStatus, ...] = ()
+    covers: tuple[Cover, ...] = ()  # the hunks each reviewer quoted or commented on
 
 
 class _Files(dict[int, tuple[FileDiff, ...]]):
@@ -187,14 +189,17 @@ class _Files(dict[int, tuple[FileDiff, ...]]):
 def review_thread(thread: SeriesThread, next_version: NextVersion | None) -> ThreadReview:
     """The concerns (with their conversations and statuses) and the races of a thread."""
     files = _Files(thread.patches)
-    concerns = [_concern(thread.series_id, c) for c in converse(_said(thread, files))]
+    said, covers = _said(thread, files)
+    concerns = [_concern(thread.series_id, c) for c in converse(said)]
     places: list[FoundPlace] = []
     carried: list[CarriedStatus] = []
     if next_version is not None:
         concerns = [_follow_own(c, next_version, files, places) for c in concerns]
         carried = _follow_carried(thread.carried, next_version, files, places)
     races = tuple(_races(thread, files))
-    return ThreadReview(thread.series_id, tuple(concerns), races, tuple(places), tuple(carried))
+    return ThreadReview(
+        thread.series_id, tuple(concerns), races, tuple(places), tuple(carried), tuple(covers)
+    )
 
 
 def needs_next_version(thread: SeriesThread) -> bool:
@@ -204,18 +209,24 @@ def needs_next_version(thread: SeriesThread) -> bool:
     )
 
 
-def _said(thread: SeriesThread, files: _Files) -> list[Said]:
-    """Every comment of every reply, in date order."""
+def _said(thread: SeriesThread, files: _Files) -> tuple[list[Said], list[Cover]]:
+    """Every comment of every reply in date order, and the hunks each reply covered."""
     patches = {p.id: p for p in thread.patches}
     replies = [(pid, r) for pid, rs in thread.replies.items() for r in rs]
     replies.sort(key=lambda x: (x[1].date.timestamp() if x[1].date else float("-inf"), x[1].id))
-    out: list[Said] = []
+    said: list[Said] = []
+    covers: list[Cover] = []
     for patch_id, r in _parents_first(replies):
         patch = patches.get(patch_id) if patch_id is not None else None
         where = (patch.id, files[patch.id], patch.commit_message, patch.author) if patch else None
         sender = Person(r.from_name, r.from_email)
-        out += comments_of(r.id, r.msgid, r.parent, sender, r.date, r.body, where, thread.submitter)
-    return out
+        heard = comments_of(
+            r.id, r.msgid, r.parent, sender, r.date, r.body, where, thread.submitter
+        )
+        said += heard.said
+        if patch is not None:
+            covers += covers_of(thread.series_id, patch.id, r.id, sender, patch.author, heard)
+    return said, covers
 
 
 def _parents_first(

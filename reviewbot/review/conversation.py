@@ -23,7 +23,7 @@ from datetime import datetime
 
 from reviewbot.mail.diff import FileDiff
 from reviewbot.mail.quotes import parse_quotes
-from reviewbot.review.anchor import Comment, anchor_comments, classify_comment
+from reviewbot.review.anchor import Comment, classify_comment, read_reply
 
 _ACK = re.compile(
     r"(?i)^\W*(?:ok(?:ay)?|thanks?|thank you|makes sense|fair enough|got it|agreed|right"
@@ -98,6 +98,14 @@ class Status:
     source_ref: str | None
 
 
+@dataclass(frozen=True)
+class Heard:
+    """A reply read: its comment blocks, and the hunks of its patch it quoted."""
+
+    said: tuple[Said, ...]
+    quoted: frozenset[tuple[str, int]]  # (file, hunk within the file)
+
+
 def comments_of(
     reply_id: int,
     msgid: str,
@@ -107,17 +115,18 @@ def comments_of(
     body: str,
     patch: tuple[int, Sequence[FileDiff], str, Person] | None,
     author: Person,
-) -> list[Said]:
+) -> Heard:
     """Every comment block of a reply, anchored to the patch it was placed under."""
     files: tuple[FileDiff, ...] = ()
     commit, patch_id = "", None
     if patch is not None:
         patch_id, files, commit, author = patch[0], tuple(patch[1]), patch[2], patch[3]
-    comments = anchor_comments(parse_quotes(body), files, commit)
-    return [
+    read = read_reply(parse_quotes(body), files, commit)
+    said = tuple(
         Said(reply_id, msgid, parent, sender, date, patch_id, author, i, c)
-        for i, c in enumerate(comments)
-    ]
+        for i, c in enumerate(read.comments)
+    )
+    return Heard(said, read.quoted)
 
 
 def converse(said: Sequence[Said]) -> list[Conversation]:

@@ -35,6 +35,7 @@ class PatchOutcomeRow:
     number: int
     status: str
     detail: str
+    commit: str | None = None  # already-applied: the commit that carries it
 
 
 @dataclass(frozen=True)

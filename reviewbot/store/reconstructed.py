@@ -14,6 +14,7 @@ from reviewbot.models import (
     FILE,
     HUNK,
     HUNK_APPLY,
+    HUNK_COVER,
     MESSAGE,
     PATCH,
     PATCH_APPLY,
@@ -114,6 +115,7 @@ def unplace_message(*, session: Session, message_id: int) -> int | None:
         conn.execute(delete(HUNK_APPLY).where(HUNK_APPLY.c.id.in_(runs)))
         conn.execute(delete(PATCH_APPLY).where(PATCH_APPLY.c.patch_id.in_(patch_ids)))
         conn.execute(delete(CONCERN).where(CONCERN.c.patch_id.in_(patch_ids)))
+        conn.execute(delete(HUNK_COVER).where(HUNK_COVER.c.patch_id.in_(patch_ids)))
         conn.execute(delete(TRAILER).where(TRAILER.c.patch_id.in_(patch_ids)))
         conn.execute(delete(HUNK).where(HUNK.c.patch_id.in_(patch_ids)))
         conn.execute(delete(FILE).where(FILE.c.patch_id.in_(patch_ids)))

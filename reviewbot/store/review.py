@@ -10,16 +10,25 @@ from typing import Any
 from sqlalchemy import delete, insert, select, tuple_, update
 from sqlmodel import Session
 
-from reviewbot.models import CONCERN, CONCERN_PLACE, Concern, Message, RaceScenario, Series
+from reviewbot.models import (
+    CONCERN,
+    CONCERN_PLACE,
+    HUNK_COVER,
+    Concern,
+    Message,
+    RaceScenario,
+    Series,
+)
 from reviewbot.review.concerns import CarriedStatus, FoundConcern, FoundRace, ThreadReview
 from reviewbot.review.conversation import ConcernReply
+from reviewbot.review.coverage import Cover
 from reviewbot.store._base import _chunks, _t
 
 
 def replace_review(
     *, session: Session, series_ids: Sequence[int], reviews: Sequence[ThreadReview]
 ) -> None:
-    """Replace the concerns, races and later-version places these series' linking found.
+    """Replace the concerns, races, hunk coverage and later-version places linking found.
 
     A concern is the same concern while its reply and its place in it are: the
     REST API hands its id out (details, PATCH, events), so a new reply in the
@@ -43,11 +52,15 @@ def replace_review(
         conn.execute(delete(concern).where(concern.c.series_id.in_(chunk)))
         conn.execute(delete(race).where(race.c.series_id.in_(chunk)))
         conn.execute(delete(CONCERN_PLACE).where(CONCERN_PLACE.c.linked_by.in_(chunk)))
+        conn.execute(delete(HUNK_COVER).where(HUNK_COVER.c.series_id.in_(chunk)))
     concerns = [_concern_row(c) for r in reviews for c in r.concerns]
     races = [_race_row(race) for r in reviews for race in r.races]
     _insert_keeping_ids(conn, concern, concerns, kept_concerns, ("reply_id", "position"))
     _insert_keeping_ids(conn, race, races, kept_races, ("message_id", "position"))
     _save_places(conn, reviews)
+    covers = [_cover_row(c) for r in reviews for c in r.covers]
+    if covers:
+        conn.execute(insert(HUNK_COVER), covers)
     for review in reviews:
         for settled in review.carried_statuses:
             _settle_carried(conn, settled)
@@ -58,6 +71,19 @@ def _concern_row(c: FoundConcern) -> dict[str, object]:
     row = {f.name: getattr(c, f.name) for f in fields(c) if f.name != "replies"}
     row["replies"] = json.dumps([_reply_json(r) for r in c.replies], ensure_ascii=False)
     return row
+
+
+def _cover_row(c: Cover) -> dict[str, object]:
+    return {
+        "series_id": c.series_id,
+        "patch_id": c.patch_id,
+        "file": c.file,
+        "hunk": c.hunk,
+        "reviewer_name": c.reviewer.name,
+        "reviewer_email": c.reviewer.email,
+        "how": c.how,
+        "reply_id": c.reply_id,
+    }
 
 
 def _reply_json(r: ConcernReply) -> dict[str, object]:

@@ -21,6 +21,7 @@ from reviewbot.read.series import SeriesSummary, list_series
 
 PAGE_SIZE = 25
 STATES = tuple(s.value for s in PatchState)
+TREE_CHOICES = {"in": "in the tree", "out": "not in the tree"}
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,12 @@ class HomeForm:
     month: str = ""  # YYYY-MM
     open_concerns: bool = False
     page: int = 1
+    tree: str = ""  # "in": a commit of the tree carries every patch; "out": not (yet)
 
     def params(self) -> dict[str, str]:
         """The form as query parameters (pagination links keep them)."""
         out = {"q": self.q, "state": self.state, "submitter": self.submitter}
-        out.update(month=self.month, open="1" if self.open_concerns else "")
+        out.update(month=self.month, open="1" if self.open_concerns else "", tree=self.tree)
         return {k: v for k, v in out.items() if v}
 
     def filters(self) -> Filters:
@@ -50,6 +52,7 @@ class HomeForm:
             since=span[0] if span else None,
             before=span[1] if span else None,
             open_concerns=True if self.open_concerns else None,
+            in_tree={"in": True, "out": False}.get(self.tree),
         )
 
 
@@ -108,5 +111,6 @@ def form_from(params: Mapping[str, str]) -> HomeForm:
         submitter=str(params.get("submitter", ""))[:200],
         month=str(params.get("month", ""))[:7],
         open_concerns=params.get("open") in ("1", "on", "true"),
+        tree=str(params.get("tree")) if params.get("tree") in TREE_CHOICES else "",
         page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
     )

@@ -20,19 +20,22 @@ from fastapi.responses import (
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
-from reviewbot.deps import SessionDep
+from reviewbot.deps import SessionDep, commit_url
 from reviewbot.edge import HTML_HEADERS
 from reviewbot.errors import NotFound
 from reviewbot.read.messages import message_source
-from reviewbot.web import listing, patchview, seriesview, threadview
+from reviewbot.web import downloads, listing, patchview, seriesview, threadview
 from reviewbot.web.templating import static_dir, templates
 
 router = APIRouter(include_in_schema=False)
+router.include_router(downloads.router)
 log = logging.getLogger(__name__)
 _HEADERS = HTML_HEADERS
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    template = commit_url(request)
+    context = {**context, "commit_href": lambda commit: template.replace("{hash}", commit)}
     response = templates().TemplateResponse(request, name, context, status_code=status)
     response.headers.update(_HEADERS)
     return response
@@ -42,7 +45,8 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 def home(request: Request, session: SessionDep) -> Response:
     """The series list, with filters, search and pagination."""
     page = listing.list_page(session, listing.form_from(request.query_params))
-    return _page(request, "home.html", {"listing": page, "states": listing.STATES})
+    context = {"listing": page, "states": listing.STATES, "trees": listing.TREE_CHOICES}
+    return _page(request, "home.html", context)
 
 
 @router.get("/series/{series_id}", response_class=HTMLResponse)
@@ -55,6 +59,7 @@ def series(request: Request, series_id: int, session: SessionDep) -> Response:
         "series": d.series,
         "patches": d.patches,
         "apply": d.apply,
+        "upstream": {u.number: u for u in d.upstream},
         "previous": d.series.previous_id,
         **{f.name: getattr(page, f.name) for f in fields(page) if f.name != "detail"},
     }

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlmodel import Session
 
-from reviewbot.read.apply import HunkOutcome, hunk_outcomes, last_run
+from reviewbot.read.apply import ApplyRunInfo, HunkOutcome, PatchOutcome, hunk_outcomes, last_run
 from reviewbot.read.concerns import ConcernEntry, concerns_of
+from reviewbot.read.coverage import HunkCoverage, patch_coverage
+from reviewbot.read.events import EventEntry, history
 from reviewbot.read.patches import PatchDetail, PatchSummary, hunk_texts, patch_detail
 from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
 from reviewbot.read.series import SeriesSummary, series_summary
+from reviewbot.read.upstream import UpstreamEntry, upstream_of_patch
+from reviewbot.read.versions import PatchVersions, patch_versions
 from reviewbot.review.actors import find_identifiers
 from reviewbot.review.race_links import RaceLink
 from reviewbot.review.race_steps import Step, StepLine
@@ -53,6 +57,7 @@ class HunkView:
     unpinned: tuple[ConcernEntry, ...]  # concerns on this hunk whose line is not shown
     apply: HunkOutcome | None  # what the newest apply run did with it
     races: tuple[RaceBadge, ...]  # the race scenarios linked to this hunk
+    coverage: HunkCoverage | None = None  # who quoted or commented on it
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,12 @@ class PatchPage:
     races: tuple[RaceDiagram, ...]
     siblings: tuple[PatchSummary, ...]
     open_concerns: int  # of the concerns listed on this patch
+    events: tuple[EventEntry, ...] = ()  # the patch's and its concerns', oldest first
+    apply_run: ApplyRunInfo | None = None  # the series' newest apply run
+    apply_outcome: PatchOutcome | None = None  # what that run did with this patch
+    upstream: UpstreamEntry | None = None  # where it is in a tree (`reviewbot upstream`)
+    versions: PatchVersions | None = None  # the same patch before and after, what changed
+    previous_concerns: tuple[ConcernEntry, ...] = ()  # listed on the previous version
 
 
 def patch_page(session: Session, patch_id: int) -> PatchPage:
@@ -143,7 +154,10 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
     if run is not None:
         applied = {h.hunk_id: h for h in hunk_outcomes(session, run.id, patch_id) if h.hunk_id}
     texts = hunk_texts(session, patch_id)
-    files = _files(detail, texts, concerns, races, applied)
+    covered = {h.hunk_id: h for h in patch_coverage(session, patch_id).hunks}
+    versions = patch_versions(session, patch_id)
+    earlier = concerns_of(session, patch_id=versions.previous.id) if versions.previous else []
+    files = _files(detail, texts, concerns, races, applied, covered)
     anchors = {(f.path, h.index): h.anchor for f in files for h in f.hunks}
     return PatchPage(
         detail=detail,
@@ -153,6 +167,12 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         races=tuple(_diagram(n, r, anchors, patch.msgid) for n, r in races),
         siblings=tuple(patch_siblings(session, patch.series_id)),
         open_concerns=sum(1 for c in concerns if c.status == "open"),
+        apply_run=run,
+        apply_outcome=run.outcome_of(patch.number) if run else None,
+        upstream=upstream_of_patch(session, patch_id),
+        versions=versions,
+        previous_concerns=tuple(earlier),
+        events=history(session, patch_id=patch_id),
     )
 
 
@@ -178,6 +198,7 @@ def _files(
     concerns: Sequence[ConcernEntry],
     races: Sequence[tuple[int, RaceEntry]],
     applied: dict[int, HunkOutcome],
+    covered: dict[int, HunkCoverage],
 ) -> tuple[FileView, ...]:
     msgid = detail.patch.msgid
     out = []
@@ -204,6 +225,7 @@ def _files(
                     tuple(rest),
                     applied.get(h.id),
                     linked,
+                    covered.get(h.id),
                 )
             )
         out.append(FileView(f.path, f.old_path, f.change, f.added, f.removed, tuple(views)))

@@ -1,4 +1,5 @@
-"""What the series page shows: the series, its versions, patches, concerns and range-diff."""
+"""What the series page shows: the series, its versions, patches, concerns, review coverage
+and range-diff."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from reviewbot.read.concerns import ConcernEntry, concerns_of, open_counts
+from reviewbot.read.coverage import Coverage, series_coverage
+from reviewbot.read.events import EventEntry, history
 from reviewbot.read.messages import MessageSummary, bodies, messages_by_msgid
 from reviewbot.read.series import SeriesDetail, series_detail
 from reviewbot.read.versions import Version, range_diff, versions_of
@@ -28,6 +31,8 @@ class SeriesPage:
     open_concerns: int  # read.concerns.open_counts: what the home page and the API say
     versions: tuple[Version, ...]
     range_diff: SeriesDiff | None
+    coverage: Coverage  # which hunks nobody quoted or commented on
+    events: tuple[EventEntry, ...]  # the series' own, oldest first
 
 
 def series_page(session: Session, series_id: int) -> SeriesPage:
@@ -53,4 +58,6 @@ def series_page(session: Session, series_id: int) -> SeriesPage:
         open_concerns=open_counts(session, [series_id])[series_id],
         versions=tuple(versions_of(session, series_id)),
         range_diff=diff,
+        coverage=series_coverage(session, series_id),
+        events=history(session, series_id=series_id, target="series"),
     )

@@ -93,7 +93,12 @@ def test_seed_patch_01_is_already_applied(
     result = apply_series(engine, only["id"], tree)
     (patch,) = result["patches"]
     assert patch["status"] == "already-applied"
-    assert "libvirt 9.0.0" in patch["detail"]  # the commit that brought it
+    # the release is one commit: no commit carries the change, none is named (not the
+    # release commit that happens to add the line, as `git log -S` would say)
+    assert patch["detail"] == (
+        "already in the tree (it reverse-applies); no history to name the commit"
+    )
+    assert patch["commit"] is None
     assert [h["status"] for h in patch["hunks"]] == ["already-applied"]
 
 
@@ -215,7 +220,7 @@ def test_errors_are_clear(
         "--tree",
         str(tree),
         "--db",
-        str(tmp_path / "test.db"),
+        engine.url.render_as_string(hide_password=False),  # this test's database
     ]
     # a real process: what it finds on its PATH is the point
     no_git = subprocess.run(cli, capture_output=True, text=True, env={"PATH": "/nonexistent"})
@@ -253,3 +258,102 @@ def test_cover_only_series_and_damaged_patch(
 def apply_series(engine: Engine, series_id: int, tree: Path) -> dict[str, Any]:
     """`apply ID --tree TREE --json`, in-process."""
     return jsonout.apply_report(apply_step.apply_series(engine, series_id, tree))
+
+
+def commits_by_subject(tree: Path) -> dict[str, str]:
+    """subject -> commit id of the tree's history."""
+    log = git(tree, "log", "--format=%H %s")
+    return {line.split(" ", 1)[1]: line.split(" ", 1)[0] for line in log.splitlines()}
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_on_head_every_backport_is_already_applied_naming_its_commit(
+    version: int,
+    backported: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    """The commit comes from the patch-id index, not from blame or the base; patch 3 is
+    already-applied although a 3-way merge would also succeed (patch 4 changed its
+    context); v2's patch 8 differs from the commit by a comment line: another version."""
+    run_import(LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
+    sid = series_id(session, version)
+    report = apply_step.apply_series(engine, sid, backported, "HEAD")
+    result = jsonout.apply_report(report)
+    assert result["base_source"] == "option" and result["base_note"] == "given with --base HEAD"
+    commits = commits_by_subject(backported)
+    shown = queries.show_series(session, sid)
+    for patch, mailed in zip(result["patches"], shown["patches"], strict=True):
+        assert patch["status"] == "already-applied", patch
+        assert patch["commit"] == commits[mailed["title"]]
+        assert {h["status"] for h in patch["hunks"]} == {"already-applied"}
+    details = [p["detail"] for p in result["patches"]]
+    assert details[2] == (
+        f"already in the tree as {commits[shown['patches'][2]['title']][:12]} (v9.0.1): "
+        "qemu: Jump to cleanup label on umount failure"
+    )
+    other = (
+        "already in the tree in another version as" if version == 2 else "already in the tree as"
+    )
+    assert details[7].startswith(other)
+    assert not report.failed
+    # the run stores the commits too, for the pages and the API
+    stored = queries.show_series(session, sid)["apply"]["patches"]
+    assert [stored[n]["commit"] for n in range(1, 11)] == [p["commit"] for p in result["patches"]]
+
+
+def test_base_guess_says_what_it_tried_and_that_head_has_them(
+    backported: Path,
+    run_import: Callable[..., ImportReport],
+    engine: Engine,
+    session: Session,
+) -> None:
+    run_import(LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
+    result = apply_series(engine, series_id(session, 1), backported)
+    release = git(backported, "rev-parse", "v9.0.0").strip()
+    head = git(backported, "rev-parse", "HEAD").strip()
+    assert result["base"] == release and result["base_source"] == "blob-ids"
+    note = result["base_note"]
+    assert note.startswith(
+        "base-commit ee5db0088bbb17ef65ead540b915cf6cb75300f9 is not in this tree; "
+        f"HEAD {head[:12]} lacks all 9 blobs the patches expect (src/qemu/qemu_interface.c, "
+    )
+    assert (
+        f"{release[:12]} (libvirt 9.0.0 (files the backports touch)) is the newest holding all 9"
+        in note
+    )
+    assert f"10 of the 10 patches are already in HEAD {head[:12]} (1 as " in note
+    assert {p["status"] for p in result["patches"]} == {"applied"}
+
+
+def test_a_base_that_does_not_resolve_is_bad_input(
+    tree: Path, run_import: Callable[..., ImportReport], db_url: str
+) -> None:
+    run_import(LIST / "2023-July.txt.gz")
+    for bad in ("nosuchrev", "--output=/tmp/x", ""):
+        done = run_cli("apply", "1", "--tree", tree, "--base", bad, "--db", db_url)
+        assert done.exit_code == 2, (bad, done.output)
+        assert f"error: --base {bad}: no such commit in {tree}" in done.stderr
+
+
+def test_the_report_is_whole_lines_on_a_narrow_terminal(
+    backported: Path, run_import: Callable[..., ImportReport], session: Session, db_url: str
+) -> None:
+    """No wrapped, empty or garbled line (like "- no hunk changed -> ")."""
+    run_import(LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
+    sid = str(series_id(session, 2))
+    args = ("apply", sid, "--tree", backported, "--db", db_url)
+    run_cli(*args, env={"COLUMNS": "40"})
+    done = run_cli(*args, "--base", "HEAD", env={"COLUMNS": "40"})
+    assert done.exit_code == 0
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"tree {backported} at {git(backported, 'rev-parse', 'HEAD')[:12]}"
+    assert lines[1].startswith("base ") and "given with --base HEAD" in lines[1]
+    patch_lines = [ln for ln in lines if ln[:3].strip().isdigit()]
+    assert [int(ln[:3]) for ln in patch_lines] == list(range(1, 11))
+    assert all(" already-applied: already in the tree " in ln for ln in patch_lines)
+    changes = [ln for ln in lines if ln.startswith("  patch ")]
+    assert changes and all(ln.endswith(" -> already-applied") for ln in changes)
+    assert lines[-len(changes) - 2] == "in all: 10 already-applied"
+    assert all(ln.strip() and not ln.rstrip().endswith("->") for ln in lines)

@@ -1,0 +1,57 @@
+"""The review coverage map in Chromium: reachable by keyboard, readable without colour,
+and each cell leads to its hunk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reviewbot.db import open_engine
+from reviewbot.pipeline.importer import import_paths
+from tests.conftest import LIST
+from tests.web_support import browser, needs_chromium, screenshot, serve
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = tmp_path_factory.mktemp("coverage") / "list.db"
+    engine = open_engine(f"sqlite:///{db}")
+    import_paths(engine, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
+    with serve(engine) as url:
+        yield url
+    engine.dispose()
+
+
+def test_coverage_map_by_keyboard(site: str, tmp_path: Path) -> None:
+    with browser(tmp_path / "profile") as page:
+        page.goto(site + "/")
+        row = page.locator("tr", has=page.get_by_role("cell", name="v1", exact=True))
+        row.get_by_role("link", name="qemu: backport fixes for 9.0.0").click()
+        page.wait_for_url("**/series/*")
+        cells = page.locator("#coverage a.cov")
+        assert cells.count() == 18
+        # the state is in the glyph and the label, not only in the colour
+        glyphs = [c.inner_text() for c in cells.all()]
+        assert glyphs.count("–") == 16 and glyphs.count("!") == 1 and glyphs.count("✓") == 1
+        reviewed = page.locator("#coverage a.cov-reviewed")
+        assert "covered by Ada Reviewer" in (reviewed.get_attribute("aria-label") or "")
+        # Tab reaches the cells; Enter opens the hunk on the patch page
+        page.locator("#coverage-h").scroll_into_view_if_needed()
+        screenshot(page, "coverage-map", page.locator("#coverage"))
+        for _ in range(400):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.classList.contains('cov-reviewed')"):
+                break
+        else:
+            pytest.fail("Tab never reached the reviewed cell of the coverage map")
+        href = reviewed.get_attribute("href") or ""
+        page.keyboard.press("Enter")
+        page.wait_for_url("**" + href)
+        anchor = href.split("#", 1)[1]
+        badge = page.locator(f"#{anchor} [data-coverage]")
+        assert badge.get_attribute("data-coverage") == "reviewed"
+        assert "reviewed by Ada Reviewer" in badge.inner_text()

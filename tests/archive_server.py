@@ -38,6 +38,11 @@ CONTENT_TYPES = {
 }
 
 
+# endless for any bound under it (the default body bound is 256 MiB), yet it ends: a
+# client that lost its bound gets a whole body and fails its test, not the disk
+ENDLESS_CAP = 512 << 20
+
+
 @dataclass(frozen=True)
 class Reply:
     """One canned answer; the defaults serve the path normally.
@@ -49,7 +54,8 @@ class Reply:
     truncate: send only this many bytes of the body, with the full Content-Length,
         then close the connection.
     endless: send a 200 whose body never ends (no Content-Length), `body` (or
-        64 KiB of "x") again and again until the client hangs up.
+        64 KiB of "x") again and again until the client hangs up, or ENDLESS_CAP
+        bytes went out.
     """
 
     status: int | None = None
@@ -362,8 +368,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         chunk = reply.body or b"x" * 65536
-        while not archive._stopping.is_set():
+        sent = 0
+        while not archive._stopping.is_set() and sent < ENDLESS_CAP:
             self.wfile.write(chunk)
+            sent += len(chunk)
 
     def _not_modified(self, etag: str, mtime: float | None) -> bool:
         """Whether the request's validators match (If-None-Match wins, RFC 9110)."""

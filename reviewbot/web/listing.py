@@ -33,11 +33,12 @@ class HomeForm:
     month: str = ""  # YYYY-MM
     open_concerns: bool = False
     page: int = 1
+    path: str = ""  # a file, a directory ending in /, or a glob (src/qemu/**)
 
     def params(self) -> dict[str, str]:
         """The form as query parameters (pagination links keep them)."""
         out = {"q": self.q, "state": self.state, "submitter": self.submitter}
-        out.update(month=self.month, open="1" if self.open_concerns else "")
+        out.update(month=self.month, open="1" if self.open_concerns else "", path=self.path)
         return {k: v for k, v in out.items() if v}
 
     def filters(self) -> Filters:
@@ -50,6 +51,7 @@ class HomeForm:
             since=span[0] if span else None,
             before=span[1] if span else None,
             open_concerns=True if self.open_concerns else None,
+            file=self.path or None,
         )
 
 
@@ -109,4 +111,9 @@ def form_from(params: Mapping[str, str]) -> HomeForm:
         month=str(params.get("month", ""))[:7],
         open_concerns=params.get("open") in ("1", "on", "true"),
         page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
+        # a path holds no control character (PostgreSQL text cannot hold a NUL)
+        path=_CONTROL.sub("", str(params.get("path", "")).strip())[:300],
     )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")

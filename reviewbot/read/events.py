@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from reviewbot.errors import NotFound
 from reviewbot.models import EVENT
 from reviewbot.read.filters import Filters, Page, Paged, paged, time_range
-from reviewbot.read.sql import first, page_rows
+from reviewbot.read.sql import first, page_rows, rows
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,19 @@ def event_detail(session: Session, event_id: int) -> EventEntry:
     if row is None:
         raise NotFound(f"no event with id {event_id}")
     return _entry(row)
+
+
+def last_changes(session: Session, series_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these series (or one of its patches) last changed by an event.
+
+    A state set by hand leaves the series' mail as it was: a feed's entry is
+    updated at this time, not only when mail arrives.
+    """
+    if not series_ids:
+        return {}
+    stmt = (
+        select(EVENT.c.series_id, func.max(EVENT.c.created_at))
+        .where(EVENT.c.series_id.in_(list(series_ids)))
+        .group_by(EVENT.c.series_id)
+    )
+    return {sid: when for sid, when in rows(session, stmt) if when is not None}

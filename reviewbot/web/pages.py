@@ -24,11 +24,12 @@ from reviewbot.deps import SessionDep
 from reviewbot.edge import HTML_HEADERS
 from reviewbot.errors import NotFound
 from reviewbot.read.messages import message_source
-from reviewbot.web import downloads, listing, patchview, seriesview, threadview
+from reviewbot.web import downloads, feeds, listing, patchview, seriesview, threadview
 from reviewbot.web.templating import static_dir, templates
 
 router = APIRouter(include_in_schema=False)
 router.include_router(downloads.router)
+router.include_router(feeds.router)
 log = logging.getLogger(__name__)
 _HEADERS = HTML_HEADERS
 

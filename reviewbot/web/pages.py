@@ -23,6 +23,7 @@ from swagger_ui_bundle import swagger_ui_path
 from reviewbot.deps import SessionDep
 from reviewbot.edge import HTML_HEADERS
 from reviewbot.errors import NotFound
+from reviewbot.read.hits import search_hits
 from reviewbot.read.messages import message_source
 from reviewbot.web import downloads, feeds, listing, patchview, seriesview, threadview
 from reviewbot.web.templating import static_dir, templates
@@ -44,7 +45,9 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 def home(request: Request, session: SessionDep) -> Response:
     """The series list, with filters, search and pagination."""
     page = listing.list_page(session, listing.form_from(request.query_params))
-    return _page(request, "home.html", {"listing": page, "states": listing.STATES})
+    # where the search matched, for the series of this page only
+    found = search_hits(session, page.filters.q, [row.series.id for row in page.rows])
+    return _page(request, "home.html", {"listing": page, "states": listing.STATES, "hits": found})
 
 
 @router.get("/series/{series_id}", response_class=HTMLResponse)

@@ -1,0 +1,361 @@
+"""What a search found inside each series: the messages and patches, with snippets.
+
+The series list says which series match (read.series, with read.search's
+`matching_series`); this says where: for the series of one page, the messages
+holding every word (cover letter first, then the patches in order, then the
+replies), each with its subject and a piece of its body around the words. The
+words are marked by the database's own full-text machinery, SQLite FTS5's
+`highlight()` (the body's window cut around the first word in SQL) and
+PostgreSQL's `ts_headline`, over the same messages `matching_messages` finds, so
+both backends list the same hits; `phrase_marks` keeps the marks that cover a
+whole word searched for, which makes the two backends' snippets alike.
+
+Mail text is untrusted, so no HTML is made here: the database marks the words
+with two control characters (START, STOP) and `fragments` cuts the text at
+them into (text, marked) pieces; the page escapes each piece and wraps the
+marked ones in <mark>. A message that itself holds those characters can at
+worst mark the wrong words, never inject markup.
+
+A search of `file:` terms alone lists the patches touching the paths, with the
+matching part of each path marked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, literal_column, select, text
+from sqlmodel import Session
+
+from reviewbot.models import FILE, MESSAGE, PATCH
+from reviewbot.read.search import (
+    PG_CONFIG,
+    PG_SPLIT,
+    SearchQuery,
+    fts_expression,
+    matching_messages,
+    matching_patches,
+    parse_query,
+    pg_tsquery,
+)
+from reviewbot.read.sql import rows
+
+START, STOP = "\x02", "\x03"
+PER_SERIES = 5  # hits shown under each series; the rest are counted
+# the database gives a wide window of the body, `around` keeps SNIPPET_CHARS of it
+# around the first word found
+SNIPPET_TOKENS = 48  # ts_headline's window
+SNIPPET_CHARS = 240
+# ts_headline must see the words as the index did (migration 0008 blanks PG_SPLIT):
+# control characters stand in for those and are put back afterwards, so the
+# snippet shows the message's own text (they are blanks to PostgreSQL's parser,
+# as spaces are). `<` is stood in for too: the parser takes <tag ...> for markup
+# and leaves it out of a headline (and after <script> everything), where a
+# snippet must show patches' XML and mail's text as they are
+_PG_SPLIT_SHOWN = PG_SPLIT + "<"
+_PG_STAND_IN = "\x01\x04\x05\x06\x07"
+_PG_LIMIT = 262143  # as migration 0008 indexes: words past it are not found either
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what both indexes keep as a token
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of a message's text: marked when it is one of the words searched for."""
+
+    text: str
+    marked: bool
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One message holding the words (or a patch touching the paths)."""
+
+    message_id: int
+    msgid: str
+    kind: str  # cover, patch, reply, other
+    patch_id: int | None  # the patch this message carries
+    patch_number: int | None
+    from_name: str
+    from_email: str
+    date: datetime | None
+    archive_url: str | None
+    subject: tuple[Fragment, ...]
+    snippet: tuple[Fragment, ...]
+
+
+@dataclass(frozen=True)
+class SeriesHits:
+    """The hits in one series: the first few, and how many there are in all."""
+
+    series_id: int
+    hits: tuple[SearchHit, ...]
+    total: int
+
+
+def fragments(marked_text: str) -> tuple[Fragment, ...]:
+    """Text with START/STOP around matches, as pieces; runs of blanks become one space.
+
+    An unpaired STOP is dropped and an unpaired START marks to the end: whatever
+    the text holds, every character lands in exactly one piece.
+    """
+    out: list[Fragment] = []
+    marked = False
+    for piece in re.split(f"([{START}{STOP}])", _SPACE.sub(" ", marked_text)):
+        if piece in (START, STOP):
+            marked = piece == START
+        elif piece:
+            out.append(Fragment(piece, marked))
+    return tuple(out)
+
+
+def phrase_marks(found: tuple[Fragment, ...], words: tuple[str, ...]) -> tuple[Fragment, ...]:
+    """The marks kept where they cover a whole word searched for, each as one piece.
+
+    FTS5 marks phrases; ts_headline marks every token of the query wherever it
+    stands (`c` of `virstorageobj.c` in every `.c`, each of vir, lock and guard
+    apart). Both come out alike: a run of tokens spelling a searched word (the
+    last token a prefix for `word*`), every token of it marked by the database,
+    becomes one marked piece, punctuation inside included; other marks go.
+    Tokens compare as FTS5's unicode61 does: any case, diacritics removed.
+    """
+    text = "".join(f.text for f in found)
+    marked = [f.marked for f in found for _ in f.text]
+    tokens = [(m.start(), m.end(), _fold(m.group(0))) for m in _TOKEN.finditer(text)]
+    keep = [False] * len(text)
+    for word in words:
+        want, prefix = [_fold(t) for t in _TOKEN.findall(word)], word.endswith("*")
+        for run, spelled in _runs(tokens, want, prefix):
+            if spelled and all(marked[a] for a, _b, _t in run):
+                keep[run[0][0] : run[-1][1]] = [True] * (run[-1][1] - run[0][0])
+    return tuple(_pieces(text, keep))
+
+
+def _runs(tokens: list[tuple[int, int, str]], want: list[str], prefix: bool) -> Iterator[Any]:
+    """Each run of tokens as long as the word, and whether it spells it; then, as
+    spelled, a start of the word cut off by the snippet's end and an end cut off
+    by its start (`…VIR_LOCK` of VIR_LOCK_GUARD)."""
+    if not want:
+        return
+    for i in range(len(tokens) - len(want) + 1):
+        run = tokens[i : i + len(want)]
+        yield run, _spells(run, want, prefix)
+    for j in range(1, min(len(want), len(tokens) + 1)):
+        tail, head = tokens[-j:], tokens[:j]
+        yield tail, [t for _a, _b, t in tail] == want[:j]
+        yield head, [t for _a, _b, t in head] == want[-j:]
+
+
+def _fold(token: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", token.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _spells(run: list[tuple[int, int, str]], want: list[str], prefix: bool) -> bool:
+    *head, last = want
+    if [t for _a, _b, t in run[:-1]] != head:
+        return False
+    return run[-1][2].startswith(last) if prefix else run[-1][2] == last
+
+
+def around(found: tuple[Fragment, ...], chars: int) -> tuple[Fragment, ...]:
+    """About `chars` characters of the text, the first marked piece a third of the way
+    in, cut at blanks, with "…" where text was left out."""
+    text = "".join(f.text for f in found)
+    if len(text) <= chars:
+        return found
+    marks = [f.marked for f in found for _ in f.text]
+    at = marks.index(True) if True in marks else 0
+    start = max(0, min(at - chars // 3, len(text) - chars))
+    end = min(len(text), start + chars)
+    if start > 0 and (space := text.find(" ", start, at)) >= 0:
+        start = space + 1
+    if end < len(text) and (space := text.rfind(" ", at, end)) > at:
+        end = space
+    pieces = _pieces(text[start:end], marks[start:end])
+    head = [Fragment("…", False)] if start > 0 else []
+    tail = [Fragment("…", False)] if end < len(text) else []
+    return tuple(head + pieces + tail)
+
+
+def _pieces(text: str, keep: list[bool]) -> list[Fragment]:
+    out: list[Fragment] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or keep[i] != keep[start]:
+            out.append(Fragment(text[start:i], keep[start]))
+            start = i
+    return out
+
+
+def search_hits(
+    session: Session, q: str | None, series_ids: Sequence[int], per_series: int = PER_SERIES
+) -> dict[int, SeriesHits]:
+    """Where the search `q` matched in each of these series (series without hits are absent)."""
+    query = parse_query(q)
+    if query.empty or not series_ids:
+        return {}
+    if not query.words:
+        return _file_hits(session, query, series_ids, per_series)
+    ranked = _ranked(session, query, series_ids)
+    shown = [r for r in ranked if r.rn <= per_series]
+    marks = _marks(session, query, [r.id for r in shown])
+    found: dict[int, list[SearchHit]] = {}
+    totals: dict[int, int] = {}
+    for r in shown:
+        subject, snippet = marks.get(r.id, (r.subject, ""))
+        body = around(phrase_marks(fragments(snippet), query.words), SNIPPET_CHARS)
+        hit = _hit(r, phrase_marks(fragments(subject), query.words), body)
+        found.setdefault(r.series_id, []).append(hit)
+        totals[r.series_id] = r.total
+    return {sid: SeriesHits(sid, tuple(hits), totals[sid]) for sid, hits in found.items()}
+
+
+def _ranked(session: Session, query: SearchQuery, series_ids: Sequence[int]) -> list[Any]:
+    """The matching messages of these series, numbered within each series."""
+    order = (
+        case((MESSAGE.c.kind == "cover", 0), (PATCH.c.id.is_not(None), 1), else_=2),
+        PATCH.c.number,
+        MESSAGE.c.date.is_(None),  # NULL dates last on both backends
+        MESSAGE.c.date,
+        MESSAGE.c.id,
+    )
+    series = MESSAGE.c.series_id
+    inner = (
+        select(
+            *_HIT_COLUMNS,
+            func.row_number().over(partition_by=series, order_by=order).label("rn"),
+            func.count().over(partition_by=series).label("total"),
+        )
+        .select_from(MESSAGE.outerjoin(PATCH, PATCH.c.message_id == MESSAGE.c.id))
+        .where(
+            MESSAGE.c.series_id.in_(list(series_ids)),
+            MESSAGE.c.id.in_(matching_messages(session, query)),
+        )
+        .subquery()
+    )
+    return rows(session, select(inner).order_by(inner.c.series_id, inner.c.rn))
+
+
+_HIT_COLUMNS = (
+    MESSAGE.c.id,
+    MESSAGE.c.msgid,
+    MESSAGE.c.series_id,
+    MESSAGE.c.kind,
+    MESSAGE.c.subject,
+    MESSAGE.c.from_name,
+    MESSAGE.c.from_email,
+    MESSAGE.c.date,
+    MESSAGE.c.archive_url,
+    PATCH.c.id.label("own_patch"),
+    PATCH.c.number.label("patch_number"),
+)
+
+
+def _hit(r: Any, subject: tuple[Fragment, ...], snippet: tuple[Fragment, ...]) -> SearchHit:
+    return SearchHit(
+        message_id=r.id,
+        msgid=r.msgid,
+        kind=r.kind,
+        patch_id=r.own_patch,
+        patch_number=r.patch_number,
+        from_name=r.from_name,
+        from_email=r.from_email,
+        date=r.date,
+        archive_url=r.archive_url,
+        subject=subject,
+        snippet=snippet,
+    )
+
+
+# FTS5 marks the words itself, highlight() over the whole subject and body. Its
+# snippet() is not used: it starts its window at a sentence, which leaves the word
+# cut at the window's end when the sentence is long (quoted code); the body's
+# window is cut here instead, from a little before the first word marked
+_FTS_MARKS = text(
+    "WITH h AS MATERIALIZED (SELECT rowid AS id, "
+    "highlight(message_fts, 0, :start, :stop) AS subject, "
+    "highlight(message_fts, 1, :start, :stop) AS body "
+    "FROM message_fts WHERE message_fts MATCH :match AND rowid IN :ids), "
+    "w AS (SELECT id, subject, body, max(instr(body, :start) - :before, 1) AS first FROM h) "
+    "SELECT id, subject, "
+    "CASE WHEN first > 1 THEN '…' ELSE '' END || substr(body, first, :width) "
+    "|| CASE WHEN length(body) >= first + :width THEN '…' ELSE '' END AS snippet FROM w"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _marks(session: Session, query: SearchQuery, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each message's subject and body snippet with START/STOP around the words."""
+    if not ids:
+        return {}
+    if session.get_bind().dialect.name == "sqlite":
+        match = fts_expression(query.words)
+        window = {"before": SNIPPET_CHARS, "width": 3 * SNIPPET_CHARS}
+        found = rows(session, _FTS_MARKS, start=START, stop=STOP, match=match, ids=ids, **window)
+    else:
+        tsquery = pg_tsquery(query.words)
+        subject = _headline(MESSAGE.c.subject, tsquery, "HighlightAll=true")
+        body = _headline(
+            func.left(MESSAGE.c.body, _PG_LIMIT),
+            tsquery,
+            f"MaxWords={SNIPPET_TOKENS}, MinWords={SNIPPET_TOKENS // 2}, ShortWord=0, "
+            'MaxFragments=1, FragmentDelimiter=" … "',
+        )
+        stmt = select(MESSAGE.c.id, subject.label("subject"), body.label("snippet"))
+        found = rows(session, stmt.where(MESSAGE.c.id.in_(ids)))
+    return {r.id: (r.subject or "", r.snippet or "") for r in found}
+
+
+def _headline(document: Any, tsquery: Any, options: str) -> Any:
+    """ts_headline over the text as the index saw it, given back its own characters."""
+    config: Any = literal_column(f"'{PG_CONFIG}'")  # a constant, as read.search writes it
+    seen = func.translate(document, _PG_SPLIT_SHOWN, _PG_STAND_IN)
+    marks = f'StartSel="{START}", StopSel="{STOP}", {options}'
+    headline = func.ts_headline(config, seen, tsquery, marks)
+    return func.translate(headline, _PG_STAND_IN, _PG_SPLIT_SHOWN)
+
+
+def _file_hits(
+    session: Session, query: SearchQuery, series_ids: Sequence[int], per_series: int
+) -> dict[int, SeriesHits]:
+    """For `file:` terms alone: the patches touching the paths, the matching paths marked."""
+    found = rows(
+        session,
+        select(*_HIT_COLUMNS, FILE.c.old_path, FILE.c.new_path)
+        .select_from(
+            PATCH.join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id).join(
+                FILE, FILE.c.patch_id == PATCH.c.id
+            )
+        )
+        .where(
+            PATCH.c.series_id.in_(list(series_ids)),
+            PATCH.c.id.in_(matching_patches(session, query)),
+        )
+        .order_by(PATCH.c.series_id, PATCH.c.number, PATCH.c.id, FILE.c.id),
+    )
+    paths: dict[int, list[str]] = {}
+    first: dict[int, Any] = {}
+    for r in found:
+        first.setdefault(r.id, r)
+        path = r.new_path or r.old_path or ""
+        if any(t.lower() in path.lower() for t in query.files):
+            paths.setdefault(r.id, []).append(path)
+    by_series: dict[int, list[SearchHit]] = {}
+    for mid, r in first.items():
+        snippet = _mark_paths(paths.get(mid, []), query.files)
+        by_series.setdefault(r.series_id, []).append(_hit(r, fragments(r.subject), snippet))
+    return {
+        sid: SeriesHits(sid, tuple(hits[:per_series]), len(hits)) for sid, hits in by_series.items()
+    }
+
+
+def _mark_paths(paths: list[str], terms: tuple[str, ...]) -> tuple[Fragment, ...]:
+    """The paths, comma-separated, each term marked where it occurs (any case)."""
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    joined = ", ".join(dict.fromkeys(paths))
+    return fragments(pattern.sub(lambda m: START + m.group(0) + STOP, joined))

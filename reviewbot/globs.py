@@ -17,6 +17,7 @@ component by component instead. tests/read/test_globs.py checks they agree.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WILDCARDS = re.compile(r"[*?]")
 
@@ -24,11 +25,6 @@ WILDCARDS = re.compile(r"[*?]")
 def is_glob(path: str) -> bool:
     """True when a path filter holds a wildcard."""
     return WILDCARDS.search(path) is not None
-
-
-def glob_prefix(glob: str) -> str:
-    """The literal start of a glob (before any wildcard): what a LIKE can narrow by."""
-    return WILDCARDS.split(glob, maxsplit=1)[0]
 
 
 def glob_regex(glob: str) -> str:
@@ -62,6 +58,9 @@ def _component_regex(part: str) -> str:
     return "".join(out)
 
 
+# SQLite calls it for every row a list scans: a list has few distinct paths (9 in
+# the 30,000 file rows of the benchmark corpus), so most calls are a cache hit
+@lru_cache(maxsize=65536)
 def glob_matches(glob: str | None, path: str | None) -> bool:
     """Whether a file path is one the glob names (SQLite's `reviewbot_glob`)."""
     if glob is None or path is None:

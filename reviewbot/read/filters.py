@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Boolean, ColumnElement, bindparam, func, or_
 from sqlalchemy.ext.compiler import compiles
 
-from reviewbot.globs import glob_prefix, glob_regex, is_glob
+from reviewbot.globs import glob_regex, is_glob
 
 T = TypeVar("T")
 
@@ -104,6 +104,8 @@ def time_range(f: Filters, column: Any) -> list[ColumnElement[bool]]:
 def path_match(path: str, old_col: Any, new_col: Any) -> ColumnElement[bool]:
     """A file by its path, every file under a directory given with a trailing /, or
     the files a glob names (`src/qemu/**`, `src/*.c`: reviewbot.globs)."""
+    if path.endswith("/**") and not is_glob(path[:-2]):
+        path = path[:-2]  # everything under a directory: the prefix LIKE below, no function
     if is_glob(path):
         return or_(*(_glob_match(path, col) for col in (old_col, new_col)))
     if path.endswith("/"):
@@ -137,10 +139,10 @@ def _glob_postgresql(element: _GlobMatch, compiler: Any, **kw: Any) -> str:
 
 
 def _glob_match(glob: str, column: Any) -> ColumnElement[bool]:
-    # the literal start narrows by LIKE first (an index can serve a prefix)
-    prefix = glob_prefix(glob)
-    found = _GlobMatch(column, glob)
-    return column.like(like(prefix)[1:], escape="\\") & found if prefix else found
+    # LIKE first, in C: `*` as %, `?` as _ is a looser pattern (a % crosses /), so
+    # only the paths it lets through cost a call of the exact matcher
+    loose = "".join({"*": "%", "?": "_"}.get(c) or like(c)[1:-1] for c in glob)
+    return column.like(loose, escape="\\") & _GlobMatch(column, glob)
 
 
 def paged(items: Sequence[T], total: int, page: Page) -> Paged[T]:

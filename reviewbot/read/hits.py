@@ -235,7 +235,10 @@ def _ranked(session: Session, query: SearchQuery, series_ids: Sequence[int]) -> 
         .select_from(MESSAGE.outerjoin(PATCH, PATCH.c.message_id == MESSAGE.c.id))
         .where(
             MESSAGE.c.series_id.in_(list(series_ids)),
-            MESSAGE.c.id.in_(matching_messages(session, query)),
+            # `+ 0`: SQLite then reads the page's few messages by series and looks
+            # each up in the search's result, instead of fetching every message the
+            # search matched by primary key (1.5 ms against 70-230 on the 50k corpus)
+            (MESSAGE.c.id + 0).in_(matching_messages(session, query)),
         )
         .subquery()
     )

@@ -60,7 +60,9 @@ def series_feed(request: Request, session: SessionDep) -> Response:
 
 @router.get("/feeds/person.atom")
 def person_feed(
-    request: Request, session: SessionDep, email: Annotated[str, Query(max_length=254)]
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Query(min_length=3, max_length=254)],
 ) -> Response:
     """The series one person sent, by address."""
     form = listing.HomeForm(submitter=email.strip().strip("<>").lower())
@@ -70,7 +72,7 @@ def person_feed(
 
 @router.get("/feeds/path.atom")
 def path_feed(
-    request: Request, session: SessionDep, path: Annotated[str, Query(max_length=300)]
+    request: Request, session: SessionDep, path: Annotated[str, Query(min_length=1, max_length=300)]
 ) -> Response:
     """The series touching a path: a file, a directory ending in /, or a glob."""
     form = listing.form_from({"path": path})

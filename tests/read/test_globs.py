@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from reviewbot.globs import glob_matches, glob_prefix, glob_regex, is_glob
+from reviewbot.globs import glob_matches, glob_regex, is_glob
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.read.filters import Filters, Page
 from reviewbot.read.patches import list_patches
@@ -65,7 +65,6 @@ def test_a_hostile_glob_costs_nothing() -> None:
 
 def test_helpers() -> None:
     assert is_glob("src/*.c") and is_glob("a?c") and not is_glob("src/qemu/")
-    assert glob_prefix("src/qemu/*.c") == "src/qemu/" and glob_prefix("*.c") == ""
     assert not glob_matches(None, "x") and not glob_matches("x", None)
 
 

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, literal_column, select, text
@@ -126,41 +127,65 @@ def phrase_marks(found: tuple[Fragment, ...], words: tuple[str, ...]) -> tuple[F
     """
     text = "".join(f.text for f in found)
     marked = [f.marked for f in found for _ in f.text]
-    tokens = [(m.start(), m.end(), _fold(m.group(0))) for m in _TOKEN.finditer(text)]
+    groups, at_start, at_end = _marked_groups(text, marked)
     keep = [False] * len(text)
     for word in words:
         want, prefix = [_fold(t) for t in _TOKEN.findall(word)], word.endswith("*")
-        for run, spelled in _runs(tokens, want, prefix):
-            if spelled and all(marked[a] for a, _b, _t in run):
-                keep[run[0][0] : run[-1][1]] = [True] * (run[-1][1] - run[0][0])
+        for i, group in enumerate(groups):
+            edges = (i == 0 and at_start, i == len(groups) - 1 and at_end)
+            for a, b in _spelled(group, want, prefix, *edges):
+                keep[a:b] = [True] * (b - a)
     return tuple(_pieces(text, keep))
 
 
-def _runs(tokens: list[tuple[int, int, str]], want: list[str], prefix: bool) -> Iterator[Any]:
-    """Each run of tokens as long as the word, and whether it spells it; then, as
-    spelled, a start of the word cut off by the snippet's end and an end cut off
-    by its start (`…VIR_LOCK` of VIR_LOCK_GUARD)."""
+Token = tuple[int, int, str]  # start, end, folded text
+
+
+def _marked_groups(text: str, marked: list[bool]) -> tuple[list[list[Token]], bool, bool]:
+    """The runs of consecutive marked tokens (an unmarked token ends one), and whether
+    the first starts the text and the last ends it."""
+    groups: list[list[Token]] = []
+    current: list[Token] = []
+    first = last = False
+    for n, m in enumerate(_TOKEN.finditer(text)):
+        last = marked[m.start()]
+        if last:
+            current.append((m.start(), m.end(), _fold(m.group(0))))
+            first = first or n == 0
+        elif current:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups, first, last
+
+
+def _spelled(
+    group: list[Token], want: list[str], prefix: bool, at_start: bool, at_end: bool
+) -> Iterator[tuple[int, int]]:
+    """The spans in a group of marked tokens that spell the word; at the text's edges
+    also a start of the word cut off by the snippet's end, or an end cut off by its
+    start (`…VIR_LOCK` of VIR_LOCK_GUARD)."""
     if not want:
         return
-    for i in range(len(tokens) - len(want) + 1):
-        run = tokens[i : i + len(want)]
-        yield run, _spells(run, want, prefix)
-    for j in range(1, min(len(want), len(tokens) + 1)):
-        tail, head = tokens[-j:], tokens[:j]
-        yield tail, [t for _a, _b, t in tail] == want[:j]
-        yield head, [t for _a, _b, t in head] == want[-j:]
+    *head, last = want
+    for i in range(len(group) - len(want) + 1):
+        run = group[i : i + len(want)]
+        if [t for _a, _b, t in run[:-1]] == head and (
+            run[-1][2].startswith(last) if prefix else run[-1][2] == last
+        ):
+            yield run[0][0], run[-1][1]
+    for j in range(1, min(len(want), len(group) + 1)):
+        if at_end and [t for _a, _b, t in group[-j:]] == want[:j]:
+            yield group[-j][0], group[-1][1]
+        if at_start and [t for _a, _b, t in group[:j]] == want[-j:]:
+            yield group[0][0], group[j - 1][1]
 
 
+@lru_cache(maxsize=4096)
 def _fold(token: str) -> str:
     decomposed = unicodedata.normalize("NFKD", token.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _spells(run: list[tuple[int, int, str]], want: list[str], prefix: bool) -> bool:
-    *head, last = want
-    if [t for _a, _b, t in run[:-1]] != head:
-        return False
-    return run[-1][2].startswith(last) if prefix else run[-1][2] == last
 
 
 def around(found: tuple[Fragment, ...], chars: int) -> tuple[Fragment, ...]:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.read.filters import Filters, Page
-from reviewbot.read.hits import START, STOP, Fragment, fragments, phrase_marks, search_hits
+from reviewbot.read.hits import search_hits
 from reviewbot.read.search import parse_query
 from reviewbot.read.series import list_series
 from tests.conftest import LIST
@@ -96,40 +96,3 @@ def test_at_most_per_series_hits_are_read(corpus: Engine) -> None:
         found = search_hits(s, "reviewed*", [1, 2], per_series=2)
     assert [len(sh.hits) for sh in found.values()] == [2, 2]
     assert found[1].total == 13
-
-
-def test_fragments_cut_at_the_marks() -> None:
-    marked = f"a {START}word{STOP} b\n\n c {START}x"
-    assert fragments(marked) == (
-        Fragment("a ", False),
-        Fragment("word", True),
-        Fragment(" b c ", False),
-        Fragment("x", True),
-    )
-    assert fragments(f"{STOP}stray{STOP} text") == (
-        Fragment("stray", False),
-        Fragment(" text", False),
-    )
-    assert fragments("") == ()
-
-
-def _marks(text: str, words: tuple[str, ...]) -> list[str]:
-    return [f.text for f in phrase_marks(fragments(text), words) if f.marked]
-
-
-def test_phrase_marks_keep_whole_words_only() -> None:
-    s, e = START, STOP
-    # ts_headline marks each token of the phrase apart, and lone tokens elsewhere
-    pg = f"use {s}VIR{e}_{s}LOCK{e}_{s}GUARD{e} and a {s}lock{e} and x.{s}c{e}"
-    assert _marks(pg, ("VIR_LOCK_GUARD",)) == ["VIR_LOCK_GUARD"]
-    assert _marks(f"src/{s}virstorageobj{e}.{s}c{e} b.{s}c{e}", ("virstorageobj.c",)) == [
-        "virstorageobj.c"
-    ]
-    # a word the database did not mark stays unmarked
-    assert _marks("VIR_LOCK_GUARD", ("VIR_LOCK_GUARD",)) == []
-    # prefixes, any case, diacritics as FTS5 folds them
-    assert _marks(f"{s}Reviewed{e}-by", ("review*",)) == ["Reviewed"]
-    assert _marks(f"{s}Ján{e} Tomko", ("jan",)) == ["Ján"]
-    # a word cut by the snippet's end or start keeps its mark
-    assert _marks(f"converted to use '{s}VIR_LOCK{e}", ("VIR_LOCK_GUARD",)) == ["VIR_LOCK"]
-    assert _marks(f"{s}GUARD{e} drops it", ("VIR_LOCK_GUARD",)) == ["GUARD"]

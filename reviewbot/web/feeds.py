@@ -90,7 +90,8 @@ def activity_feed(request: Request, series_id: int, session: SessionDep) -> Resp
     archive = series_archive_urls(session, [series_id]).get(series_id)
     mail = list_messages(session, Filters(series=series_id), Page(1, FEED_SIZE)).items
     events = list_events(session, Filters(series=series_id), Page(1, FEED_SIZE)).items
-    entries = [*_mail_entries(session, base, mail), *_event_entries(base, s, events, patches)]
+    changes = _event_entries(base, s, events, patches, archive)
+    entries = [*_mail_entries(session, base, mail), *changes]
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
     page = f"{base}/series/{series_id}"
     feed = Feed(
@@ -172,8 +173,13 @@ def _mail_entries(session: Session, base: str, mail: Iterable[MessageSummary]) -
 
 
 def _event_entries(
-    base: str, s: SeriesSummary, events: Iterable[EventEntry], patches: dict[int, PatchSummary]
+    base: str,
+    s: SeriesSummary,
+    events: Iterable[EventEntry],
+    patches: dict[int, PatchSummary],
+    archive: str | None,
 ) -> list[Entry]:
+    """A change of a patch links the patch's mail in the archive, of the series its cover."""
     out = []
     for e in events:
         patch = patches.get(e.patch_id) if e.patch_id is not None else None
@@ -189,7 +195,7 @@ def _event_entries(
                 updated=newest([e.created_at]),
                 published=e.created_at,
                 author_name=e.actor,
-                archive=_safe_url(patch.archive_url if patch else None),
+                archive=_safe_url(patch.archive_url if patch else archive),
                 content=f"{e.actor} set {what}'s {change} (via {e.via}){note}",
             )
         )

@@ -209,6 +209,11 @@ def test_entries_link_the_archive_and_only_a_safe_one(engine: Engine) -> None:
         e for e in entries if e.id.endswith("/message/cover.1689665402.git.backports@example.org")
     )
     assert ("related", archive) in [(link.rel, link.href) for link in cover.links]
+    # a change of the series links its cover letter there; a patch's, its unsafe URL: nothing
+    series_change = next(e for e in entries if e.title == "series v2 state: new → accepted")
+    assert ("related", archive) in [(link.rel, link.href) for link in series_change.links]
+    patch_change = next(e for e in entries if e.title == "patch 08 state: new → accepted")
+    assert [link.rel for link in patch_change.links] == ["alternate"]
     raw = client.get("/feeds/series/2.atom").text
     assert "javascript:" not in raw
 

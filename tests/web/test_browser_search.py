@@ -4,34 +4,20 @@ filters, and the hits under each series show the words marked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from reviewbot.db import open_engine
-from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST
-from tests.web_support import browser, needs_chromium, screenshot, serve
+from tests.web_support import needs_chromium, screenshot, served_archive
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("search") / "list.db"
-    engine = open_engine(f"sqlite:///{db}")
-    import_paths(engine, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
-    with serve(engine) as url:
+    with served_archive(tmp_path_factory.mktemp("search")) as url:
         yield url
-    engine.dispose()
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    with browser(tmp_path / "profile") as p:
-        yield p
 
 
 def test_searching_from_a_filtered_list_keeps_its_filters(site: str, page: Any) -> None:

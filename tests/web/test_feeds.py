@@ -210,7 +210,9 @@ def test_entries_link_the_archive_and_only_a_safe_one(engine: Engine) -> None:
     )
     assert ("related", archive) in [(link.rel, link.href) for link in cover.links]
     # a change of the series links its cover letter there; a patch's, its unsafe URL: nothing
-    series_change = next(e for e in entries if e.title == "series v2 state: under-review → accepted")
+    series_change = next(
+        e for e in entries if e.title == "series v2 state: under-review → accepted"
+    )
     assert ("related", archive) in [(link.rel, link.href) for link in series_change.links]
     patch_change = next(e for e in entries if e.title == "patch 08 state: under-review → accepted")
     assert [link.rel for link in patch_change.links] == ["alternate"]

@@ -9,7 +9,7 @@ and linked). Linking and indexing happen here, never when somebody reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,19 +18,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import store
+from reviewbot.config import Limits
 from reviewbot.errors import InputError
-from reviewbot.ingest.mbox import RawMail, read_path
+from reviewbot.ingest.mbox import read_path
 from reviewbot.mail.diff import PatchBody, has_diff, split_patch
 from reviewbot.mail.message import Message
 from reviewbot.mail.subject import parse_subject, thread_subject
 from reviewbot.pipeline import reconstruction
-from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
+from reviewbot.pipeline.incoming import BATCH as BATCH  # where it was first: tests and callers
+from reviewbot.pipeline.incoming import Incoming, batches, incoming_from_raw, oversize_note
 from reviewbot.pipeline.link import link_dirty_series
 from reviewbot.pipeline.placement import Assembler, Placement
 from reviewbot.pipeline.rebuild import rebuild_dirty_series
 from reviewbot.series.classify import Kind, classify
 
-BATCH = 500
 Progress = Callable[[int], None]
 
 
@@ -62,36 +63,22 @@ class ImportReport:
 
 
 def import_paths(
-    engine: Engine, paths: Iterable[Path], progress: Progress | None = None
+    engine: Engine,
+    paths: Iterable[Path],
+    progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> ImportReport:
     """Import every message of every path; bad inputs are reported, not fatal."""
     importer = Importer(engine)
     for path in paths:
         try:
-            for batch in _batches(read_path(path)):
+            for batch in batches(read_path(path, limits or Limits())):
                 importer.add([incoming_from_raw(mail) for mail in batch])
                 if progress:
                     progress(len(batch))
         except InputError as exc:
             importer.report.errors.append(str(exc))
     return importer.finish()
-
-
-def _batches(mails: Iterator[RawMail]) -> Iterator[list[RawMail]]:
-    """Batches of BATCH mails; what was read before an input error is yielded first."""
-    batch: list[RawMail] = []
-    try:
-        for mail in mails:
-            batch.append(mail)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-    except InputError:
-        if batch:
-            yield batch
-        raise
-    if batch:
-        yield batch
 
 
 class Importer:
@@ -126,6 +113,7 @@ class Importer:
         self.report.errors.extend(
             f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
         )
+        self.report.warnings.extend(oversize_note(p) for p in batch if p.oversize)
         return stored
 
     def _prepare(self, batch: list[Incoming]) -> dict[str, _Prepared]:
@@ -328,6 +316,8 @@ def _new_message(p: Incoming, kind: Kind, now: datetime) -> store.NewMessage:
     warnings = list(m.warnings) if m else []
     if p.truncated:
         warnings.append(f"{p.source}: file ends in the middle of this message (truncated)")
+    if p.oversize:
+        warnings.append(oversize_note(p))
     return store.NewMessage(
         msgid=p.msgid,
         raw=p.raw,

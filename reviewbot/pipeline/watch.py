@@ -55,6 +55,7 @@ class Round:
     refresh: bool
     rate: float
     timeout: float
+    allow_hosts: tuple[str, ...] = ()  # --allow-host
 
 
 def follow(settings: Settings, job: Round, interval: float, log: Log) -> int:
@@ -92,7 +93,13 @@ def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
             raise Stopped
 
     engine = open_engine(settings.database_url)
-    fetcher = Fetcher(settings.data_dir / "http-cache", rate=job.rate, timeout=job.timeout)
+    fetcher = Fetcher(
+        settings.data_dir / "http-cache",
+        rate=job.rate,
+        timeout=job.timeout,
+        limits=settings.limits,
+        allow_hosts=job.allow_hosts,
+    )
     try:
         with fetcher:
             try:

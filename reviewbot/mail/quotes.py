@@ -108,6 +108,7 @@ _FOOTER_DELIMITER = re.compile(r"^(?:--\s?|_{5,})$")
 _FOOTER_LINE = re.compile(
     r"^\S.*\bmailing list\b|^https?://\S+/(?:mailman/)?listinfo\b|^To unsubscribe\b", re.I
 )
+_LIST_NAME_LINE = re.compile(r"^\S+ mailing list$", re.I)
 _HTML = re.compile(r"^\s*<(?:!doctype\s+html|html|head|body|div|p|blockquote|meta|table)\b", re.I)
 
 
@@ -205,13 +206,18 @@ def _classify(lines: Sequence[_Line]) -> tuple[list[str], dict[int, str], dict[i
 
 def _is_footer_start(lines: Sequence[_Line], i: int) -> bool:
     """A list footer: "--" or "____" then "x mailing list", or that line alone."""
+    # asked of every line: the two cheap tests first, the lines after only then
     depth, text = lines[i].depth, lines[i].text.strip()
-    after = [ln.text.strip() for ln in lines[i + 1 : i + 3] if ln.depth == depth]
     if _FOOTER_DELIMITER.match(lines[i].text.rstrip() or "x"):
-        return any(_FOOTER_LINE.match(t) for t in after)
-    if re.match(r"^\S+ mailing list$", text, re.I):
+        return any(_FOOTER_LINE.match(t) for t in _same_depth_after(lines, i, depth))
+    if _LIST_NAME_LINE.match(text):
+        after = _same_depth_after(lines, i, depth)
         return any("@" in t or " at " in t or _FOOTER_LINE.match(t) for t in after)
     return False
+
+
+def _same_depth_after(lines: Sequence[_Line], i: int, depth: int) -> list[str]:
+    return [ln.text.strip() for ln in lines[i + 1 : i + 3] if ln.depth == depth]
 
 
 def _mark_run(lines: Sequence[_Line], kinds: list[str], start: int, kind: str) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.read.versions import patch_hunks
+from reviewbot.read.versions import patch_hunks_of
 from reviewbot.review.concerns import (
     Carried,
     NextVersion,
@@ -26,7 +26,7 @@ from reviewbot.review.concerns import (
     review_thread,
 )
 from reviewbot.review.conversation import Person
-from reviewbot.series.rangediff import HunkCounterpart, diff_series, map_hunks
+from reviewbot.series.rangediff import HunkCounterpart, SeriesPatch, diff_series, map_hunks
 
 _CHUNK = 200
 
@@ -56,15 +56,15 @@ def link(series_ids: Sequence[int], *, session: Session) -> None:
     Their next versions are linked again too: the concerns carried to them may
     have changed (a version chain settles in a few rounds, oldest first).
     """
-    threads = _threads(series_ids, session=session)
     rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
-    reviews = []
-    for thread in threads:
-        successor = rows[thread.series_id].superseded_by_id
-        nv = None
-        if successor and needs_next_version(thread):
-            nv = _next_version(thread.series_id, successor, session=session)
-        reviews.append(review_thread(thread, nv))
+    threads = _threads(series_ids, rows, session=session)
+    successors = {
+        t.series_id: rows[t.series_id].superseded_by_id
+        for t in threads
+        if rows[t.series_id].superseded_by_id and needs_next_version(t)
+    }
+    nexts = _next_versions(successors, session=session)
+    reviews = [review_thread(t, nexts.get(t.series_id)) for t in threads]
     store.replace_review(session=session, series_ids=list(series_ids), reviews=reviews)
     # a status a maintainer set outlives the relink that recreated its concern
     store.reapply_concern_statuses(session=session, series_ids=list(series_ids))
@@ -73,7 +73,9 @@ def link(series_ids: Sequence[int], *, session: Session) -> None:
     store.mark_review_dirty(session=session, series_ids=sorted(later))
 
 
-def _threads(series_ids: Sequence[int], *, session: Session) -> list[SeriesThread]:
+def _threads(
+    series_ids: Sequence[int], rows: dict[int, Any], *, session: Session
+) -> list[SeriesThread]:
     patches: dict[int, list[ThreadPatch]] = {sid: [] for sid in series_ids}
     for p in store.load_patches(session=session, series_ids=series_ids):
         author = Person(p.author_name, p.author_email)
@@ -89,7 +91,6 @@ def _threads(series_ids: Sequence[int], *, session: Session) -> list[SeriesThrea
                     c.reply_id, c.position, c.patch_id, c.file, c.hunk, c.side, c.line, c.status
                 )
             )
-    rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
     return [
         SeriesThread(
             sid,
@@ -106,13 +107,28 @@ def _reply(r: Any) -> ThreadReply:
     return ThreadReply(r.id, r.msgid, r.in_reply_to, r.body, r.from_name, r.from_email, r.date)
 
 
-def _next_version(old: int, new: int, *, session: Session) -> NextVersion:
-    """Where each hunk of `old` went in `new`, and `new`'s hunks by patch id."""
-    newer = patch_hunks(session, new)
-    diff = diff_series(patch_hunks(session, old), newer)
+def _next_versions(successors: dict[int, int], *, session: Session) -> dict[int, NextVersion]:
+    """For each series (old -> new), where each hunk of `old` went in `new`, and `new`'s
+    hunks by patch id; every series' hunks and labels loaded at once."""
+    if not successors:
+        return {}
+    hunks = patch_hunks_of(session, sorted({*successors, *successors.values()}))
+    labels = {
+        r.id: r.version_label
+        for r in store.load_series_rows(session=session, ids=sorted(set(successors.values())))
+    }
+    return {
+        old: _next_version(hunks[old], new, hunks[new], labels[new])
+        for old, new in successors.items()
+    }
+
+
+def _next_version(
+    older: list[SeriesPatch], new: int, newer: list[SeriesPatch], label: str
+) -> NextVersion:
+    diff = diff_series(older, newer)
     mapping = map_hunks(diff)
     for patch in diff.patches:  # a dropped patch keeps no hunk: mark it whole
         if patch.status == "dropped" and patch.old_key is not None:
             mapping[(patch.old_key, -1)] = HunkCounterpart(None, None, "dropped")
-    (label,) = [r.version_label for r in store.load_series_rows(session=session, ids=[new])]
     return NextVersion(new, label, mapping, {p.key: p.hunks for p in newer})

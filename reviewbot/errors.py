@@ -64,6 +64,10 @@ class MessageParseError(ReviewbotError):
     """A single message could not be parsed; it is kept with this reason."""
 
 
+class ParseWorkerError(ReviewbotError):
+    """A parse worker process died (killed, out of memory): the import stops, reported."""
+
+
 class NotFound(ReviewbotError):
     """A series, patch or message that is not in the database."""
 

@@ -41,6 +41,14 @@ from reviewbot.pipeline.scrape import LIBVIR_LIST
 from reviewbot.pipeline.watch import Round, follow
 from reviewbot.read import messages, series
 
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        min=1,
+        help="Processes that parse mail (default: one per CPU; 1: no worker processes).",
+    ),
+]
 DataDirOption = Annotated[
     str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
 ]
@@ -50,12 +58,13 @@ def import_mbox(
     paths: Annotated[list[Path], typer.Argument(help="mbox, .gz, pipermail .txt(.gz) or maildir")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    jobs: JobsOption = None,
 ) -> None:
     """Import messages and rebuild threads and series (re-importing is a no-op)."""
     with errors():
         engine = open_engine(load_settings(db=db).database_url)
         with progress(as_json) as advance:
-            report = import_paths(engine, paths, progress=advance)
+            report = import_paths(engine, paths, progress=advance, jobs=jobs)
     if as_json:
         print_json(report.as_dict())
     else:

@@ -9,16 +9,14 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from reviewbot.apply.worktree import HunkResult
 from reviewbot.mail.threads import ThreadNode
-from reviewbot.pipeline.apply import ApplyReport
-from reviewbot.pipeline.upstream import UpstreamReport
 from reviewbot.read.concerns import ConcernEntry
 from reviewbot.read.messages import MessageSummary
 from reviewbot.read.races import RaceEntry
@@ -26,6 +24,11 @@ from reviewbot.read.series import SeriesDetail, SeriesSummary
 from reviewbot.read.upstream import UpstreamEntry
 from reviewbot.review.race_steps import Step
 from reviewbot.series.rangediff import HunkDiff, PatchDiff, SeriesDiff
+
+if TYPE_CHECKING:  # types only: importing apply/ and upstream costs `series list` ~1 s
+    from reviewbot.apply.worktree import HunkResult
+    from reviewbot.pipeline.apply import ApplyReport
+    from reviewbot.pipeline.upstream import UpstreamReport
 
 
 def series_table(rows: Sequence[SeriesSummary]) -> Table:

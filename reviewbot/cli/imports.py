@@ -135,6 +135,7 @@ def scrape(
         ),
     ] = None,
     upstream_tree: UpstreamTreeOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Scrape a list's web archive (pipermail or HyperKitty), incrementally and politely."""
     with errors():
@@ -142,7 +143,7 @@ def scrape(
         settings = load_settings(db=db, data_dir=data_dir, upstream_tree=upstream_tree)
         archives = _archives(archive_urls or [], archive, list_name, settings.scrape_list)
     if watch is not None:
-        job = Round(archives, month or [], since, all_months, refresh, rate, timeout)
+        job = Round(archives, month or [], since, all_months, refresh, rate, timeout, jobs)
         raise typer.Exit(follow(settings, job, watch, lambda line: err.print(line, markup=False)))
     with errors():
         engine = open_engine(settings.database_url)
@@ -157,6 +158,7 @@ def scrape(
                 all_months,
                 refresh=refresh,
                 progress=lambda _what, n: advance(n),
+                jobs=jobs,
             )
     if as_json:
         print_json(report.as_dict())

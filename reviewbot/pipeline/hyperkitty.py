@@ -17,9 +17,10 @@ The same message reached through pipermail, an mbox or here is stored once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -31,8 +32,9 @@ from reviewbot.ingest.http import Fetched, Fetcher
 from reviewbot.ingest.mbox import RawMail, read_mbox_bytes
 from reviewbot.ingest.months import Month, first_day, iso_name, next_month, parse_month
 from reviewbot.mail.message import restore_bracketed_addresses
-from reviewbot.pipeline.importer import BATCH, Importer
+from reviewbot.pipeline.importer import Importer, batches
 from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
+from reviewbot.pipeline.parsing import Parsed, Parser
 from reviewbot.pipeline.scrape import (
     Progress,
     ScrapeProblem,
@@ -71,6 +73,16 @@ def incoming_from_export(mail: RawMail, list_url: str) -> Incoming:
     )
 
 
+def _counted(mails: Iterator[RawMail], read: list[int]) -> Iterator[RawMail]:
+    for mail in mails:
+        read[0] += 1
+        yield mail
+
+
+def _whole(batch: list[RawMail]) -> list[RawMail]:
+    return [m for m in batch if not m.truncated]
+
+
 class HyperKittyScraper:
     """One scrape run over one HyperKitty list (the same report as the pipermail Scraper)."""
 
@@ -84,9 +96,11 @@ class HyperKittyScraper:
         progress: Progress | None = None,
         report_unknown: bool = True,
         today: Today = utc_today,
+        parser: Parser | None = None,
     ) -> None:
         self.engine = engine
         self.fetcher = fetcher
+        self.parser = parser or Parser(1)  # the caller's pool, else this process
         self.list_url = hyperkitty.list_url(list_url)
         self.name = hyperkitty.list_name(self.list_url)
         self.refresh = refresh
@@ -196,32 +210,28 @@ class HyperKittyScraper:
     def _import(self, fetched: Fetched, url: str, month: str) -> tuple[date | None, int]:
         """Import an export's mail; (the UTC day of its newest mail, how many there were)."""
         newest: date | None = None
-        count = 0
-        batch: list[Incoming] = []
+        read = [0]  # mails read, the one cut by damage included
+        # the mail cut by the damage is left for the retry: stored now, the whole
+        # one would later count as a duplicate and never replace it
+        mails = batches(_counted(read_mbox_bytes(fetched.content, url), read), cut=_whole)
         try:
-            for mail in read_mbox_bytes(fetched.content, url):
-                incoming = incoming_from_export(mail, self.list_url)
-                batch.append(incoming)
-                count += 1
-                sent = incoming.message.date if incoming.message else None
-                if sent is not None:
-                    day = sent.astimezone(UTC).date()
-                    newest = day if newest is None else max(newest, day)
-                if len(batch) >= BATCH:
-                    self._add(batch)
-                    batch = []
+            for parsed in self.parser.parse(
+                mails, partial(incoming_from_export, list_url=self.list_url)
+            ):
+                for p in parsed:
+                    sent = p.incoming.message.date if p.incoming.message else None
+                    if sent is not None:
+                        day = sent.astimezone(UTC).date()
+                        newest = day if newest is None else max(newest, day)
+                self._add(parsed)  # and every whole mail before the damage
         except InputError as exc:
             self.fetcher.forget(url)  # a damaged copy must not satisfy the retry
             self._error(url, month, str(exc))
-            # the mail cut by the damage is left for the retry: stored now, the
-            # whole one would later count as a duplicate and never replace it
-            batch = [p for p in batch if not p.truncated]
-        self._add(batch)  # and every whole mail before the damage
-        return newest, count
+        return newest, read[0]
 
-    def _add(self, batch: list[Incoming]) -> None:
+    def _add(self, batch: list[Parsed]) -> None:
         if batch:
-            self.importer.add(batch)
+            self.importer.add_parsed(batch)
             self.progress("messages", len(batch))
 
     def _get(self, url: str, *, revalidate: bool, month: str) -> Fetched | None:

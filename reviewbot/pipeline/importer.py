@@ -87,8 +87,11 @@ def import_paths(
     return importer.finish()
 
 
-def batches(mails: Iterator[RawMail]) -> Iterator[list[RawMail]]:
-    """Batches of BATCH mails; what was read before an input error is yielded first."""
+def batches(
+    mails: Iterator[RawMail], cut: Callable[[list[RawMail]], list[RawMail]] = list
+) -> Iterator[list[RawMail]]:
+    """Batches of BATCH mails; what was read before an input error is yielded first
+    (`cut` chooses what of that last batch to keep: all of it by default)."""
     batch: list[RawMail] = []
     try:
         for mail in mails:
@@ -97,8 +100,8 @@ def batches(mails: Iterator[RawMail]) -> Iterator[list[RawMail]]:
                 yield batch
                 batch = []
     except InputError:
-        if batch:
-            yield batch
+        if kept := cut(batch):
+            yield kept
         raise
     if batch:
         yield batch

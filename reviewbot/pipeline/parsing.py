@@ -17,8 +17,9 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from reviewbot.mail.diff import PatchBody, has_diff, split_patch
 from reviewbot.mail.subject import parse_subject
 from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
 from reviewbot.series.classify import Kind, classify
+
+Reader = Callable[[RawMail], Incoming]
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,11 @@ def _classify(p: Incoming) -> Kind:
     return classify(subject, p.message.body, has_diff(p.message.body), p.message.parent is not None)
 
 
-def parse_mail(mail: RawMail) -> Parsed:
-    """Parse one raw mail; whatever goes wrong is kept as the mail's parse error."""
+def parse_mail(mail: RawMail, read: Reader = incoming_from_raw) -> Parsed:
+    """Parse one raw mail (`read`: how, e.g. with an archive's fix-ups); whatever goes
+    wrong is kept as the mail's parse error."""
     try:
-        incoming = incoming_from_raw(mail)
+        incoming = read(mail)
         return Parsed(incoming, prepare(incoming))
     except Exception as exc:  # noqa: BLE001  (a mail must never be lost to a parser bug)
         reason = f"cannot parse: {type(exc).__name__}: {exc}"
@@ -73,9 +77,9 @@ def parse_mail(mail: RawMail) -> Parsed:
         return Parsed(failed, Prepared(Kind.OTHER, None))
 
 
-def parse_batch(mails: list[RawMail]) -> list[Parsed]:
+def parse_batch(mails: list[RawMail], read: Reader = incoming_from_raw) -> list[Parsed]:
     """Parse a batch, in order (what each worker runs)."""
-    return [parse_mail(m) for m in mails]
+    return [parse_mail(m, read) for m in mails]
 
 
 def default_jobs() -> int:
@@ -107,28 +111,31 @@ class Parser:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def parse(self, batches: Iterable[list[RawMail]]) -> Iterator[list[Parsed]]:
+    def parse(
+        self, batches: Iterable[list[RawMail]], read: Reader = incoming_from_raw
+    ) -> Iterator[list[Parsed]]:
         """Each batch parsed, in order; an InputError of the reader comes after the
-        batches read before it, as it would without the pool."""
+        batches read before it, as it would without the pool. `read` turns a raw mail
+        into an Incoming (a module-level function or a partial of one: it is pickled)."""
         if self.jobs == 1:
-            return (parse_batch(b) for b in batches)
-        return self._pooled(iter(batches))
+            return (parse_batch(b, read) for b in batches)
+        return self._pooled(iter(batches), read)
 
-    def _pooled(self, batches: Iterator[list[RawMail]]) -> Iterator[list[Parsed]]:
+    def _pooled(self, batches: Iterator[list[RawMail]], read: Reader) -> Iterator[list[Parsed]]:
         first = next(batches, None)
         if first is None:
             return
         try:
             second = next(batches, None)
         except InputError:
-            yield parse_batch(first)
+            yield parse_batch(first, read)
             raise
         if second is None:  # one batch (a thread, a small month): workers would cost more
-            yield parse_batch(first)
+            yield parse_batch(first, read)
             return
-        yield from self._in_pool(itertools.chain([first, second], batches))
+        yield from self._in_pool(itertools.chain([first, second], batches), read)
 
-    def _in_pool(self, batches: Iterator[list[RawMail]]) -> Iterator[list[Parsed]]:
+    def _in_pool(self, batches: Iterator[list[RawMail]], read: Reader) -> Iterator[list[Parsed]]:
         pool = self._start()
         pending: deque[Future[list[Parsed]]] = deque()
         failure: InputError | None = None
@@ -141,7 +148,7 @@ class Parser:
                 except InputError as exc:  # a damaged file: keep what was read before it
                     failure = exc
                     break
-                pending.append(pool.submit(parse_batch, batch))
+                pending.append(pool.submit(parse_batch, batch, read))
                 # bounded: reading waits for the writer, so memory stays flat
                 while len(pending) >= 2 * self.jobs:
                     yield _result(pending.popleft())
@@ -160,8 +167,16 @@ class Parser:
             # server imports this module once; each worker forks from it ready.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=_leave_interrupts_to_the_parent
+            )
         return self._pool
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the import, keeps what
+    # it stored and shuts the pool down; a worker dying of it would be a second error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _result(future: Future[list[Parsed]]) -> list[Parsed]:

@@ -39,8 +39,9 @@ from reviewbot.ingest.pipermail import (
 from reviewbot.mail.diff import has_diff
 from reviewbot.mail.message import Message, restore_bracketed_addresses, synthetic_msgid
 from reviewbot.mail.subject import parse_subject
-from reviewbot.pipeline.importer import BATCH, Importer
-from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
+from reviewbot.pipeline.importer import BATCH, Importer, batches
+from reviewbot.pipeline.incoming import Incoming
+from reviewbot.pipeline.parsing import Parser
 
 LIBVIR_LIST = "https://listman.redhat.com/archives/libvir-list/"
 Progress = Callable[[str, int], None]  # (what, how many more)
@@ -126,9 +127,11 @@ class Scraper:
         refresh: bool = False,
         progress: Progress | None = None,
         report_unknown: bool = True,
+        parser: Parser | None = None,
     ) -> None:
         self.engine = engine
         self.fetcher = fetcher
+        self.parser = parser or Parser(1)  # the caller's pool, else this process
         self.archive_url = archive_url if archive_url.endswith("/") else archive_url + "/"
         self.refresh = refresh
         self.progress = progress or (lambda _what, _n: None)
@@ -207,15 +210,11 @@ class Scraper:
             return fresh
         try:
             stream = io.BytesIO(_gunzip(fetched.content, month.text_url))
-            batch: list[Incoming] = []
-            for mail in read_mbox_stream(stream, month.text_url):
-                batch.append(incoming_from_raw(mail))
-                if len(batch) >= BATCH:
-                    self.importer.add(batch)
-                    fresh.update(p.msgid for p in batch)
-                    batch = []
-            self.importer.add(batch)
-            fresh.update(p.msgid for p in batch)
+            # a damaged archive: the batch it cut is left for the retry (as a whole)
+            mails = batches(read_mbox_stream(stream, month.text_url), cut=lambda _b: [])
+            for parsed in self.parser.parse(mails):
+                self.importer.add_parsed(parsed)
+                fresh.update(p.incoming.msgid for p in parsed)
         except InputError as exc:
             self.fetcher.forget(month.text_url)  # a damaged copy must not satisfy the retry
             self._error(month.text_url, month.name, str(exc))

@@ -55,6 +55,7 @@ class Round:
     refresh: bool
     rate: float
     timeout: float
+    jobs: int | None = None  # processes that parse (None: one per CPU)
 
 
 def follow(settings: Settings, job: Round, interval: float, log: Log) -> int:
@@ -105,6 +106,7 @@ def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
                     job.all_months,
                     refresh=job.refresh,
                     progress=check,
+                    jobs=job.jobs,
                 )
             except Stopped:
                 catch_up(engine)  # batches stored so far are committed: finish them

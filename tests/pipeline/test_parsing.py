@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
 
 from reviewbot.db import open_engine
 from reviewbot.errors import CorruptSource, ParseWorkerError
@@ -24,28 +23,9 @@ from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.parsing import Parser, parse_batch, parse_mail
 from reviewbot.series.classify import Kind
 from tests.conftest import LIST, NewDatabases, diff_body, mail, run_cli, write_mbox
+from tests.dump import full_dump
 
 SOURCES = [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz", LIST / "backports-2023.mbox"]
-
-
-def full_dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, ids included, in id order; import times left out."""
-    engine = create_engine(url)
-    try:
-        out = {}
-        with engine.connect() as conn:
-            for table in sorted(inspect(conn).get_table_names()):
-                if table.startswith("message_fts") or table == "alembic_version":
-                    continue
-                names = [c["name"] for c in inspect(conn).get_columns(table)]
-                keep = [n for n in names if not n.endswith("_at")]  # when it ran, not what
-                quoted = ", ".join(f'"{n}"' for n in keep)
-                order = "id" if "id" in names else quoted
-                rows = conn.execute(text(f'select {quoted} from "{table}" order by {order}'))
-                out[table] = [tuple(r) for r in rows]
-        return out
-    finally:
-        engine.dispose()
 
 
 def _raw_mails() -> list[RawMail]:

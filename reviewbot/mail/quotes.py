@@ -161,9 +161,9 @@ def _shift_original_messages(lines: list[_Line]) -> list[_Line]:
     out: list[_Line] = []
     extra = 0
     for line in lines:
-        shifted = _Line(line.depth + extra, line.text, line.number)
-        out.append(shifted)
-        if _ORIGINAL.match(line.text.strip()):
+        out.append(_Line(line.depth + extra, line.text, line.number) if extra else line)
+        # asked of every line: only one starting "--" can be the separator
+        if line.text.lstrip().startswith("--") and _ORIGINAL.match(line.text.strip()):
             extra += 1
     return out
 
@@ -183,7 +183,7 @@ def _classify(lines: Sequence[_Line]) -> tuple[list[str], dict[int, str], dict[i
         if _is_footer_start(lines, i):
             i = _mark_run(lines, kinds, i, "footer")
             continue
-        if _SIG_DELIMITER.match(line.text):
+        if line.text.startswith("--") and _SIG_DELIMITER.match(line.text):
             i = _mark_run(lines, kinds, i, "signature")
             continue
         found = _attribution(lines, i)
@@ -236,18 +236,21 @@ def _attribution(lines: Sequence[_Line], i: int) -> tuple[str, int] | None:
     text = line.text.strip()
     if len(text) > 200:
         return None
-    if m := _ON.match(text):
+    # asked of every line: the "On ..." shapes need "on" first, Outlook's "--"
+    starts_on = text[:2].lower() == "on"
+    if starts_on and (m := _ON.match(text)):
         return _name_from_on(m.group("rest")), 1
     nxt = lines[i + 1] if i + 1 < len(lines) else None
     if (
-        nxt is not None
+        starts_on
+        and nxt is not None
         and nxt.depth == line.depth
         and _ON_START.match(text)
         and _WROTE_END.match(nxt.text.strip())
         and (m := _ON.match(f"{text} {nxt.text.strip()}"))
     ):
         return _name_from_on(m.group("rest")), 2  # wrapped over two lines
-    if _ORIGINAL.match(text):
+    if text.startswith("--") and _ORIGINAL.match(text):
         taken = 1
         author = ""
         while i + taken < len(lines) and _MAIL_HEADER.match(lines[i + taken].text):

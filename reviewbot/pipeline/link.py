@@ -76,13 +76,18 @@ def link(series_ids: Sequence[int], *, session: Session) -> None:
 def _threads(
     series_ids: Sequence[int], rows: dict[int, Any], *, session: Session
 ) -> list[SeriesThread]:
-    patches: dict[int, list[ThreadPatch]] = {sid: [] for sid in series_ids}
-    for p in store.load_patches(session=session, series_ids=series_ids):
-        author = Person(p.author_name, p.author_email)
-        patches[p.series_id].append(ThreadPatch(p.id, p.msgid, p.diff, p.commit_message, author))
     replies: dict[int, dict[int | None, list[ThreadReply]]] = {sid: {} for sid in series_ids}
     for r in store.load_placed_replies(session=session, series_ids=series_ids):
         replies[r.series_id].setdefault(r.patch_id, []).append(_reply(r))
+    # the diffs replies answer, as the import parsed them: never parsed twice
+    answered = sorted({pid for by_patch in replies.values() for pid in by_patch if pid})
+    files = store.load_patch_files(session=session, patch_ids=answered)
+    patches: dict[int, list[ThreadPatch]] = {sid: [] for sid in series_ids}
+    for p in store.load_patches(session=session, series_ids=series_ids):
+        author = Person(p.author_name, p.author_email)
+        patches[p.series_id].append(
+            ThreadPatch(p.id, p.msgid, p.diff, p.commit_message, author, files.get(p.id))
+        )
     carried: dict[int, list[Carried]] = {sid: [] for sid in series_ids}
     for c in store.load_carried(session=session, series_ids=series_ids):
         if c.patch_id is not None and c.file is not None and c.hunk is not None:

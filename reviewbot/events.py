@@ -55,7 +55,7 @@ class NewEvent:
     created_at: datetime
     category: str
     actor: str
-    via: str  # api, cli, mail
+    via: str  # api, cli, web, mail
     target: str
     target_id: int
     series_id: int | None

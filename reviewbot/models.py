@@ -399,9 +399,10 @@ class ApiToken(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """One change: who, when, what, from -> to; written by the API, the CLI and import.
 
-    `target` is "patch", "series" or "concern"; `via` is "api", "cli" or "mail"
-    (a state inferred from the thread). `concern_key` ("reply_id:position")
-    names a concern across rebuilds, which change concern ids.
+    `target` is "patch", "series" or "concern"; `via` is "api", "cli", "web" (a
+    signed-in user of the web UI) or "mail" (a state inferred from the thread).
+    `concern_key` ("reply_id:position") names a concern across rebuilds, which
+    change concern ids.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -418,6 +419,35 @@ class Event(SQLModel, table=True):
     old_value: str | None = None
     new_value: str | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Account(SQLModel, table=True):
+    """A person of the web UI and `queue`: known by name (a token's user), with the
+    addresses they write from and the paths they watch (JSON lists), and a password
+    (argon2) if they sign in with one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    emails: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    watches: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    password_hash: str | None = None
+    created_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in: only the sha256 of its cookie's secret is stored.
+
+    `token_id` is the API token it signed in with (None: a password): revoking the
+    token ends the session too. Nothing about it is written on a GET.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret_hash: str = Field(unique=True, max_length=64)
+    user: str
+    read_only: bool = False
+    token_id: int | None = None
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -443,3 +473,5 @@ HUNK_COVER = _table(HunkCover)
 RACE = _table(RaceScenario)
 TOKEN = _table(ApiToken)
 EVENT = _table(Event)
+ACCOUNT = _table(Account)
+WEB_SESSION = _table(WebSession)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from reviewbot.api.http import BodyLimit, install_error_handlers, known_query
 from reviewbot.api.models import Problem
 from reviewbot.api.routes_mail import router as mail_router
+from reviewbot.api.routes_me import router as me_router
 from reviewbot.api.routes_review import router as review_router
 from reviewbot.api.routes_series import router as series_router
 
@@ -21,6 +22,7 @@ router = APIRouter(
 router.include_router(series_router)
 router.include_router(mail_router)
 router.include_router(review_router)
+router.include_router(me_router)
 
 
 def install(app: FastAPI) -> None:

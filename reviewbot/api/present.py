@@ -10,14 +10,11 @@ from reviewbot.api.models import (
     ApplyRunPublic,
     ConcernPublic,
     ConcernReplyPublic,
-    CoveragePublic,
     CoverDetail,
-    CovererPublic,
     CoverPublic,
     EventPublic,
     FilePublic,
     HunkApplyPublic,
-    HunkCoveragePublic,
     MessageDetail,
     MessagePublic,
     PatchApplyPublic,
@@ -30,7 +27,6 @@ from reviewbot.api.models import (
     RaceLinkPublic,
     RacePublic,
     RaceStepPublic,
-    ReviewerCoveragePublic,
     SeriesDetail,
     SeriesPublic,
     StatusSourcePublic,
@@ -40,7 +36,6 @@ from reviewbot.api.models import (
 from reviewbot.read import (
     apply,
     concerns,
-    coverage,
     events,
     messages,
     patches,
@@ -386,44 +381,3 @@ def race(r: races.RaceEntry) -> RacePublic:
 def event(e: events.EventEntry) -> EventPublic:
     """An event."""
     return EventPublic(**asdict(e), url=f"{API}/events/{e.id}")
-
-
-def coverage_of(c: coverage.Coverage) -> CoveragePublic:
-    """Review coverage of a series or a patch."""
-    return CoveragePublic(
-        series_id=c.series_id,
-        patch_id=c.patch_id,
-        counts={state: c.count(state) for state in coverage.STATES},
-        hunks=[
-            HunkCoveragePublic(
-                patch_id=h.patch_id,
-                patch_number=h.patch,
-                hunk_id=h.hunk_id,
-                file=h.file,
-                hunk=h.hunk,
-                hunk_number=h.hunk_number,
-                header=h.header,
-                state=h.state,
-                open_concerns=h.open_concerns,
-                covered_by=[
-                    CovererPublic(
-                        reviewer=PersonRef(name=x.name, email=x.email),
-                        how=x.how,
-                        reply_msgid=x.reply_msgid,
-                    )
-                    for x in h.covered_by
-                ],
-                acked_by=list(h.acked_by),
-            )
-            for h in c.hunks
-        ],
-        reviewers=[
-            ReviewerCoveragePublic(
-                reviewer=PersonRef(name=r.name, email=r.email),
-                files=list(r.files),
-                hunks=r.hunks,
-                commented=r.commented,
-            )
-            for r in c.reviewers
-        ],
-    )

@@ -11,12 +11,12 @@ from pydantic import TypeAdapter
 from reviewbot import store
 from reviewbot.api import present
 from reviewbot.api.auth import writer
+from reviewbot.api.coverage import CoveragePublic, coverage_of
 from reviewbot.api.filters import MAX_ID, TEXT
 from reviewbot.api.http import check_if_match, detail_response
 from reviewbot.api.models import (
     ConcernPublic,
     ConcernUpdate,
-    CoveragePublic,
     EventPublic,
     RacePublic,
 )
@@ -111,7 +111,7 @@ def update_concern(
 async def series_coverage(series_id: Id, request: Request, session: ReadSession) -> Response:
     """Review coverage: every hunk with who quoted or commented on it (ETag)."""
     found = coverage.series_coverage(session, series_id)
-    return detail_response(request, present.coverage_of(found))
+    return detail_response(request, coverage_of(found))
 
 
 @router.get(
@@ -122,7 +122,7 @@ async def series_coverage(series_id: Id, request: Request, session: ReadSession)
 )
 async def patch_coverage(patch_id: Id, request: Request, session: ReadSession) -> Response:
     """Review coverage of one patch: its hunks with who quoted or commented on them (ETag)."""
-    return detail_response(request, present.coverage_of(coverage.patch_coverage(session, patch_id)))
+    return detail_response(request, coverage_of(coverage.patch_coverage(session, patch_id)))
 
 
 @router.get("/races", response_model=list[RacePublic], tags=["races"])
@@ -150,8 +150,8 @@ async def list_events(
     patch: PatchQ = None,
     actor: Annotated[str | None, Query(max_length=TEXT, description="Who made it.")] = None,
     via: Annotated[
-        Literal["api", "cli", "mail"] | None,
-        Query(description="How: the API, the CLI, or inferred from mail."),
+        Literal["api", "cli", "web", "mail"] | None,
+        Query(description="How: the API, the CLI, the web UI, or inferred from mail."),
     ] = None,
 ) -> Response:
     """Every change, newest first ("reviewbot" via "mail": inferred from the thread)."""

@@ -84,11 +84,17 @@ COMMANDS = (
         "serve:demo",
         "Load the demo archive (data/) into a database, link it, and serve the web UI.",
     ),
+    _c(
+        "queue",
+        "users:queue",
+        "What waits for a user, longest waiting first (the web UI's /me).",
+    ),
     _c("series", "series:series_app", "List and show patch series."),
     _c("concern", "review:concern_app", "Show or settle one concern."),
     _c("db", "serve:db_app", "Database administration."),
     _c("token", "admin:token_app", "API tokens for the REST API's writes."),
     _c("state", "admin:state_app", "Set a patch's or series' state."),
+    _c("user", "users:user_app", "People of the web UI: addresses, watched paths, passwords."),
 )
 
 

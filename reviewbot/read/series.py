@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -174,3 +175,11 @@ def series_detail(session: Session, series_id: int) -> SeriesDetail:
         last_run(session, series_id),
         upstream_of_series(session, series_id),
     )
+
+
+def series_summaries(session: Session, series_ids: Sequence[int]) -> dict[int, SeriesSummary]:
+    """Several series as lists show them, by id (those that exist)."""
+    if not series_ids:
+        return {}
+    stmt = _statement(session, Filters()).where(SERIES.c.id.in_(list(series_ids)))
+    return {r.id: _summary(r) for r in rows(session, stmt)}

@@ -8,6 +8,12 @@ writes and their retries are `locked_write`. Loaders here serve the write path
 `store.<name>`.
 """
 
+from reviewbot.store.accounts import (
+    close_session,
+    edit_account_list,
+    open_session,
+    set_password,
+)
 from reviewbot.store.apply import (
     HunkOutcomeRow,
     NewApplyRun,
@@ -142,11 +148,13 @@ __all__ = [
     "SeriesVerdict",
     "UpstreamRow",
     "apply_changes",
+    "close_session",
     "count_dirty",
     "count_rows",
     "coverless_patches_answering",
     "create_token",
     "drop_empty_series",
+    "edit_account_list",
     "emails_by_name",
     "existing_msgids",
     "find_placed",
@@ -179,6 +187,7 @@ __all__ = [
     "move_patches",
     "newest_message_id",
     "open_scrape_errors",
+    "open_session",
     "patch_series",
     "previous_versions",
     "reapply_concern_statuses",
@@ -205,6 +214,7 @@ __all__ = [
     "set_commit_ref",
     "set_message_kind",
     "set_message_series",
+    "set_password",
     "set_reply_targets",
     "set_series_tree_state",
     "set_state",

@@ -115,7 +115,7 @@ def race_svg(
         body += _fork(canvas, branches)
     height = canvas.y + PAD
     return Markup(  # every interpolated text is escaped on its way in
-        f'<svg class="race lanes-{len(lanes)}" role="img" viewBox="0 0 {canvas.width} {height}" '
+        f'<svg class="race lanes-{len(lanes)}" role="group" viewBox="0 0 {canvas.width} {height}" '
         f'width="{canvas.width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title><desc>{escape(evidence)}</desc>"
         f"{_marker(uid)}{_lanes(canvas, height)}{body}</svg>"

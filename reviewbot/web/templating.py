@@ -16,7 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
 from reviewbot.errors import ReviewbotError
+from reviewbot.models import PatchState
 from reviewbot.web.threadview import body_blocks
+from reviewbot.web.viewer import viewer_of
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -77,5 +79,7 @@ def templates() -> Jinja2Templates:
     env.globals.update(
         msg_url=msg_url, with_query=with_query, body_blocks=body_blocks, archive_link=archive_link
     )
+    # who is looking (signed in or not) and what they may set: the action partials
+    env.globals.update(viewer=viewer_of, patch_states=[s.value for s in PatchState])
     env.filters["date"] = fmt_date
     return Jinja2Templates(env=env)

@@ -25,8 +25,9 @@ from pipermail_month import THREADLEVELS, Article, obscure
 
 from reviewbot.db import open_engine
 from reviewbot.ingest.mbox import read_path
-from reviewbot.pipeline.importer import BATCH, Importer
+from reviewbot.pipeline.importer import Importer
 from reviewbot.pipeline.incoming import incoming_from_raw
+from reviewbot.pipeline.parsing import BATCH
 
 SAMPLES = 5  # examples kept per kind of difference
 

@@ -64,8 +64,8 @@ class MessageParseError(ReviewbotError):
     """A single message could not be parsed; it is kept with this reason."""
 
 
-class ParseWorkerError(ReviewbotError):
-    """A parse worker process died (killed, out of memory): the import stops, reported."""
+class WorkerDied(ReviewbotError):
+    """A worker process died (killed, out of memory): the run stops, reported."""
 
 
 class NotFound(ReviewbotError):

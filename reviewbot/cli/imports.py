@@ -13,6 +13,7 @@ from sqlmodel import Session
 from reviewbot.cli import jsonout, render
 from reviewbot.cli.common import (
     DbOption,
+    JobsOption,
     JsonOption,
     UpstreamTreeOption,
     console,
@@ -41,14 +42,6 @@ from reviewbot.pipeline.scrape import LIBVIR_LIST
 from reviewbot.pipeline.watch import Round, follow
 from reviewbot.read import messages, series
 
-JobsOption = Annotated[
-    int | None,
-    typer.Option(
-        "--jobs",
-        min=1,
-        help="Processes that parse mail (default: one per CPU; 1: no worker processes).",
-    ),
-]
 DataDirOption = Annotated[
     str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
 ]

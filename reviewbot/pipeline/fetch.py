@@ -34,8 +34,9 @@ from reviewbot.ingest.http import Fetcher
 from reviewbot.ingest.mbox import RawMail, read_mbox_bytes
 from reviewbot.pipeline.archives import Archive, Kind
 from reviewbot.pipeline.hyperkitty import incoming_from_export
-from reviewbot.pipeline.importer import BATCH, Importer, ImportReport
+from reviewbot.pipeline.importer import Importer, ImportReport
 from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
+from reviewbot.pipeline.parsing import BATCH
 
 WINDOW = timedelta(days=31)  # how far back the month export looks for a root
 

@@ -125,7 +125,7 @@ class HyperKittyScraper:
             for month in months:
                 self._month(month)
                 self.progress("months", 1)
-        imported = self.importer.finish()
+        imported = self.importer.finish(self.parser.workers)
         self.report.messages_new = imported.messages_new
         self.report.messages_duplicate = imported.messages_duplicate
         return self.report

@@ -9,7 +9,7 @@ and linked). Linking and indexing happen here, never when somebody reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,18 +19,18 @@ from sqlmodel import Session
 
 from reviewbot import store
 from reviewbot.errors import InputError
-from reviewbot.ingest.mbox import RawMail, read_path
+from reviewbot.ingest.mbox import read_path
 from reviewbot.mail.message import Message
 from reviewbot.mail.subject import parse_subject, thread_subject
 from reviewbot.pipeline import reconstruction
 from reviewbot.pipeline.incoming import Incoming
 from reviewbot.pipeline.link import link_dirty_series
-from reviewbot.pipeline.parsing import Parsed, Parser, Prepared, prepare
+from reviewbot.pipeline.parsing import Parsed, Parser, Prepared, batches, prepare
 from reviewbot.pipeline.placement import Assembler, Placement
 from reviewbot.pipeline.rebuild import rebuild_dirty_series
+from reviewbot.pipeline.workers import Workers
 from reviewbot.series.classify import Kind
 
-BATCH = 500
 Progress = Callable[[int], None]
 
 
@@ -84,27 +84,7 @@ def import_paths(
                         progress(len(parsed))
             except InputError as exc:
                 importer.report.errors.append(str(exc))
-    return importer.finish()
-
-
-def batches(
-    mails: Iterator[RawMail], cut: Callable[[list[RawMail]], list[RawMail]] = list
-) -> Iterator[list[RawMail]]:
-    """Batches of BATCH mails; what was read before an input error is yielded first
-    (`cut` chooses what of that last batch to keep: all of it by default)."""
-    batch: list[RawMail] = []
-    try:
-        for mail in mails:
-            batch.append(mail)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-    except InputError:
-        if kept := cut(batch):
-            yield kept
-        raise
-    if batch:
-        yield batch
+        return importer.finish(parser.workers)
 
 
 class Importer:
@@ -274,18 +254,19 @@ class Importer:
             store.locked_write(self.engine, rethread)
         return added
 
-    def finish(self) -> ImportReport:
+    def finish(self, workers: Workers | None = None) -> ImportReport:
         """Rebuild quoted messages nobody sent, then every series this run touched,
-        index the new mail for search, and link the review of every changed series."""
+        index the new mail for search, and link the review of every changed series
+        (`workers`: the pool that parsed, to review threads in too)."""
         self.reconstruct()
-        catch_up(self.engine)
+        catch_up(self.engine, workers)
         created = self.assembler.created
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)
         return self.report
 
 
-def catch_up(engine: Engine) -> int:
+def catch_up(engine: Engine, workers: Workers | None = None) -> int:
     """Finish what imports leave: dirty series rebuilt, new mail indexed, review linked.
 
     Also what `reviewbot link` runs: after an interrupted import it completes
@@ -293,7 +274,7 @@ def catch_up(engine: Engine) -> int:
     """
     rebuild_dirty_series(engine)
     store.locked_write(engine, lambda s: store.index_messages(session=s))  # see 0006
-    return link_dirty_series(engine)
+    return link_dirty_series(engine, workers)
 
 
 def _first_with(batch: list[Incoming], msgid: str) -> Incoming:

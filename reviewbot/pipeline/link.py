@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import store
+from reviewbot.pipeline.workers import Workers, chunked
 from reviewbot.read.versions import patch_hunks_of
 from reviewbot.review.concerns import (
     Carried,
@@ -22,39 +23,44 @@ from reviewbot.review.concerns import (
     SeriesThread,
     ThreadPatch,
     ThreadReply,
+    ThreadReview,
     needs_next_version,
-    review_thread,
+    review_threads,
 )
 from reviewbot.review.conversation import Person
 from reviewbot.series.rangediff import HunkCounterpart, SeriesPatch, diff_series, map_hunks
 
 _CHUNK = 200
+_POOLED = 64  # fewer threads are reviewed here: starting workers would cost more
+_SHARE = 16  # threads per task a worker takes
 
 
-def link_dirty_series(engine: Engine) -> int:
+def link_dirty_series(engine: Engine, workers: Workers | None = None) -> int:
     """Link every series whose thread changed, a chunk per locked transaction; how many.
 
     Short transactions let a concurrent importer's batches in between chunks.
+    `workers` review the threads of a chunk (this process stores them).
     """
     done = 0
-    while step := store.locked_write(engine, lambda s: link_next(session=s)):
+    while step := store.locked_write(engine, lambda s: link_next(session=s, workers=workers)):
         done += step
     return done
 
 
-def link_next(*, session: Session) -> int:
+def link_next(*, session: Session, workers: Workers | None = None) -> int:
     """Link the next chunk of series whose thread changed; return how many (0: none left)."""
     todo = store.review_dirty(session=session, series_ids=None)[:_CHUNK]
     if todo:
-        link(todo, session=session)
+        link(todo, session=session, workers=workers)
     return len(todo)
 
 
-def link(series_ids: Sequence[int], *, session: Session) -> None:
+def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None = None) -> None:
     """Recompute and store the concerns and races of these series.
 
     Their next versions are linked again too: the concerns carried to them may
     have changed (a version chain settles in a few rounds, oldest first).
+    Reviewing a thread is pure: `workers` do it, in order, when there are many.
     """
     rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
     threads = _threads(series_ids, rows, session=session)
@@ -64,13 +70,21 @@ def link(series_ids: Sequence[int], *, session: Session) -> None:
         if rows[t.series_id].superseded_by_id and needs_next_version(t)
     }
     nexts = _next_versions(successors, session=session)
-    reviews = [review_thread(t, nexts.get(t.series_id)) for t in threads]
+    reviews = _review([(t, nexts.get(t.series_id)) for t in threads], workers)
     store.replace_review(session=session, series_ids=list(series_ids), reviews=reviews)
     # a status a maintainer set outlives the relink that recreated its concern
     store.reapply_concern_statuses(session=session, series_ids=list(series_ids))
     store.mark_reviewed(session=session, series_ids=list(series_ids))
     later = {r.superseded_by_id for r in rows.values() if r.superseded_by_id} - set(series_ids)
     store.mark_review_dirty(session=session, series_ids=sorted(later))
+
+
+def _review(
+    items: list[tuple[SeriesThread, NextVersion | None]], workers: Workers | None
+) -> list[ThreadReview]:
+    if workers is None or workers.jobs == 1 or len(items) < _POOLED:
+        return review_threads(items)
+    return [r for share in workers.map(review_threads, chunked(items, _SHARE)) for r in share]
 
 
 def _threads(

@@ -39,9 +39,9 @@ from reviewbot.ingest.pipermail import (
 from reviewbot.mail.diff import has_diff
 from reviewbot.mail.message import Message, restore_bracketed_addresses, synthetic_msgid
 from reviewbot.mail.subject import parse_subject
-from reviewbot.pipeline.importer import BATCH, Importer, batches
+from reviewbot.pipeline.importer import Importer
 from reviewbot.pipeline.incoming import Incoming
-from reviewbot.pipeline.parsing import Parser
+from reviewbot.pipeline.parsing import BATCH, Parser, batches
 
 LIBVIR_LIST = "https://listman.redhat.com/archives/libvir-list/"
 Progress = Callable[[str, int], None]  # (what, how many more)
@@ -163,7 +163,7 @@ class Scraper:
             for month in months:
                 self._month(month)
                 self.progress("months", 1)
-        imported = self.importer.finish()
+        imported = self.importer.finish(self.parser.workers)
         self.report.messages_new = imported.messages_new
         self.report.messages_duplicate = imported.messages_duplicate + self.matched
         with session_scope(self.engine) as session:

@@ -204,6 +204,11 @@ def review_thread(thread: SeriesThread, next_version: NextVersion | None) -> Thr
     )
 
 
+def review_threads(items: list[tuple[SeriesThread, NextVersion | None]]) -> list[ThreadReview]:
+    """review_thread of each (thread, its next version), in order: a worker's share."""
+    return [review_thread(thread, next_version) for thread, next_version in items]
+
+
 def needs_next_version(thread: SeriesThread) -> bool:
     """Whether anything here (a reply, a carried concern) is for the next version to settle."""
     return bool(thread.carried) or any(

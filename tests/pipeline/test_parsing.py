@@ -7,20 +7,24 @@ dies stops the import with an error instead of hanging it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reviewbot.db import open_engine
-from reviewbot.errors import CorruptSource, ParseWorkerError
+from reviewbot.errors import CorruptSource, WorkerDied
 from reviewbot.ingest.mbox import RawMail, read_path
-from reviewbot.pipeline import importer, parsing
+from reviewbot.pipeline import link, parsing
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.parsing import Parser, parse_batch, parse_mail
+from reviewbot.pipeline.workers import Workers
 from reviewbot.series.classify import Kind
 from tests.conftest import LIST, NewDatabases, diff_body, mail, run_cli, write_mbox
 from tests.dump import full_dump
@@ -41,7 +45,9 @@ def test_an_import_with_workers_stores_what_one_process_stores(
     new_db: NewDatabases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # small batches, so that the real corpus makes many and four workers all take some
-    monkeypatch.setattr(importer, "BATCH", 40)
+    monkeypatch.setattr(parsing, "BATCH", 40)
+    monkeypatch.setattr(link, "_POOLED", 2)  # the threads reviewed in the workers too
+    monkeypatch.setattr(link, "_SHARE", 3)
     dumps = []
     for jobs in (1, 4):
         url = new_db(f"jobs{jobs}")
@@ -49,6 +55,62 @@ def test_an_import_with_workers_stores_what_one_process_stores(
         dumps.append((report.as_dict(), full_dump(url)))
     assert dumps[0][1]["message"], "nothing was imported"
     assert dumps[0] == dumps[1]
+
+
+def _nested(depth: int) -> bytes:
+    """A mail of `depth` nested multiparts: deep enough, the stdlib parser gives up."""
+    opening = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n' for i in range(depth)
+    )
+    closing = "".join(f"--b{i}--\n" for i in reversed(range(depth)))
+    head = mail("nested@x", "[PATCH] nested").split("\n\n", 1)[0]
+    return f"{head}\nMIME-Version: 1.0\n{opening}Content-Type: text/plain\n\nhi\n{closing}".encode()
+
+
+def _write_mbox(path: Path, raws: list[bytes]) -> Path:
+    escaped = [re.sub(rb"(?m)^(>*From )", rb">\1", raw) for raw in raws]
+    path.write_bytes(
+        b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + r + b"\n" for r in escaped)
+    )
+    return path
+
+
+def test_import_mbox_jobs_4_writes_the_sqlite_file_jobs_1_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # batches of 8 and threads reviewed in shares of 3: the workers take part in both
+    monkeypatch.setattr(parsing, "BATCH", 8)
+    monkeypatch.setattr(link, "_POOLED", 2)
+    monkeypatch.setattr(link, "_SHARE", 3)
+    raws = [m.raw for m in _raw_mails()]
+    raws.insert(len(raws) // 2, _nested(1200))  # fails to parse, in a worker
+    mbox = _write_mbox(tmp_path / "list.mbox", raws)
+    started = []
+    monkeypatch.setattr(Workers, "_start", _counting(Workers._start, started))  # noqa: SLF001
+    dumps = []
+    for jobs in (1, 4):
+        db = tmp_path / f"jobs{jobs}.db"
+        done = run_cli("import-mbox", mbox, "--db", db, "--json", "--jobs", str(jobs))
+        assert done.exit_code == 0, done.stderr
+        dumps.append((json.loads(done.stdout), full_dump(f"sqlite:///{db}")))
+    assert started, "the import with 4 jobs started no workers"
+    assert dumps[0] == dumps[1]
+    report = dumps[1][0]  # the archives hold the mbox's mail again: duplicates
+    kept = report["messages_new"] + report["messages_failed"]
+    assert (kept + report["messages_duplicate"], report["messages_failed"]) == (len(raws), 1)
+    assert len(dumps[1][1]["message"]) == kept
+    with sqlite3.connect(tmp_path / "jobs4.db") as conn:
+        flagged = conn.execute("select raw, parse_error from message where parse_error is not null")
+        ((raw, reason),) = flagged.fetchall()
+    assert raw == raws[len(raws) // 2] and "RecursionError" in reason
+
+
+def _counting(fn: Callable[..., Any], calls: list[None]) -> Callable[..., Any]:
+    def counted(*args: Any) -> Any:
+        calls.append(None)
+        return fn(*args)
+
+    return counted
 
 
 def test_import_mbox_takes_jobs(tmp_path: Path) -> None:
@@ -80,16 +142,13 @@ def test_a_damaged_input_keeps_the_batches_read_before_it() -> None:
     assert len(got) == 30
 
 
-def test_a_mail_that_breaks_the_parser_is_kept_with_the_reason(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_mail_that_breaks_the_parser_is_kept_with_the_reason() -> None:
     raw = mail("ok@x", "[PATCH 1/1] util: fix", diff_body()).encode()
 
     def broken(_mail: RawMail) -> Any:
         raise RecursionError("too deep")
 
-    monkeypatch.setattr(parsing, "incoming_from_raw", broken)
-    parsed = parse_mail(RawMail(raw, "x.mbox", 3))
+    parsed = parse_mail(RawMail(raw, "x.mbox", 3), broken)
     assert parsed.incoming.raw == raw and parsed.incoming.position == 3
     assert parsed.incoming.error == "cannot parse: RecursionError: too deep"
     assert parsed.prepared.kind == Kind.OTHER
@@ -131,12 +190,12 @@ def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     worker.start()
     worker.join(120)
     assert not worker.is_alive(), "the import hung on a dead worker"
-    assert isinstance(outcome[0], ParseWorkerError)
-    assert "run the import again" in str(outcome[0])
+    assert isinstance(outcome[0], WorkerDied)
+    assert "run the command again" in str(outcome[0])
 
 
 def test_one_batch_is_parsed_without_starting_workers() -> None:
     mails = _raw_mails()[:5]
     with Parser(4) as parser:
         assert list(parser.parse(iter([mails]))) == [parse_batch(mails)]
-        assert parser._pool is None  # noqa: SLF001  (the point of the test)
+        assert not parser.workers.started

@@ -58,6 +58,16 @@ def measure(name: str, command: list[str], runs: int) -> dict[str, Any]:
     }
 
 
+def about_the_run(load: tuple[float, float]) -> dict[str, Any]:
+    """Python, machine, load average before and after, date: what a result is read with."""
+    return {
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average": [round(x, 1) for x in load],
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -84,14 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     load = (load_before, os.getloadavg()[0])
     print(f"load average {load[0]:.1f} -> {load[1]:.1f} on {os.cpu_count()} CPUs")
     OUT.mkdir(parents=True, exist_ok=True)
-    result = {
-        "goal_seconds": GOAL,
-        "python": platform.python_version(),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-        "load_average": [round(x, 1) for x in load],
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "runs": rows,
-    }
+    result = {"goal_seconds": GOAL, **about_the_run(load), "runs": rows}
     (OUT / "startup.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {OUT / 'startup.json'}")
     return 0

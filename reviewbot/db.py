@@ -11,8 +11,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
 from reviewbot.errors import DatabaseError
@@ -54,6 +54,22 @@ def alembic_config(engine: Engine) -> Any:
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names; None for an in-memory one or any other database."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # open_engine says what is wrong with it
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database.startswith(":"):
+        return None
+    if database.startswith("file:"):  # a URI filename (uri=true): file:PATH?mode=ro
+        database = database.removeprefix("file:").split("?", 1)[0]
+        if not database or database.startswith(":"):
+            return None
+    return Path(database)
 
 
 def open_engine(url: str, *, migrate: bool = True) -> Engine:

@@ -4,11 +4,15 @@ Every change is written with an event (who, when, what, from -> to) in the
 same transaction, whether it came from the API, the CLI or was inferred from
 mail by rebuild. This module says what a change and its event are;
 store.events writes them, compare-and-set.
+
+An event inferred from mail is dated by that mail and names it (`msgid`): the
+review that said "Pushed, thanks", the v2 that superseded v1. Those events are
+the history of the thread, so rebuild replaces them as the thread grows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from reviewbot.errors import InputError
@@ -65,12 +69,13 @@ class NewEvent:
     old_value: str | None
     new_value: str | None
     note: str
+    msgid: str | None = None  # the mail that caused it (events inferred from mail)
 
 
 def parse_target(text: str) -> tuple[str, int]:
-    """ "7" is series 7 and "p42" patch 42, as the CLI reads them."""
+    """ "7" (or "#7", as lists print it) is series 7 and "p42" patch 42, as the CLI reads them."""
     kind = "patch" if text[:1].lower() == "p" else "series"
-    digits = text[1:] if kind == "patch" else text
+    digits = text[1:] if kind == "patch" or text[:1] == "#" else text
     # ASCII only: "³".isdigit() is true; and no id is beyond SQLite's integers
     if not (digits.isascii() and digits.isdigit()) or int(digits) >= 2**63:
         raise InputError(f"{text!r}: expected a series id (7) or a patch id (p42)")
@@ -108,7 +113,7 @@ def _text(value: Value) -> str | None:
 
 @dataclass(frozen=True)
 class InferredState:
-    """A state rebuild inferred from the thread for a patch or a series."""
+    """A state a patch or series moved to, inferred from the mail that moved it."""
 
     target: str  # patch, series
     target_id: int
@@ -116,18 +121,24 @@ class InferredState:
     patch_id: int | None
     old: str
     new: str
+    at: datetime  # the mail's Date (as the import dated it)
+    msgid: str  # the mail
+    reason: str  # why, as state_reason says it
 
 
-def inferred_events(states: list[InferredState], now: datetime) -> list[NewEvent]:
-    """Events for the states that changed ("reviewbot" via "mail")."""
+def inferred_events(states: list[InferredState]) -> list[NewEvent]:
+    """Events for the states that changed ("reviewbot" via "mail"), at the mail's date."""
     return [
-        event_of(
-            Change(s.target, s.target_id, "state", s.old, s.new),
-            Owner(s.series_id, s.patch_id, None),
-            actor="reviewbot",
-            via="mail",
-            note="inferred from the thread",
-            now=now,
+        replace(
+            event_of(
+                Change(s.target, s.target_id, "state", s.old, s.new),
+                Owner(s.series_id, s.patch_id, None),
+                actor="reviewbot",
+                via="mail",
+                note=s.reason,
+                now=s.at,
+            ),
+            msgid=s.msgid,
         )
         for s in states
         if s.old != s.new

@@ -402,7 +402,8 @@ class Event(SQLModel, table=True):
     `target` is "patch", "series" or "concern"; `via` is "api", "cli", "web" (a
     signed-in user of the web UI) or "mail" (a state inferred from the thread).
     `concern_key` ("reply_id:position") names a concern across rebuilds, which
-    change concern ids.
+    change concern ids. An event via mail is dated by the mail that caused it,
+    whose Message-ID is `msgid`.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -419,6 +420,7 @@ class Event(SQLModel, table=True):
     old_value: str | None = None
     new_value: str | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    msgid: str | None = Field(default=None, max_length=998)
 
 
 class Account(SQLModel, table=True):

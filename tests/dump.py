@@ -25,7 +25,8 @@ def _rows(conn: Any, sql: str) -> list[Any]:
 
 
 def dump(url: str) -> dict[str, Any]:
-    """Messages, series, patches and trailers of the database at `url`, canonically."""
+    """Messages, series, patches, trailers, review and events of the database at `url`,
+    canonically (an event's target by Message-ID, as everything else)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -81,6 +82,26 @@ def dump(url: str) -> dict[str, Any]:
                         conn,
                         "select reply_id, position, series_id, kind, status, file, hunk, line,"
                         " replies from concern",
+                    )
+                ),
+                "events": _sorted(
+                    (
+                        t,
+                        key.get(i) if t == "series" else msgid.get(patch_msg.get(i, -1)),
+                        key.get(s),
+                        f,
+                        old,
+                        new,
+                        str(at),
+                        actor,
+                        via,
+                        cause,
+                        note,
+                    )
+                    for t, i, s, f, old, new, at, actor, via, cause, note in _rows(
+                        conn,
+                        "select target, target_id, series_id, field, old_value, new_value,"
+                        " created_at, actor, via, msgid, note from event",
                     )
                 ),
                 "races": _sorted(

@@ -5,8 +5,9 @@ links it, runs every read command of the CLI with --json and fetches every
 list, detail and mbox of the API, and returns {relative file name: text}.
 tests/golden/ holds the texts a release gave; test_golden.py compares.
 
-Only what changes from run to run is normalised: wall-clock times (created_at,
-imported_at, seconds) and the temporary directory. Ids are not: a fresh import
+Only what changes from run to run is normalised: wall-clock times (created_at
+when it is of this run, not a mail's date; imported_at, seconds) and the
+temporary directory. Ids are not: a fresh import
 of the same files numbers rows the same way.
 
     REVIEWBOT_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
@@ -34,21 +35,33 @@ from tests.conftest import LIST, release_tree
 GOLDEN = Path(__file__).parent / "golden"
 MONTHS = ("2023-July.txt.gz", "2023-August.txt.gz", "2016-October.txt.gz")
 API = "/api/v1"
-_TIMES = re.compile(r'("(?:created_at|imported_at|scraped_at|revoked_at)":\s*)"[^"]+"')
+_TIMES = re.compile(r'("(?:imported_at|scraped_at|revoked_at)":\s*)"[^"]+"')
+# created_at is a time of this run, except for events inferred from mail: the mail's date
+_CREATED = re.compile(r'("created_at":\s*)"([^"]+)"')
 _SECONDS = re.compile(r'("seconds":\s*)[0-9.]+')
 _ISO = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z))"')
 _ETAG = re.compile(r'("etag": )"(?:\\.|[^"\\])*"')
 
 
+def _is_recent(text: str) -> bool:
+    """Whether an ISO time is of this run rather than a mail's date."""
+    when = datetime.fromisoformat(text)
+    return abs(datetime.now(UTC) - when) < timedelta(days=2)
+
+
 def _recent(m: re.Match[str]) -> str:
     """A time of this run (not a mail's date) as <time>."""
-    when = datetime.fromisoformat(m.group(1))
-    return '"<time>"' if abs(datetime.now(UTC) - when) < timedelta(days=2) else m.group(0)
+    return '"<time>"' if _is_recent(m.group(1)) else m.group(0)
+
+
+def _created(m: re.Match[str]) -> str:
+    return f'{m.group(1)}"<time>"' if _is_recent(m.group(2)) else m.group(0)
 
 
 def normalise(text: str, workdir: Path) -> str:
     """The text with wall-clock times and the temporary directory replaced."""
     text = _TIMES.sub(r'\1"<time>"', text)
+    text = _CREATED.sub(_created, text)
     text = _ISO.sub(_recent, text)
     text = _SECONDS.sub(r"\g<1>0", text)
     if "<time>" in text:  # the ETag hashes the body, times included
@@ -86,6 +99,8 @@ def capture(workdir: Path) -> dict[str, str]:
     out["cli/upstream-3.json"] = cli.json("upstream", "3", "--tree", tree)
     out["cli/state-set-p13.json"] = cli.json("state", "set", "p13", "rejected")
     out["cli/series-show-2-after-state.json"] = cli.json("series", "show", "2")
+    out["cli/events.json"] = cli.json("events", "--limit", "0")
+    out["cli/events-p13.json"] = cli.json("events", "p13")
     with TestClient(create_app(engine)) as client:
         out["api/events.json"] = _get(client, "/events")
         out["api/patches-13.json"] = _get(client, "/patches/13")

@@ -370,6 +370,9 @@ class EventPublic(SQLModel):
     old_value: str | None
     new_value: str | None
     note: str
+    msgid: str | None = Field(
+        description="The mail that caused it (events inferred from mail; they are dated by it)"
+    )
 
 
 class StateUpdate(BaseModel):

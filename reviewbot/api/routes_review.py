@@ -150,8 +150,8 @@ async def list_events(
     patch: PatchQ = None,
     actor: Annotated[str | None, Query(max_length=TEXT, description="Who made it.")] = None,
     via: Annotated[
-        Literal["api", "cli", "web", "mail"] | None,
-        Query(description="How: the API, the CLI, the web UI, or inferred from mail."),
+        Literal["api", "cli", "web", "mail", "tree"] | None,
+        Query(description="How: the API, the CLI, the web UI, inferred from mail, or a tree."),
     ] = None,
 ) -> Response:
     """Every change, newest first ("reviewbot" via "mail": inferred from the thread)."""

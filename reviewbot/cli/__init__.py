@@ -95,6 +95,11 @@ COMMANDS = (
     _c("token", "admin:token_app", "API tokens for the REST API's writes."),
     _c("state", "admin:state_app", "Set a patch's or series' state."),
     _c("user", "users:user_app", "People of the web UI: addresses, watched paths, passwords."),
+    _c(
+        "events",
+        "admin:events",
+        "The log of changes, newest first: who, when, from -> to, and the mail that caused it.",
+    ),
 )
 
 

@@ -1,17 +1,33 @@
-"""`token` and `state` commands: the REST API's tokens and writes, from the shell."""
+"""`token`, `state` and `events`: the REST API's tokens, writes and log, from the shell."""
 
 from __future__ import annotations
 
 import getpass
 import sys
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.cli.common import DbOption, JsonOption, console, print_json, read, write
+from reviewbot.cli import jsonout, render
+from reviewbot.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    errors,
+    print_json,
+    read,
+    write,
+)
+from reviewbot.cli.ids import suggesting
+from reviewbot.errors import InputError
 from reviewbot.events import Change, parse_target
+from reviewbot.read.events import EventEntry, list_events
+from reviewbot.read.filters import Filters, Page
+from reviewbot.read.patches import series_of_patch
+from reviewbot.read.series import series_summary
 from reviewbot.read.tokens import list_tokens
 
 token_app = typer.Typer(help="API tokens for the REST API's writes.", no_args_is_help=True)
@@ -84,7 +100,7 @@ def token_revoke(
 
 @state_app.command("set")
 def state_set(
-    target: Annotated[str, typer.Argument(help="A series id (7) or a patch id (p42).")],
+    target: Annotated[str, typer.Argument(help="A series id (7 or #7) or a patch id (p42).")],
     state: Annotated[str, typer.Argument(help="new, under-review, changes-requested, ...")],
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -93,7 +109,8 @@ def state_set(
 
     def run(session: Session) -> list[Change]:
         kind, target_id = parse_target(target)
-        row = store.load_target(session=session, target=kind, target_id=target_id)
+        with suggesting(session, kind, target_id):
+            row = store.load_target(session=session, target=kind, target_id=target_id)
         return store.set_state(
             session=session, target=kind, row=row, state=state, actor=getpass.getuser(), via="cli"
         )
@@ -106,3 +123,39 @@ def state_set(
         console.print(f"{target} is already {state}", markup=False)
     else:
         console.print(f"{target}: {changes[0].old} -> {changes[0].new}", markup=False)
+
+
+def events(
+    target: Annotated[
+        str | None, typer.Argument(help="Only those of a series (7 or #7) or a patch (p42).")
+    ] = None,
+    via: Annotated[
+        str | None,
+        typer.Option(help="Only those made by: mail (inferred), api, cli, web or tree."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (0: all).", min=0)] = 50,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The log of changes, newest first: who, when, from -> to, and the mail that caused it."""
+    if via not in (None, "mail", "api", "cli", "web", "tree"):
+        with errors():
+            raise InputError(f"unknown --via {via!r}: expected mail, api, cli, web or tree")
+
+    def load(session: Session) -> list[EventEntry]:
+        f = Filters(via=via)
+        if target is not None:
+            kind, number = parse_target(target)
+            with suggesting(session, kind, number):
+                if kind == "patch":
+                    series_of_patch(session, number)  # NotFound for an unknown patch
+                else:
+                    series_summary(session, number)  # NotFound for an unknown series
+            f = replace(f, series=number) if kind == "series" else replace(f, patch=number)
+        return list(list_events(session, f, Page(1, limit or None)).items)
+
+    found = read(db, load)
+    if as_json:
+        print_json([jsonout.event(e) for e in found])
+    else:
+        render.events_table(console, found)

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
-from reviewbot.cli import jsonout, render
+from reviewbot.cli import ids, jsonout, render
 from reviewbot.cli.common import (
     DataDirOption,
     DbOption,
@@ -23,7 +24,7 @@ from reviewbot.pipeline.apply import apply_series
 
 
 def apply(
-    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    series_id: Annotated[str, typer.Argument(help="Series id from `series list`.")],
     tree: Annotated[Path, typer.Option("--tree", help="A git work tree (never modified).")],
     base: Annotated[
         str | None, typer.Option("--base", help="Apply on this revision (default: found).")
@@ -34,9 +35,12 @@ def apply(
 ) -> None:
     """Apply a series to a throw-away index of TREE; report per patch and per hunk."""
     with errors():
+        engine = engine_for(db)
+        with Session(engine) as session:
+            number = ids.existing_series(session, series_id, "apply")
         index_dir = load_settings(db=db, data_dir=data_dir).index_dir
         with progress(as_json) as advance:  # reading a tree's history the first time
-            report = apply_series(engine_for(db), series_id, tree, base, index_dir, advance)
+            report = apply_series(engine, number, tree, base, index_dir, advance)
     if as_json:
         print_json(jsonout.apply_report(report))
     else:

@@ -30,8 +30,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from reviewbot.config import load_settings
-from reviewbot.db import open_engine, session_scope
-from reviewbot.errors import ReviewbotError
+from reviewbot.db import open_engine, session_scope, sqlite_file
+from reviewbot.errors import InputError, ReviewbotError
 
 _STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
 console = Console()
@@ -91,9 +91,24 @@ def errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def engine_for(db: str | None) -> Engine:
-    """The database of --db / REVIEWBOT_DB, migrated."""
-    return open_engine(load_settings(db=db).database_url)
+def engine_for(db: str | None, *, create: bool = False) -> Engine:
+    """The database of --db / REVIEWBOT_DB, migrated; an SQLite file must exist unless
+    the command makes databases (`create`)."""
+    url = load_settings(db=db).database_url
+    if not create:
+        require_database(url)
+    return open_engine(url)
+
+
+def require_database(url: str) -> None:
+    """InputError (exit 2) for an SQLite file that does not exist.
+
+    Opening one would create it empty, and a mistyped --db would then report
+    "no series with id 1" instead of the typo.
+    """
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise InputError(f"no database at {path} (import-mbox, scrape, fetch and demo create one)")
 
 
 def read(db: str | None, fn: Callable[[Session], T]) -> T:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from reviewbot.mail.threads import ThreadNode
 from reviewbot.read.apply import ApplyRunInfo
 from reviewbot.read.concerns import ConcernEntry, Place
+from reviewbot.read.events import EventEntry
 from reviewbot.read.messages import MessageSummary
 from reviewbot.read.patches import PatchDetail
 from reviewbot.read.races import RaceEntry
@@ -327,3 +328,8 @@ def upstream_report(r: UpstreamReport) -> Json:
             for c in r.patches
         ],
     }
+
+
+def event(e: EventEntry) -> Json:
+    """`events --json`: one item, as the API's event without its url."""
+    return {**asdict(e), "created_at": _iso(e.created_at)}

@@ -6,23 +6,22 @@ such as "[bold]x[/bold]" is text, never rich markup.
 
 from __future__ import annotations
 
-import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
+from reviewbot.cli.tables import Column, print_table
+from reviewbot.cli.tables import shorten as shorten
 from reviewbot.mail.threads import ThreadNode
 from reviewbot.read.concerns import ConcernEntry
+from reviewbot.read.events import EventEntry
 from reviewbot.read.messages import MessageSummary
-from reviewbot.read.races import RaceEntry
 from reviewbot.read.series import SeriesDetail, SeriesSummary
 from reviewbot.read.upstream import UpstreamEntry
-from reviewbot.review.race_steps import Step
 from reviewbot.series.rangediff import HunkDiff, PatchDiff, SeriesDiff
 
 if TYPE_CHECKING:  # types only: importing apply/ and upstream costs `series list` ~1 s
@@ -30,30 +29,56 @@ if TYPE_CHECKING:  # types only: importing apply/ and upstream costs `series lis
     from reviewbot.pipeline.apply import ApplyReport
     from reviewbot.pipeline.upstream import UpstreamReport
 
+_SERIES_COLUMNS = (
+    Column("id", right=True),
+    Column("ver"),
+    Column("title", shrink=5, floor=28),
+    Column("patches", shrink=3, floor=10, lines=2),
+    Column("submitter", shrink=2, drop=6, floor=12),
+    Column("date", drop=4),
+    Column("state"),
+    Column("links", drop=1),
+)
 
-def series_table(rows: Sequence[SeriesSummary]) -> Table:
-    """The `series list` table."""
-    table = Table("id", "ver", "title", "patches", "submitter", "date", "state", "links")
-    for column in table.columns:
-        column.no_wrap = column.header in ("id", "ver", "patches", "date", "state", "links")
+
+def series_table(console: Console, rows: Sequence[SeriesSummary]) -> None:
+    """The `series list` table: the title stays; links, date and submitter give way."""
+    table = []
     for r in rows:
-        got = f"{r.patch_count}/{r.total}"
-        if r.missing:
-            got += " missing " + ",".join(map(str, r.missing))
         links = [f"prev #{r.previous_id}"] if r.previous_id else []
         links += [f"next #{r.superseded_by_id}"] if r.superseded_by_id else []
-        date = r.date.isoformat()[:10] if r.date else ""
-        table.add_row(
-            str(r.id),
-            f"v{r.version}",
-            escape(r.title),
-            got,
-            escape(r.submitter_name or r.submitter_email),
-            date,
-            r.state,
-            " ".join(links),
+        table.append(
+            [
+                str(r.id),
+                f"v{r.version}",
+                r.title,
+                received(r.patch_count, r.total, r.missing),
+                r.submitter_name or r.submitter_email,
+                r.date.isoformat()[:10] if r.date else "",
+                r.state,
+                " ".join(links),
+            ]
         )
-    return table
+    print_table(console, _SERIES_COLUMNS, table)
+
+
+def received(count: int, total: int, missing: Sequence[int]) -> str:
+    """ "3/3", or "1/10 (2–10 missing)": the gaps as ranges."""
+    got = f"{count}/{total}"
+    return f"{got} ({number_ranges(missing)} missing)" if missing else got
+
+
+def number_ranges(numbers: Sequence[int]) -> str:
+    """ "2–4,7": runs of consecutive numbers as ranges (an en dash, as in "pages 2–4")."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ",".join(
+        str(r[0]) if len(r) == 1 else f"{r[0]}{',' if len(r) == 2 else '–'}{r[-1]}" for r in runs
+    )
 
 
 def series_detail(console: Console, d: SeriesDetail) -> None:
@@ -65,7 +90,7 @@ def series_detail(console: Console, d: SeriesDetail) -> None:
     )
     console.print(f"state: {s.state} ({s.state_reason})", markup=False)
     if s.missing:
-        console.print(f"missing patches: {list(s.missing)}", markup=False)
+        console.print(f"missing patches: {number_ranges(s.missing)}", markup=False)
     if d.apply:
         counts = Counter(p.status for p in d.apply.patches)
         when = d.apply.created_at.isoformat() if d.apply.created_at else ""
@@ -82,33 +107,38 @@ def series_detail(console: Console, d: SeriesDetail) -> None:
             + ", ".join(f"{n} {match}" for match, n in found.items()),
             markup=False,
         )
-    table = Table(
-        "#",
-        "title",
-        "author",
-        "state",
-        "apply",
-        "upstream",
-        "files",
-        "hunks",
-        "trailers",
-        "replies",
-    )
+    rows = []
     for p in d.patches:
         trailers = "\n".join(f"{t.name}: {t.value}" for t in p.trailers if t.source != "patch")
-        table.add_row(
-            str(p.patch.number),
-            escape(p.patch.title),
-            escape(p.patch.author),
-            p.patch.state,
-            (d.apply.status_of(p.patch.number) if d.apply else None) or "-",
-            _upstream_cell(d.upstream_of(p.patch.number)),
-            str(len(p.files)),
-            str(len(p.hunks)),
-            escape(trailers),
-            str(len(p.replies)),
+        rows.append(
+            [
+                str(p.patch.number),
+                p.patch.title,
+                p.patch.author_name or p.patch.author_email,
+                p.patch.state,
+                (d.apply.status_of(p.patch.number) if d.apply else None) or "-",
+                _upstream_cell(d.upstream_of(p.patch.number)),
+                str(len(p.files)),
+                str(len(p.hunks)),
+                trailers,
+                str(len(p.replies)),
+            ]
         )
-    console.print(table)
+    print_table(console, _PATCH_COLUMNS, rows)
+
+
+_PATCH_COLUMNS = (
+    Column("#", right=True),
+    Column("title", shrink=6, floor=30),
+    Column("author", shrink=3, drop=7, floor=12),
+    Column("state"),
+    Column("apply", drop=2),
+    Column("upstream", shrink=1, drop=3, floor=9),
+    Column("files", drop=1, right=True),
+    Column("hunks", drop=1, right=True),
+    Column("trailers", shrink=4, drop=5, floor=20),
+    Column("replies", drop=1, right=True),
+)
 
 
 def _upstream_cell(u: UpstreamEntry | None) -> str:
@@ -123,16 +153,17 @@ _STATUS_STYLE = {"changed": "yellow", "moved": "cyan", "added": "green", "droppe
 def diff_report(console: Console, old: int, new: int, diff: SeriesDiff) -> None:
     """`diff`: the patch table, then each changed patch's hunk edits."""
     console.print(f"#{old} → #{new}", markup=False, highlight=False)
-    table = Table("old", "new", "status", "title", "hunks")
-    for p in diff.patches:
-        table.add_row(
+    rows = [
+        [
             "-" if p.old_number is None else str(p.old_number),
             "-" if p.new_number is None else str(p.new_number),
-            _status(p.status),
-            escape(p.title),
+            p.status,
+            p.title,
             _hunk_counts(p.hunks),
-        )
-    console.print(table)
+        ]
+        for p in diff.patches
+    ]
+    print_table(console, _DIFF_COLUMNS, rows)
     for p in diff.patches:
         if p.status == "changed":
             _print_hunk_changes(console, p)
@@ -156,6 +187,15 @@ def _print_hunk_changes(console: Console, patch: PatchDiff) -> None:
         console.print(f"{_status(h.status)} {escape(h.file)} {escape(header)}", highlight=False)
         if h.detail:
             console.print(h.detail, markup=False, highlight=False, soft_wrap=True)
+
+
+_DIFF_COLUMNS = (
+    Column("old", right=True),
+    Column("new", right=True),
+    Column("status", style=_STATUS_STYLE.get),
+    Column("title", shrink=2, floor=30),
+    Column("hunks", shrink=1, drop=3, floor=12, lines=2),
+)
 
 
 def _status(status: str) -> str:
@@ -246,20 +286,32 @@ def upstream_report(console: Console, report: UpstreamReport) -> None:
     say("in all: " + ", ".join(f"{n} {match}" for match, n in counts.items()))
 
 
-def concerns_table(rows: Sequence[ConcernEntry]) -> Table:
+_CONCERN_COLUMNS = (
+    Column("id", right=True),
+    Column("patch", drop=1),
+    Column("where", shrink=3, floor=24, lines=2),
+    Column("kind", drop=6),
+    Column("status", shrink=4, floor=12, lines=3),
+    Column("reviewer", shrink=2, drop=7, floor=12),
+    Column("text", shrink=5, floor=30, lines=3, cap=100),
+)
+
+
+def concerns_table(console: Console, rows: Sequence[ConcernEntry]) -> None:
     """`concerns`: where each concern is anchored, what it is, and where it stands."""
-    table = Table("id", "patch", "where", "kind", "status", "reviewer", "text")
-    for c in rows:
-        table.add_row(
+    table = [
+        [
             str(c.id),
             str(c.patch or "-"),
-            escape(_where(c)),
+            _where(c),
             c.kind,
-            escape(_status_line(c)),
-            escape(c.reviewer_name or c.reviewer_email),
-            escape(shorten(c.text, 200)),
-        )
-    return table
+            _status_line(c),
+            c.reviewer_name or c.reviewer_email,
+            " ".join(c.text.split()),  # one paragraph: wrapped on a terminal, whole when piped
+        ]
+        for c in rows
+    ]
+    print_table(console, _CONCERN_COLUMNS, table)
 
 
 def _where(c: ConcernEntry) -> str:
@@ -282,15 +334,6 @@ def _status_line(c: ConcernEntry) -> str:
     return f"{c.status} ({c.status_reason})" if c.status_reason else c.status
 
 
-def shorten(text: str, width: int) -> str:
-    """One line of at most `width` characters, cut at a word and ended with "…"."""
-    line = " ".join(text.split())
-    if len(line) <= width:
-        return line
-    cut = line[: width - 1].rsplit(" ", 1)[0] or line[: width - 1]
-    return cut + "…"
-
-
 def concern_detail(console: Console, c: ConcernEntry) -> None:
     """`concern show`: the point made, where, its conversation and where it stands."""
     console.print(
@@ -306,68 +349,38 @@ def concern_detail(console: Console, c: ConcernEntry) -> None:
         console.print("  " + r.text.replace("\n", "\n  "), markup=False, highlight=False)
 
 
-def races_report(console: Console, rows: Sequence[RaceEntry]) -> None:
-    """`races`: each scenario as text: actors, numbered steps in their lanes, alternative
-    orders as branches, the lines each step names and the hunks it is linked to."""
-    if not rows:
-        console.print("no race scenarios in this series' thread", markup=False)
-    width = max(60, min(console.width, 120))
-    for number, race in enumerate(rows, 1):
-        if number > 1:
-            console.print()
-        for indent, text in race_text(number, race):
-            console.print(_wrap(text, indent, width), markup=False, highlight=False)
+_EVENT_COLUMNS = (
+    Column("id", right=True),
+    Column("at (UTC)"),
+    Column("what"),
+    Column("change", shrink=6, floor=20, lines=2),
+    Column("by", shrink=2, drop=3, floor=10),
+    Column("mail", shrink=5, drop=7, floor=16),
+    Column("why", shrink=1, drop=4, floor=20, lines=2, cap=80),
+)
 
 
-def race_text(number: int, race: RaceEntry) -> list[tuple[int, str]]:
-    """The lines of one race as the CLI prints them, each with its indent."""
-    quoted = f", quoted {race.depth} deep" if race.depth else ""
-    out = [(0, f"Race {number} (id {race.id}), told in <{race.message_msgid}>{quoted}")]
-    out.append((2, "Actors: " + (", ".join(race.actors) or "none named")))
-    if race.steps:
-        out.append(
-            (2, "Steps:" if not race.alternatives else "Steps, then one of the orders below:")
-        )
-        out += _steps_text(race.steps, 4)
-    if race.alternatives:
-        out.append((2, f"Alternative orders (one of {len(race.alternatives)} happens):"))
-        for i, alt in enumerate(race.alternatives):
-            out.append((4, f"{'or ' if i else ''}{alt.label}. {alt.text}"))
-            out += _steps_text(alt.steps, 7)
-    if race.outcome:
-        out.append((2, f"Outcome: {race.outcome}"))
-    out.append((2, "Linked hunks:" if race.links else "Linked hunks: none"))
-    for link in race.links:
-        where = _hunk_name(link.file, link.hunk) if link.file else "the whole patch"
-        out.append((4, f"{where} of <{link.patch_msgid}>: {'; '.join(link.evidence)}"))
-    return out
+def events_table(console: Console, rows: Sequence[EventEntry]) -> None:
+    """`events`: when, what changed from what to what, who, and the mail that caused it."""
+    table = [
+        [
+            str(e.id),
+            e.created_at.strftime("%Y-%m-%d %H:%M"),
+            _event_target(e),
+            f"{e.field} {e.old_value} → {e.new_value}",
+            f"{e.actor} ({e.via})",
+            e.msgid or "",
+            e.note,
+        ]
+        for e in rows
+    ]
+    print_table(console, _EVENT_COLUMNS, table)
 
 
-def _steps_text(steps: Sequence[Step], indent: int) -> list[tuple[int, str]]:
-    out = []
-    for step in steps:
-        out.append((indent, f"{step.label}. [{step.actor or '?'}] {step.text}"))
-        groups: dict[tuple[str, int], dict[str, list[str]]] = {}
-        for x in step.lines:
-            groups.setdefault((x.file, x.hunk), {}).setdefault(x.side, []).append(str(x.line))
-        for (file, hunk), sides in groups.items():
-            where = "; ".join(f"{side} {', '.join(numbers)}" for side, numbers in sides.items())
-            out.append((indent + 3, f"lines: {_hunk_name(file, hunk)}: {where}"))
-    return out
-
-
-def _hunk_name(file: str | None, hunk: int | None) -> str:
-    """A hunk as people count them: from 1."""
-    return f"{file} hunk {hunk + 1}" if hunk is not None else f"{file}"
-
-
-def _wrap(text: str, indent: int, width: int) -> str:
-    """A line wrapped to the terminal, its continuation lines indented under its text."""
-    return textwrap.fill(
-        text,
-        width,
-        initial_indent=" " * indent,
-        subsequent_indent=" " * (indent + 3),
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+def _event_target(e: EventEntry) -> str:
+    """As the CLI takes ids: "#7" a series, "p42" a patch."""
+    if e.target == "series":
+        return f"#{e.target_id}"
+    if e.target == "patch":
+        return f"p{e.target_id}"
+    return f"{e.target} {e.target_id}"

@@ -10,7 +10,7 @@ import typer
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.cli import jsonout, render
+from reviewbot.cli import ids, jsonout, race_report, render
 from reviewbot.cli.common import (
     DbOption,
     JobsOption,
@@ -33,7 +33,7 @@ from reviewbot.read.series import series_summary
 
 
 def concerns(
-    target: Annotated[str, typer.Argument(help="A series id (7) or a patch id (p42).")],
+    target: Annotated[str, typer.Argument(help="A series id (7 or #7) or a patch id (p42).")],
     open_only: Annotated[bool, typer.Option("--open", help="Only open concerns.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -42,21 +42,22 @@ def concerns(
 
     def load(session: Session) -> list[ConcernEntry]:
         kind, target_id = parse_target(target)
-        if kind == "patch":
-            series_of_patch(session, target_id)  # NotFound for an unknown patch
-            return concern_reads.concerns_of(session, patch_id=target_id, open_only=open_only)
-        series_summary(session, target_id)  # NotFound for an unknown series
+        with ids.suggesting(session, kind, target_id):
+            if kind == "patch":
+                series_of_patch(session, target_id)  # NotFound for an unknown patch
+                return concern_reads.concerns_of(session, patch_id=target_id, open_only=open_only)
+            series_summary(session, target_id)  # NotFound for an unknown series
         return concern_reads.concerns_of(session, series_id=target_id, open_only=open_only)
 
     found = read(db, load)
     if as_json:
         print_json([jsonout.concern(c) for c in found])
     else:
-        console.print(render.concerns_table(found))
+        render.concerns_table(console, found)
 
 
 def races(
-    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    series_id: Annotated[str, typer.Argument(help="Series id from `series list`.")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -64,14 +65,13 @@ def races(
     the lines each step names and the hunks it concerns."""
 
     def load(session: Session) -> list[race_reads.RaceEntry]:
-        series_summary(session, series_id)  # NotFound for an unknown series
-        return race_reads.races_of(session, series_id)
+        return race_reads.races_of(session, ids.existing_series(session, series_id, "races"))
 
     found = read(db, load)
     if as_json:
         print_json([jsonout.race(r) for r in found])
     else:
-        render.races_report(console, found)
+        race_report.races_report(console, found)
 
 
 def link(db: DbOption = None, as_json: JsonOption = False, jobs: JobsOption = None) -> None:
@@ -87,15 +87,19 @@ def link(db: DbOption = None, as_json: JsonOption = False, jobs: JobsOption = No
 
 
 concern_app = typer.Typer(help="Show or settle one concern.", no_args_is_help=True)
-ConcernId = Annotated[
-    int, typer.Argument(help="Concern id from `concerns --json`.", min=1, max=2**63 - 1)
-]
+ConcernId = Annotated[str, typer.Argument(help="Concern id from `concerns`.")]
 
 
 @concern_app.command("show")
 def concern_show(concern_id: ConcernId, db: DbOption = None, as_json: JsonOption = False) -> None:
     """One concern: where it is anchored, its conversation, and what set its status."""
-    found = read(db, lambda s: concern_reads.concern_detail(s, concern_id))
+
+    def load(session: Session) -> ConcernEntry:
+        number = ids.concern_id(concern_id)
+        with ids.suggesting(session, "concern", number):
+            return concern_reads.concern_detail(session, number)
+
+    found = read(db, load)
     if as_json:
         print_json(jsonout.concern(found))
     else:
@@ -112,9 +116,12 @@ def concern_resolve(
 ) -> None:
     """Resolve a concern (or reopen it), recorded as an event by the local user."""
     status = "open" if reopen else "resolved"
+    with errors():
+        number = ids.concern_id(concern_id)
 
     def run(session: Session) -> list[Change]:
-        row = store.load_target(session=session, target="concern", target_id=concern_id)
+        with ids.suggesting(session, "concern", number):
+            row = store.load_target(session=session, target="concern", target_id=number)
         return store.apply_changes(
             session=session,
             target="concern",
@@ -130,6 +137,6 @@ def concern_resolve(
     if as_json:
         print_json(result)
     elif not changes:
-        console.print(f"concern {concern_id} is already {status}", markup=False)
+        console.print(f"concern {number} is already {status}", markup=False)
     else:
-        console.print(f"concern {concern_id}: {changes[0].old} -> {status}", markup=False)
+        console.print(f"concern {number}: {changes[0].old} -> {status}", markup=False)

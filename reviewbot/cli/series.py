@@ -7,12 +7,14 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from reviewbot.cli import jsonout, render
+from reviewbot.cli import ids, jsonout, render
 from reviewbot.cli.common import DbOption, JsonOption, console, print_json, read
+from reviewbot.errors import NotFound
 from reviewbot.mail.threads import ThreadNode
 from reviewbot.read import messages, series, versions
 from reviewbot.read.filters import Filters, Page
 from reviewbot.read.messages import MessageSummary
+from reviewbot.series.rangediff import SeriesDiff
 
 series_app = typer.Typer(help="List and show patch series.", no_args_is_help=True)
 
@@ -30,17 +32,19 @@ def series_list(
     if as_json:
         print_json([jsonout.series_summary(r) for r in found])
         return
-    console.print(render.series_table(found))
+    render.series_table(console, found)
 
 
 @series_app.command("show")
 def series_show(
-    series_id: Annotated[int, typer.Argument(help="Series id from `series list`.")],
+    series_id: Annotated[str, typer.Argument(help="Series id from `series list` (7 or #7).")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show one series: cover, patches, trailers, state and why."""
-    detail = read(db, lambda s: series.series_detail(s, series_id))
+    detail = read(
+        db, lambda s: series.series_detail(s, ids.existing_series(s, series_id, "series show"))
+    )
     if as_json:
         print_json(jsonout.series_detail(detail))
         return
@@ -48,17 +52,22 @@ def series_show(
 
 
 def diff(
-    series_a: Annotated[int, typer.Argument(help="The older version's series id.")],
-    series_b: Annotated[int, typer.Argument(help="The newer version's series id.")],
+    series_a: Annotated[str, typer.Argument(help="The older version's series id.")],
+    series_b: Annotated[str, typer.Argument(help="The newer version's series id.")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Range-diff two versions of a series: patches and hunks changed, added, dropped."""
-    result = read(db, lambda s: versions.range_diff(s, series_a, series_b))
+
+    def load(session: Session) -> tuple[int, int, SeriesDiff]:
+        old, new = (ids.existing_series(session, x, "diff") for x in (series_a, series_b))
+        return old, new, versions.range_diff(session, old, new)
+
+    old, new, result = read(db, load)
     if as_json:
-        print_json(jsonout.range_diff(series_a, series_b, result))
+        print_json(jsonout.range_diff(old, new, result))
         return
-    render.diff_report(console, series_a, series_b, result)
+    render.diff_report(console, old, new, result)
 
 
 def thread(
@@ -69,7 +78,12 @@ def thread(
     """Show the reply tree containing a message; missing mail shows as placeholders."""
 
     def load(session: Session) -> tuple[ThreadNode, dict[str, MessageSummary]]:
-        root = messages.thread_of(session, msgid)
+        try:
+            root = messages.thread_of(session, msgid)
+        except NotFound as exc:
+            if hint := ids.message_hint(session, msgid):
+                raise NotFound(f"{exc}; {hint}") from exc
+            raise
         return root, messages.messages_by_msgid(session, [n.msgid for _d, n in root.walk()])
 
     root, found = read(db, load)

@@ -19,6 +19,7 @@ from reviewbot.cli.common import (
     err,
     errors,
     print_json,
+    require_database,
 )
 from reviewbot.config import load_settings
 from reviewbot.db import open_engine
@@ -42,6 +43,7 @@ def serve(
     with errors():
         settings = load_settings(db=db, upstream_tree=upstream_tree)
         url = settings.database_url
+        require_database(url)
         open_engine(url).dispose()  # migrate once, before any worker starts
     # workers are separate processes: they find the database through the environment
     os.environ["REVIEWBOT_DB"] = url
@@ -73,7 +75,7 @@ def demo(
         paths = sorted(p for p in data.glob("*") if p.name.endswith((".gz", ".mbox", ".txt")))
         if not paths:
             raise InputError(f"{data}: no archives to load (pass --data)")
-        engine = engine_for(db)
+        engine = engine_for(db, create=True)
         report = import_paths(engine, paths)  # links the review too
         engine.dispose()
     console.print(

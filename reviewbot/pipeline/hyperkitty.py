@@ -32,9 +32,9 @@ from reviewbot.ingest.http import Fetched, Fetcher
 from reviewbot.ingest.mbox import RawMail, read_mbox_bytes
 from reviewbot.ingest.months import Month, first_day, iso_name, next_month, parse_month
 from reviewbot.mail.message import restore_bracketed_addresses
-from reviewbot.pipeline.importer import Importer, batches
+from reviewbot.pipeline.importer import Importer
 from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
-from reviewbot.pipeline.parsing import Parsed, Parser
+from reviewbot.pipeline.parsing import Parsed, Parser, batches
 from reviewbot.pipeline.scrape import (
     Progress,
     ScrapeProblem,

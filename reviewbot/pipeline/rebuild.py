@@ -20,18 +20,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.events import InferredState, inferred_events
 from reviewbot.mail.subject import parse_subject
 from reviewbot.mail.trailers import find_trailers
-from reviewbot.models import PatchState, utcnow
+from reviewbot.pipeline.states import judge
 from reviewbot.series.grouping import missing_numbers
-from reviewbot.series.state import (
-    Reply,
-    Verdict,
-    infer_patch_state,
-    infer_series_state,
-    unquoted,
-)
 from reviewbot.series.versions import VersionCandidate, find_supersedes, link_versions
 from reviewbot.series.versions import norm_title as make_norm_title
 
@@ -94,7 +86,7 @@ def rebuild(series_ids: Sequence[int], *, session: Session) -> None:
     store.update_many_series(session=session, updates=list(structures.values()))
     newer = _link(work, structures, session=session)
     _collect_replies(work, session=session)
-    _judge(work, newer, session=session)
+    judge(work, newer, session=session)
 
 
 def _load(series_ids: Sequence[int], *, session: Session) -> dict[int, _Work]:
@@ -152,10 +144,11 @@ def _structure(w: _Work) -> store.SeriesStructure:
 
 def _link(
     work: dict[int, _Work], structures: dict[int, store.SeriesStructure], *, session: Session
-) -> dict[int, str | None]:
+) -> dict[int, tuple[int, str] | None]:
     """Link versions in every (submitter, title) group this chunk touches.
 
-    Returns the newer version of each series of the chunk ("v2"), after linking.
+    Returns the newer version of each series of the chunk (its id and "v2"), after
+    linking.
     """
     explicit = _explicit_previous(work, session=session)
     store.update_many_series(
@@ -173,9 +166,21 @@ def _link(
         if (g.previous_id, g.superseded_by_id) != (previous.get(sid), newer.get(sid))
     ]
     store.update_many_series(session=session, updates=updates)
+    # the first mail of a version dates the events of the one it supersedes: when that
+    # mail may have changed (a cover, an earlier patch arrived), the older is judged again
+    older = [
+        previous.get(sid) for sid, w in work.items() if _head_may_have_moved(w, structures[sid])
+    ]
+    store.mark_dirty(session=session, series_ids=sorted({o for o in older if o and o not in work}))
     # named by version, not row id: ids depend on the order mail arrived in
     versions = {sid: g.candidate.version for sid, g in group.items()}
-    return {sid: f"v{versions[n]}" if (n := newer.get(sid)) else None for sid in work}
+    return {sid: (n, f"v{versions[n]}") if (n := newer.get(sid)) else None for sid in work}
+
+
+def _head_may_have_moved(w: _Work, structure: store.SeriesStructure) -> bool:
+    """Whether the series' first mail may differ from the last rebuild's (its earliest
+    date or its cover changed; two first mails of the very same second are not told)."""
+    return structure.cover_id != w.row.cover_id or structure.date != w.row.date
 
 
 def _linkable_work(
@@ -303,43 +308,6 @@ def _reply_trailers(row: Any, series_id: int, patch_id: int | None) -> list[stor
         )
         for t in find_trailers(row.body)
     ]
-
-
-def _judge(
-    work: dict[int, _Work], superseded_by: dict[int, str | None], *, session: Session
-) -> None:
-    """Infer every patch's and series' state; clears the dirty flag."""
-    patch_updates: list[tuple[int, str, str]] = []
-    series_updates: list[store.SeriesVerdict | store.SeriesRebuilt] = []
-    moved: list[InferredState] = []  # for the event log
-    for w in work.values():
-        newer = superseded_by[w.id]
-        on_cover = [_reply(r, True) for r in w.replies.get(None, [])]
-        verdicts: list[Verdict] = []
-        for p in w.patches:
-            # a maintainer's state stands until they change it, and so does the
-            # tree's once a commit carries the patch (pipeline.upstream)
-            if p.state_by or p.commit_ref:
-                verdicts.append(Verdict(PatchState(p.state), p.state_reason))
-                continue
-            own = [_reply(r, False) for r in w.replies.get(p.id, [])]
-            verdict = infer_patch_state(own + on_cover, w.row.submitter_email, newer)
-            verdicts.append(verdict)
-            patch_updates.append((p.id, verdict.state.value, verdict.reason))
-            moved.append(InferredState("patch", p.id, w.id, p.id, p.state, verdict.state.value))
-        if w.row.state_by:  # a maintainer's state stands
-            series_updates.append(store.SeriesRebuilt(w.id))
-            continue
-        series = infer_series_state(verdicts, newer)
-        series_updates.append(store.SeriesVerdict(w.id, series.state.value, series.reason))
-        moved.append(InferredState("series", w.id, w.id, None, w.row.state, series.state.value))
-    store.update_patch_states(session=session, rows=patch_updates)
-    store.update_many_series(session=session, updates=series_updates)
-    store.save_events(session=session, events=inferred_events(moved, utcnow()))
-
-
-def _reply(row: Any, on_cover: bool) -> Reply:
-    return Reply(row.msgid, row.from_name, row.from_email, row.date, unquoted(row.body), on_cover)
 
 
 def rebuild_dirty_series(engine: Engine) -> int:

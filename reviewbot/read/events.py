@@ -1,4 +1,7 @@
-"""The event log: every change made by hand or inferred from mail, newest first."""
+"""The event log: every change made by hand or inferred from mail, newest first.
+
+An event inferred from mail is dated by the mail and names it (`msgid`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from sqlmodel import Session
 from reviewbot.errors import NotFound
 from reviewbot.models import EVENT
 from reviewbot.read.filters import Filters, Page, Paged, paged, time_range
-from reviewbot.read.sql import first, page_rows
+from reviewbot.read.sql import first, page_rows, rows
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class EventEntry:
     old_value: str | None
     new_value: str | None
     note: str
+    msgid: str | None  # the mail that caused it (via mail), else None
 
 
 def _entry(r: Any) -> EventEntry:
@@ -49,6 +53,7 @@ def _entry(r: Any) -> EventEntry:
         r.old_value,
         r.new_value,
         r.note,
+        r.msgid,
     )
 
 
@@ -65,11 +70,33 @@ def list_events(session: Session, f: Filters, page: Page) -> Paged[EventEntry]:
         conds.append(EVENT.c.actor == f.actor)
     if f.via:
         conds.append(EVENT.c.via == f.via)
+    if f.msgid:  # the events a mail caused
+        conds.append(EVENT.c.msgid == f.msgid)
     # by time first: a poll's `since` then reads the created_at index from its end
     # rather than scanning the whole log backwards by id
     stmt = select(EVENT).where(*conds).order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc())
     found, total = page_rows(session, stmt, page)
     return paged([_entry(r) for r in found], total, page)
+
+
+def history(
+    session: Session,
+    *,
+    series_id: int | None = None,
+    patch_id: int | None = None,
+    target: str | None = None,
+    limit: int = 200,
+) -> tuple[EventEntry, ...]:
+    """The latest `limit` events of a series or a patch (of one `target` kind when given),
+    oldest first: how its state came to be, as its page tells it."""
+    stmt = select(EVENT).order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc()).limit(limit)
+    if series_id is not None:
+        stmt = stmt.where(EVENT.c.series_id == series_id)
+    if patch_id is not None:
+        stmt = stmt.where(EVENT.c.patch_id == patch_id)
+    if target is not None:
+        stmt = stmt.where(EVENT.c.target == target)
+    return tuple(reversed([_entry(r) for r in rows(session, stmt)]))
 
 
 def event_detail(session: Session, event_id: int) -> EventEntry:

@@ -114,24 +114,39 @@ def _quote(m: re.Match[str]) -> str:
     return repr(text[start : stop if stop >= 0 else len(text)].strip()[:80])
 
 
+FINAL = (PatchState.ACCEPTED, PatchState.REJECTED)
+
+
 def infer_patch_state(
     replies: Sequence[Reply], submitter: str, superseded_by: str | None
 ) -> Verdict:
     """The state of one patch from its replies (and its cover's), oldest first."""
     verdict = Verdict(PatchState.NEW, "no replies yet")
-    for reply in sorted(replies, key=lambda r: (r.date is None, r.date or datetime.min)):
-        found = judge_reply(reply, submitter)
-        if found is None:
-            continue
-        if verdict.state in (PatchState.ACCEPTED, PatchState.REJECTED):
-            continue  # explicit outcomes are final
-        if (
-            found.state in (PatchState.ACCEPTED, PatchState.REJECTED)
-            or _RANK[found.state] >= _RANK[verdict.state]
-        ):
-            verdict = found
-    if superseded_by and verdict.state not in (PatchState.ACCEPTED, PatchState.REJECTED):
-        return Verdict(PatchState.SUPERSEDED, f"a newer version exists: {superseded_by}")
+    for reply in sorted(replies, key=reply_order):
+        verdict = fold(verdict, judge_reply(reply, submitter))
+    return superseded(verdict, superseded_by)
+
+
+def reply_order(reply: Reply) -> tuple[bool, datetime, str]:
+    """Replies are judged oldest first; undated last; the same date by Message-ID, so
+    the order never depends on the order mail arrived in."""
+    return (reply.date is None, reply.date or datetime.min, reply.msgid)
+
+
+def fold(verdict: Verdict, found: Verdict | None) -> Verdict:
+    """The state after one more reply said `found`: explicit outcomes are final, else the
+    strongest signal so far wins (the latest among equals, for its reason)."""
+    if found is None or verdict.state in FINAL:
+        return verdict
+    if found.state in FINAL or _RANK[found.state] >= _RANK[verdict.state]:
+        return found
+    return verdict
+
+
+def superseded(verdict: Verdict, newer: str | None) -> Verdict:
+    """A newer version supersedes whatever is not an explicit outcome."""
+    if newer and verdict.state not in FINAL:
+        return Verdict(PatchState.SUPERSEDED, f"a newer version exists: {newer}")
     return verdict
 
 

@@ -14,6 +14,7 @@ from reviewbot.models import (
     APPLY_RUN,
     CONCERN,
     CONCERN_PLACE,
+    EVENT,
     HUNK_APPLY,
     HUNK_COVER,
     MESSAGE,
@@ -219,6 +220,34 @@ def load_series_rows(*, session: Session, ids: Sequence[int]) -> list[Any]:
     return out
 
 
+@dataclass(frozen=True)
+class SeriesHead:
+    """The first mail of a series (by Date, then Message-ID): what posted it."""
+
+    series_id: int
+    msgid: str
+    date: datetime | None
+    imported_at: datetime
+
+
+def load_series_heads(*, session: Session, ids: Sequence[int]) -> dict[int, SeriesHead]:
+    """The first mail of each of these series, among its cover letter and patches."""
+    m, s, p = MESSAGE, SERIES, PATCH
+    cols = (m.c.msgid, m.c.date, m.c.imported_at)
+    found: dict[int, list[Any]] = {}
+    for chunk in _chunks(list(ids)):
+        covers = select(s.c.id.label("sid"), *cols).join(m, m.c.id == s.c.cover_id)
+        patches = select(p.c.series_id.label("sid"), *cols).join(m, m.c.id == p.c.message_id)
+        for stmt in (covers.where(s.c.id.in_(chunk)), patches.where(p.c.series_id.in_(chunk))):
+            for row in session.connection().execute(stmt):
+                found.setdefault(row.sid, []).append(row)
+    heads = {}
+    for sid, rows in found.items():
+        r = min(rows, key=lambda r: (r.date is None, r.date or datetime.min, r.msgid))
+        heads[sid] = SeriesHead(sid, r.msgid, r.date, r.imported_at)
+    return heads
+
+
 def load_version_group(*, session: Session, pairs: Iterable[tuple[str, str]]) -> list[Any]:
     """Every series sharing (submitter, normalised title) with one of the pairs."""
     s = _t(Series)
@@ -268,6 +297,8 @@ def drop_empty_series(*, session: Session, series_ids: Sequence[int]) -> list[in
         return []
     for table in (CONCERN_PLACE, CONCERN, HUNK_COVER, RACE, TRAILER):
         conn.execute(delete(table).where(table.c.series_id.in_(empty)))
+    # its inferred history goes with it (what maintainers did stays in the log)
+    conn.execute(delete(EVENT).where(EVENT.c.series_id.in_(empty), EVENT.c.via == "mail"))
     runs = select(APPLY_RUN.c.id).where(APPLY_RUN.c.series_id.in_(empty))
     conn.execute(delete(HUNK_APPLY).where(HUNK_APPLY.c.run_id.in_(runs)))
     conn.execute(delete(PATCH_APPLY).where(PATCH_APPLY.c.run_id.in_(runs)))

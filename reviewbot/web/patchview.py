@@ -16,6 +16,7 @@ from sqlmodel import Session
 from reviewbot.read.apply import ApplyRunInfo, HunkOutcome, PatchOutcome, hunk_outcomes, last_run
 from reviewbot.read.concerns import ConcernEntry, concerns_of
 from reviewbot.read.coverage import HunkCoverage, patch_coverage
+from reviewbot.read.events import EventEntry, history
 from reviewbot.read.patches import PatchDetail, PatchSummary, hunk_texts, patch_detail
 from reviewbot.read.patches import siblings as patch_siblings
 from reviewbot.read.races import RaceEntry, races_of
@@ -130,6 +131,7 @@ class PatchPage:
     races: tuple[RaceDiagram, ...]
     siblings: tuple[PatchSummary, ...]
     open_concerns: int  # of the concerns listed on this patch
+    events: tuple[EventEntry, ...] = ()  # the patch's and its concerns', oldest first
     apply_run: ApplyRunInfo | None = None  # the series' newest apply run
     apply_outcome: PatchOutcome | None = None  # what that run did with this patch
     upstream: UpstreamEntry | None = None  # where it is in a tree (`reviewbot upstream`)
@@ -170,6 +172,7 @@ def patch_page(session: Session, patch_id: int) -> PatchPage:
         upstream=upstream_of_patch(session, patch_id),
         versions=versions,
         previous_concerns=tuple(earlier),
+        events=history(session, patch_id=patch_id),
     )
 
 

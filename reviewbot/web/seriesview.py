@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from reviewbot.read.concerns import ConcernEntry, concerns_of, open_counts
 from reviewbot.read.coverage import Coverage, series_coverage
+from reviewbot.read.events import EventEntry, history
 from reviewbot.read.messages import MessageSummary, bodies, messages_by_msgid
 from reviewbot.read.series import SeriesDetail, series_detail
 from reviewbot.read.versions import Version, range_diff, versions_of
@@ -31,6 +32,7 @@ class SeriesPage:
     versions: tuple[Version, ...]
     range_diff: SeriesDiff | None
     coverage: Coverage  # which hunks nobody quoted or commented on
+    events: tuple[EventEntry, ...]  # the series' own, oldest first
 
 
 def series_page(session: Session, series_id: int) -> SeriesPage:
@@ -57,4 +59,5 @@ def series_page(session: Session, series_id: int) -> SeriesPage:
         versions=tuple(versions_of(session, series_id)),
         range_diff=diff,
         coverage=series_coverage(session, series_id),
+        events=history(session, series_id=series_id, target="series"),
     )

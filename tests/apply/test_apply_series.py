@@ -220,7 +220,7 @@ def test_errors_are_clear(
         "--tree",
         str(tree),
         "--db",
-        str(tmp_path / "test.db"),
+        engine.url.render_as_string(hide_password=False),  # this test's database
     ]
     # a real process: what it finds on its PATH is the point
     no_git = subprocess.run(cli, capture_output=True, text=True, env={"PATH": "/nonexistent"})

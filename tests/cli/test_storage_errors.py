@@ -21,6 +21,7 @@ def _small_disk(limit: int) -> None:
 
 def test_a_full_disk_is_one_line_and_exit_4(tmp_path: Path) -> None:
     db = tmp_path / "full.db"
+    db.touch()  # read commands open only databases that exist
     assert run_cli("series", "list", "--db", db).exit_code == 0  # migrated, ~320 KB
     done = subprocess.run(
         [sys.executable, "-m", "reviewbot", "import-mbox", "--db", str(db), *map(str, ARCHIVES)],

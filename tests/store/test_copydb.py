@@ -119,6 +119,7 @@ def test_bad_paths_and_urls(tmp_path: Path, server: PgServer) -> None:
     wrong = run_cli("db", "migrate", text, server.url("x"))
     assert wrong.exit_code == 2 and "not an SQLite database" in wrong.stderr
     db = tmp_path / "ok.db"
+    db.touch()  # an empty file: read commands migrate it, and make no database
     assert run_cli("series", "list", "--db", db).exit_code == 0
     not_pg = run_cli("db", "migrate", db, f"sqlite:///{tmp_path / 'other.db'}")
     assert not_pg.exit_code == 2 and "postgresql://" in not_pg.stderr

@@ -23,7 +23,7 @@ import reviewbot.db
 from reviewbot.db import _restorable, alembic_config, head_revision, open_engine
 from reviewbot.errors import DatabaseError
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST, PgServer
+from tests.conftest import LIST, PgServer, run_cli
 
 
 def test_fresh_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -150,6 +150,7 @@ def test_two_programs_opening_a_new_database_at_once_both_succeed(
     tmp_path: Path, pg_server: PgServer | None
 ) -> None:
     """The second waits for the first's migration (it used to fail: table exists)."""
+    (tmp_path / "new.db").touch()  # an empty file: a database with no schema yet
     targets = [f"sqlite:///{tmp_path / 'new.db'}"]
     made = None
     if pg_server is not None:
@@ -172,3 +173,36 @@ def test_two_programs_opening_a_new_database_at_once_both_succeed(
     finally:
         if made and pg_server is not None:
             pg_server.drop(made)
+
+
+def test_events_of_an_older_database_gain_the_mail_that_caused_them(tmp_path: Path) -> None:
+    """0011: events get a `msgid`; the inferred ones of a database made before it (dated
+    by the import, naming no mail) are replaced by the thread's history at the next
+    rebuild (`reviewbot link`, or any import)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = open_engine(url)
+    import_paths(engine, [LIST / "2023-July.txt.gz"])
+    command.downgrade(alembic_config(engine), "0010")
+    with engine.begin() as conn:  # the log as 0010's import wrote it
+        conn.execute(text("delete from event"))
+        conn.execute(
+            text(
+                "insert into event (created_at, category, actor, via, target, target_id,"
+                " series_id, patch_id, field, old_value, new_value, note) select"
+                " '2026-01-01 00:00:00', 'patch-state-changed', 'reviewbot', 'mail', 'patch',"
+                " id, series_id, id, 'state', 'new', state, 'inferred from the thread'"
+                " from patch"
+            )
+        )
+    engine.dispose()
+    engine = open_engine(url)  # upgraded
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from event where msgid is null")).scalar() == 10
+        assert conn.execute(text("select count(*) from series where not dirty")).scalar() == 0
+    assert run_cli("link", "--db", tmp_path / "old.db").exit_code == 0
+    with engine.connect() as conn:
+        rows = conn.execute(text("select created_at, msgid, note from event")).all()
+    assert rows and all(r.msgid for r in rows)
+    assert all(str(r.created_at).startswith("2023-07") for r in rows)
+    assert "inferred from the thread" not in {r.note for r in rows}
+    engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
 from reviewbot.errors import DatabaseError
+from reviewbot.globs import glob_matches
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -101,6 +102,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # path globs (read.filters): SQLite has no regex of its own, and Python's re
+    # would backtrack exponentially on a hostile glob, so a matcher without regex
+    dbapi_connection.create_function("reviewbot_glob", 2, glob_matches, deterministic=True)
 
 
 def upgrade(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,12 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import Engine
 
 from reviewbot.app import create_app
+from reviewbot.db import open_engine
+from reviewbot.pipeline.importer import import_paths
+from tests.conftest import LIST
+
+# the 2023 backport series, posted twice with review
+MONTHS_2023 = ("2023-July.txt.gz", "2023-August.txt.gz")
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -64,6 +70,19 @@ def serve(engine: Engine) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def served_archive(directory: Path, months: Sequence[str] = MONTHS_2023) -> Iterator[str]:
+    """The app, served, over these months of tests/data's archive imported into a
+    fresh SQLite file in `directory`; yield its URL."""
+    engine = open_engine(f"sqlite:///{directory / 'list.db'}")
+    import_paths(engine, [LIST / m for m in months])
+    try:
+        with serve(engine) as url:
+            yield url
+    finally:
+        engine.dispose()
 
 
 @contextmanager

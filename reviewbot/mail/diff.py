@@ -158,6 +158,10 @@ def parse_diff(diff: str) -> tuple[tuple[FileDiff, ...], str | None]:
     files = tuple(_file(pf) for pf in patchset)
     if not files:
         return (), "diff not parsed: no file headers found"
+    # `diff --git a/ b/` names no file: nothing could be anchored to it or applied
+    unnamed = next((i for i, f in enumerate(files, 1) if not f.path), None)
+    if unnamed is not None:
+        return (), f"diff not parsed: file {unnamed} of the diff has no name"
     return files, None
 
 

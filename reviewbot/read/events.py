@@ -5,11 +5,12 @@ An event inferred from mail is dated by the mail and names it (`msgid`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from reviewbot.errors import NotFound
@@ -105,3 +106,19 @@ def event_detail(session: Session, event_id: int) -> EventEntry:
     if row is None:
         raise NotFound(f"no event with id {event_id}")
     return _entry(row)
+
+
+def last_changes(session: Session, series_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these series (or one of its patches) last changed by an event.
+
+    A state set by hand leaves the series' mail as it was: a feed's entry is
+    updated at this time, not only when mail arrives.
+    """
+    if not series_ids:
+        return {}
+    stmt = (
+        select(EVENT.c.series_id, func.max(EVENT.c.created_at))
+        .where(EVENT.c.series_id.in_(list(series_ids)))
+        .group_by(EVENT.c.series_id)
+    )
+    return {sid: when for sid, when in rows(session, stmt) if when is not None}

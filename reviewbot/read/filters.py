@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import Boolean, ColumnElement, bindparam, func, or_
+from sqlalchemy.ext.compiler import compiles
+
+from reviewbot.globs import glob_regex, is_glob
 
 T = TypeVar("T")
 
@@ -100,11 +103,47 @@ def time_range(f: Filters, column: Any) -> list[ColumnElement[bool]]:
 
 
 def path_match(path: str, old_col: Any, new_col: Any) -> ColumnElement[bool]:
-    """A file by its path, or every file under a directory given with a trailing /."""
+    """A file by its path, every file under a directory given with a trailing /, or
+    the files a glob names (`src/qemu/**`, `src/*.c`: reviewbot.globs)."""
+    if path.endswith("/**") and not is_glob(path[:-2]):
+        path = path[:-2]  # everything under a directory: the prefix LIKE below, no function
+    if is_glob(path):
+        return or_(*(_glob_match(path, col) for col in (old_col, new_col)))
     if path.endswith("/"):
         pattern = like(path)[1:]  # a prefix: no leading %
         return or_(old_col.like(pattern, escape="\\"), new_col.like(pattern, escape="\\"))
     return or_(old_col == path, new_col == path)
+
+
+class _GlobMatch(ColumnElement[bool]):
+    """`column` is a path the glob names: PostgreSQL's regex, SQLite's reviewbot_glob()."""
+
+    # no statement cache: the compiled SQL would keep the first glob's bound value
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, glob: str) -> None:
+        self.column = column
+        self.glob = glob
+
+
+@compiles(_GlobMatch)
+def _glob_sqlite(element: _GlobMatch, compiler: Any, **kw: Any) -> str:
+    call = func.reviewbot_glob(bindparam(None, element.glob, unique=True), element.column)
+    return str(compiler.process(call, **kw))
+
+
+@compiles(_GlobMatch, "postgresql")
+def _glob_postgresql(element: _GlobMatch, compiler: Any, **kw: Any) -> str:
+    match = element.column.op("~")(bindparam(None, glob_regex(element.glob), unique=True))
+    return str(compiler.process(match, **kw))
+
+
+def _glob_match(glob: str, column: Any) -> ColumnElement[bool]:
+    # LIKE first, in C: `*` as %, `?` as _ is a looser pattern (a % crosses /), so
+    # only the paths it lets through cost a call of the exact matcher
+    loose = "".join({"*": "%", "?": "_"}.get(c) or like(c)[1:-1] for c in glob)
+    return column.like(loose, escape="\\") & _GlobMatch(column, glob)
 
 
 def paged(items: Sequence[T], total: int, page: Page) -> Paged[T]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlmodel import Session
 
 from reviewbot.errors import NotFound
@@ -172,6 +172,34 @@ def bodies(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """The bodies of these messages, by message id."""
     found = rows(session, select(MESSAGE.c.id, MESSAGE.c.body).where(MESSAGE.c.id.in_(list(ids))))
     return {r.id: r.body for r in found}
+
+
+def excerpts(session: Session, ids: Sequence[int], chars: int) -> dict[int, str]:
+    """The first `chars` characters of these messages' bodies (a feed's entries: a patch
+    can be megabytes), by message id."""
+    stmt = select(MESSAGE.c.id, func.substr(MESSAGE.c.body, 1, chars).label("body"))
+    return {r.id: r.body for r in rows(session, stmt.where(MESSAGE.c.id.in_(list(ids))))}
+
+
+def series_archive_urls(session: Session, series_ids: Sequence[int]) -> dict[int, str]:
+    """Where each series is in the list's archive: its cover letter, else its first patch
+    (series whose mail came from files, with no archive URL, are absent)."""
+    found = rows(
+        session,
+        select(MESSAGE.c.series_id, MESSAGE.c.archive_url)
+        .outerjoin(PATCH, PATCH.c.message_id == MESSAGE.c.id)
+        .where(
+            MESSAGE.c.series_id.in_(list(series_ids)),
+            MESSAGE.c.archive_url.is_not(None),
+            or_(MESSAGE.c.kind == "cover", PATCH.c.id.is_not(None)),
+        )
+        # the cover letter first, then patches by number (False sorts first on both)
+        .order_by(MESSAGE.c.kind != "cover", PATCH.c.number, MESSAGE.c.id),
+    )
+    out: dict[int, str] = {}
+    for r in found:
+        out.setdefault(r.series_id, r.archive_url)
+    return out
 
 
 def own_patches(session: Session, message_ids: Sequence[int]) -> dict[int, int]:

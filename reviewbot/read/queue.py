@@ -27,11 +27,12 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
+from reviewbot.globs import glob_prefix
 from reviewbot.models import CONCERN, EVENT, FILE, MESSAGE, PATCH, SERIES, PatchState
 from reviewbot.read.accounts import AccountInfo, account_of
 from reviewbot.read.series import SeriesSummary, series_summaries
 from reviewbot.read.sql import rows
-from reviewbot.series.watch import glob_prefix, matches
+from reviewbot.series.watch import matches
 
 OPEN_STATES = (PatchState.NEW, PatchState.UNDER_REVIEW, PatchState.CHANGES_REQUESTED)
 WATCHED_SHOWN = 20

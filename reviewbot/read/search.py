@@ -102,7 +102,12 @@ def _pg_word(word: str) -> ColumnElement[Any]:
     return func.to_tsquery(config, " <-> ".join(tokens) + ":*")
 
 
-def _searchable(words: tuple[str, ...]) -> tuple[str, ...]:
+def pg_tsquery(words: tuple[str, ...]) -> ColumnElement[Any]:
+    """PostgreSQL's tsquery of the words: all of them, each a phrase of its tokens."""
+    return reduce(lambda a, b: a.op("&&")(b), [_pg_word(w) for w in words])
+
+
+def searchable(words: tuple[str, ...]) -> tuple[str, ...]:
     """The words with a letter or digit: neither index holds punctuation."""
     return tuple(w for w in words if _TOKEN.search(w))
 
@@ -113,7 +118,7 @@ def message_ids(session: Session, words: tuple[str, ...]) -> Select[Any]:
     A word of punctuation alone matches nothing (on both backends alike:
     FTS5 would match nothing, PostgreSQL would drop it from the query).
     """
-    if not words or len(_searchable(words)) < len(words):
+    if not words or len(searchable(words)) < len(words):
         return select(MESSAGE.c.id).where(false())
     if session.get_bind().dialect.name == "sqlite":
         return (
@@ -126,8 +131,7 @@ def message_ids(session: Session, words: tuple[str, ...]) -> Select[Any]:
                 )
             )
         )
-    tsquery = reduce(lambda a, b: a.op("&&")(b), [_pg_word(w) for w in words])
-    match = literal_column("message.search").op("@@")(tsquery)
+    match = literal_column("message.search").op("@@")(pg_tsquery(words))
     # its own FROM message even inside a statement on message (no correlation)
     return select(MESSAGE.c.id).where(match).correlate(None)
 

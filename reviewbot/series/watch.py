@@ -3,15 +3,16 @@ person is known by.  (pure)
 
 `src/qemu/**` is every file under src/qemu, `src/*.c` a C file directly in src,
 `*_process.c` such a file at the top; a glob without a wildcard ending in `/` is
-that directory, and one without a wildcard otherwise that file.
+that directory, and one without a wildcard otherwise that file.  What a glob means
+is reviewbot.globs', shared with the lists' `path` filters.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from reviewbot.errors import InputError
+from reviewbot.globs import glob_matches
 
 MAX_GLOB = 300
 MAX_ADDRESS = 254
@@ -38,38 +39,9 @@ def clean_address(text: str) -> str:
     return address
 
 
-@lru_cache(maxsize=256)
-def glob_regex(glob: str) -> re.Pattern[str]:
-    """The compiled regular expression a glob stands for."""
-    out = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def glob_prefix(glob: str) -> str:
-    """The literal start of a glob (before any wildcard): what SQL can narrow by."""
-    return re.split(r"[*?]", glob, maxsplit=1)[0]
-
-
 def matches(glob: str, path: str) -> bool:
-    """Whether a file path is one the glob watches."""
-    return glob_regex(glob).match(path) is not None
+    """Whether a file path is one the glob watches (the `path` filters' matcher)."""
+    return glob_matches(glob, path)
 
 
 def matching_globs(globs: tuple[str, ...], paths: set[str]) -> tuple[str, ...]:

@@ -35,11 +35,13 @@ class HomeForm:
     open_concerns: bool = False
     page: int = 1
     tree: str = ""  # "in": a commit of the tree carries every patch; "out": not (yet)
+    path: str = ""  # a file, a directory ending in /, or a glob (src/qemu/**)
 
     def params(self) -> dict[str, str]:
         """The form as query parameters (pagination links keep them)."""
         out = {"q": self.q, "state": self.state, "submitter": self.submitter}
-        out.update(month=self.month, open="1" if self.open_concerns else "", tree=self.tree)
+        out.update(month=self.month, open="1" if self.open_concerns else "")
+        out.update(tree=self.tree, path=self.path)
         return {k: v for k, v in out.items() if v}
 
     def filters(self) -> Filters:
@@ -53,6 +55,7 @@ class HomeForm:
             before=span[1] if span else None,
             open_concerns=True if self.open_concerns else None,
             in_tree={"in": True, "out": False}.get(self.tree),
+            file=self.path or None,
         )
 
 
@@ -113,4 +116,9 @@ def form_from(params: Mapping[str, str]) -> HomeForm:
         open_concerns=params.get("open") in ("1", "on", "true"),
         tree=str(params.get("tree")) if params.get("tree") in TREE_CHOICES else "",
         page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
+        # a path holds no control character (PostgreSQL text cannot hold a NUL)
+        path=_CONTROL.sub("", str(params.get("path", "")).strip())[:300],
     )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")

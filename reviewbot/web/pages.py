@@ -23,12 +23,14 @@ from swagger_ui_bundle import swagger_ui_path
 from reviewbot.deps import SessionDep, commit_url
 from reviewbot.edge import HTML_HEADERS
 from reviewbot.errors import NotFound
+from reviewbot.read.hits import search_hits
 from reviewbot.read.messages import message_source
-from reviewbot.web import downloads, listing, patchview, seriesview, threadview
+from reviewbot.web import downloads, feeds, listing, patchview, seriesview, threadview
 from reviewbot.web.templating import static_dir, templates
 
 router = APIRouter(include_in_schema=False)
 router.include_router(downloads.router)
+router.include_router(feeds.router)
 log = logging.getLogger(__name__)
 _HEADERS = HTML_HEADERS
 
@@ -45,7 +47,14 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 def home(request: Request, session: SessionDep) -> Response:
     """The series list, with filters, search and pagination."""
     page = listing.list_page(session, listing.form_from(request.query_params))
-    context = {"listing": page, "states": listing.STATES, "trees": listing.TREE_CHOICES}
+    # where the search matched, for the series of this page only
+    found = search_hits(session, page.filters.q, [row.series.id for row in page.rows])
+    context = {
+        "listing": page,
+        "states": listing.STATES,
+        "trees": listing.TREE_CHOICES,
+        "hits": found,
+    }
     return _page(request, "home.html", context)
 
 

@@ -70,3 +70,11 @@ def test_cvs_index_diff_detected() -> None:
     )
     p = split_patch(body)
     assert p.has_diff and p.commit_message == "msg"
+
+
+def test_a_file_without_a_name_is_a_rejected_diff() -> None:
+    # found by test_mangled_diffs: `diff --git a/ b/` parsed as a file whose path is ""
+    body = "x\n---\ndiff --git a/ b/\nold mode 100644\nnew mode 100755\n"
+    p = split_patch(body)
+    assert p.has_diff and p.files == ()
+    assert p.diff_error == "diff not parsed: file 1 of the diff has no name"

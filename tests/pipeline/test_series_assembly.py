@@ -405,3 +405,38 @@ def test_in_reply_to_only_chain_reaches_the_patch(
     assert s["patches"][0]["replies"] == ["r1", "a1", "r2"]
     reply = [t["value"] for t in s["patches"][0]["trailers"] if t["source"] == "reply"]
     assert reply == ["Bob Builder <bob@example.org>"]
+
+
+def test_patches_that_forgot_the_version_join_their_cover(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """`[PATCH v3 0/4]` answered by `[PATCH n/4]`: one v3 series of four, cover first or last."""
+    cover = mail("c3", "[PATCH v3 0/4] four", "cover\n", date=day(8))
+    patches = [
+        mail(
+            f"q{n}",
+            f"[PATCH {n}/4] part {n}",
+            diff_body(line=10 * n),
+            date=day(8, n),
+            reply_to="c3",
+        )
+        for n in (1, 2, 3, 4)
+    ]
+    run_import(write_mbox(tmp_path / "last.mbox", [*patches[2:], cover]))
+    run_import(write_mbox(tmp_path / "first.mbox", patches[:2]))
+    (s,) = series(session)
+    assert (s["cover_msgid"], s["version"], s["patch_count"], s["missing"]) == ("c3", 3, 4, [])
+    assert [p["msgid"] for p in s["patches"]] == ["q1", "q2", "q3", "q4"]
+
+
+def test_a_versioned_patch_does_not_join_a_cover_of_another_version(
+    tmp_path: Path, run_import: Callable[..., ImportReport], session: Session
+) -> None:
+    """A patch that names its version is believed: v2 patches under a v3 cover stay v2."""
+    msgs = [
+        mail("c3", "[PATCH v3 0/2] two", "cover\n", date=day(8)),
+        mail("r1", "[PATCH v2 1/2] part 1", diff_body(line=10), date=day(8, 1), reply_to="c3"),
+    ]
+    run_import(write_mbox(tmp_path / "a.mbox", msgs))
+    versions = sorted((s["version"], s["patch_count"]) for s in series(session))
+    assert versions == [(2, 1), (3, 0)]

@@ -115,6 +115,11 @@ def _paths(client: TestClient) -> list[str]:
     for name in ("covers", "concerns", "races", "events"):
         paths += [f"{API}/{name}/{x['id']}" for x in items[name]]
     paths += [f"{API}/people/{p['email']}" for p in items["people"]]
+    # search hits with snippets, path globs, and the feeds
+    paths += ["/?q=VIR_LOCK_GUARD", "/?q=file:virstorageobj.c", "/?path=src/*/virstorageobj.c"]
+    paths += ["/feeds/series.atom", "/feeds/series.atom?q=agent&path=src/qemu/**"]
+    paths += ["/feeds/path.atom?path=src/**", "/feeds/person.atom?email=backports@example.org"]
+    paths += [f"/feeds/series/{s['id']}.atom" for s in items["series"]]
     return paths
 
 

@@ -10,8 +10,15 @@ import pytest
 
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST, mail, write_mbox
-from tests.web_support import browser, needs_chromium, screenshot, serve
+from tests.conftest import mail, write_mbox
+from tests.web_support import (
+    MONTHS_2023,
+    browser,
+    needs_chromium,
+    screenshot,
+    serve,
+    served_archive,
+)
 
 pytestmark = needs_chromium
 
@@ -19,19 +26,10 @@ pytestmark = needs_chromium
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app over July + August 2023 and the 2016 seed thread."""
-    db = tmp_path_factory.mktemp("web") / "list.db"
-    engine = open_engine(f"sqlite:///{db}")
-    months = ("2023-July.txt.gz", "2023-August.txt.gz", "2016-October.txt.gz")
-    import_paths(engine, [LIST / m for m in months])
-    with serve(engine) as url:
+    with served_archive(
+        tmp_path_factory.mktemp("web"), (*MONTHS_2023, "2016-October.txt.gz")
+    ) as url:
         yield url
-    engine.dispose()
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    with browser(tmp_path / "profile") as p:
-        yield p
 
 
 def test_backport_series_concern_and_race(site: str, page: Any) -> None:

@@ -8,22 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.db import open_engine
-from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST
-from tests.web_support import browser, needs_chromium, screenshot, serve
+from tests.web_support import browser, needs_chromium, screenshot, served_archive
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("coverage") / "list.db"
-    engine = open_engine(f"sqlite:///{db}")
-    import_paths(engine, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
-    with serve(engine) as url:
+    with served_archive(tmp_path_factory.mktemp("coverage")) as url:
         yield url
-    engine.dispose()
 
 
 def test_coverage_map_by_keyboard(site: str, tmp_path: Path) -> None:

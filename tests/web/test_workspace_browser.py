@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST, make_token
-from tests.web_support import browser, needs_chromium, screenshot, serve
+from tests.web_support import needs_chromium, screenshot, serve
 
 pytestmark = needs_chromium
 MONTHS = ("2023-July.txt.gz", "2023-August.txt.gz", "2016-October.txt.gz")
@@ -31,12 +31,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, s
     with serve(engine) as url:
         yield url, writer, reader
     engine.dispose()
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    with browser(tmp_path / "profile") as p:
-        yield p
 
 
 def sign_in(page: Any, url: str, token: str) -> None:

@@ -53,6 +53,7 @@ bench: $(DEV_STAMP) postgresql
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_hyperkitty.py
+	$(BIN)/python bench/bench_bounds.py
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_upstream.py
 	$(BIN)/python bench/bench_link.py

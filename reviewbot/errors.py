@@ -7,6 +7,8 @@ ReviewbotError                 anything reviewbot reports on purpose (exit code 
 │   ├── CorruptSource          a truncated gzip, an unreadable mbox
 │   ├── PageError              an archive page that cannot be read: truncated, no markers
 │   ├── FetchError             a URL that could not be fetched (HTTP error, timeout)
+│   │   └── OffSite            a URL, or a redirect, away from the archive's host
+│   ├── OverLimit              input over a configured bound (size, ratio, links)
 │   └── NotAGitTree            --tree is not a git work tree
 ├── GitError                   git missing, failing or timing out (exit code 5)
 ├── MessageParseError          one message could not be parsed (stored, flagged)
@@ -58,6 +60,14 @@ class FetchError(InputError):
         # args holds only the message, so the default pickling would call
         # FetchError(message) and fail when the error crosses a process boundary
         return (type(self), (self.url, self.reason))
+
+
+class OffSite(FetchError):
+    """A URL (asked for, or a redirect's target) on a host the scrape may not visit."""
+
+
+class OverLimit(InputError):
+    """Input over one of the bounds of config.Limits; what came before it was read."""
 
 
 class MessageParseError(ReviewbotError):

@@ -38,6 +38,11 @@ CONTENT_TYPES = {
 }
 
 
+# endless for any bound under it (the default body bound is 256 MiB), yet it ends: a
+# client that lost its bound gets a whole body and fails its test, not the disk
+ENDLESS_CAP = 512 << 20
+
+
 @dataclass(frozen=True)
 class Reply:
     """One canned answer; the defaults serve the path normally.
@@ -48,6 +53,9 @@ class Reply:
     delay: seconds to wait before answering (to exceed a client timeout).
     truncate: send only this many bytes of the body, with the full Content-Length,
         then close the connection.
+    endless: send a 200 whose body never ends (no Content-Length), `body` (or
+        64 KiB of "x") again and again until the client hangs up, or ENDLESS_CAP
+        bytes went out.
     """
 
     status: int | None = None
@@ -56,6 +64,7 @@ class Reply:
     content_type: str | None = None
     delay: float = 0.0
     truncate: int | None = None
+    endless: bool = False
 
 
 @dataclass(frozen=True)
@@ -286,6 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
             if reply is not None and reply.delay > 0 and archive._stopping.wait(reply.delay):
                 self.close_connection = True
                 return
+            if reply is not None and reply.endless:
+                self._send_endless(archive, reply)
+                return
             answer = self._answer(archive, path, reply, parse_qs(urlsplit(self.path).query))
             self._send(answer, reply, send_body=send_body)
         except (BrokenPipeError, ConnectionResetError):
@@ -346,6 +358,20 @@ class _Handler(BaseHTTPRequestHandler):
         if truncated:
             self.wfile.flush()
             self.close_connection = True
+
+    def _send_endless(self, archive: ArchiveServer, reply: Reply) -> None:
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", reply.content_type or "text/html; charset=utf-8")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = reply.body or b"x" * 65536
+        sent = 0
+        while not archive._stopping.is_set() and sent < ENDLESS_CAP:
+            self.wfile.write(chunk)
+            sent += len(chunk)
 
     def _not_modified(self, etag: str, mtime: float | None) -> bool:
         """Whether the request's validators match (If-None-Match wins, RFC 9110)."""

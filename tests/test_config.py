@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.config import database_url, load_settings
+from reviewbot.config import GiB, KiB, Limits, MiB, database_url, load_limits, load_settings
+from reviewbot.errors import InputError
 
 
 def test_database_url_from_path_url_and_env(
@@ -19,6 +20,30 @@ def test_database_url_from_path_url_and_env(
     monkeypatch.delenv("REVIEWBOT_DB")
     monkeypatch.setenv("REVIEWBOT_DATA_DIR", str(tmp_path / "dd"))
     assert load_settings().database_url == f"sqlite:///{tmp_path / 'dd' / 'reviewbot.db'}"
+
+
+def test_bounds_default_and_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MESSAGE_SIZE", "GZIP_SIZE", "GZIP_RATIO", "BODY_SIZE", "PAGE_SIZE", "LINKS"):
+        monkeypatch.delenv(f"REVIEWBOT_MAX_{name}", raising=False)
+    assert load_limits() == Limits() == Limits(4 * MiB, 4 * GiB, 100, 256 * MiB, 4 * MiB, 20_000)
+    monkeypatch.setenv("REVIEWBOT_MAX_MESSAGE_SIZE", "512K")
+    monkeypatch.setenv("REVIEWBOT_MAX_GZIP_SIZE", "2G")
+    monkeypatch.setenv("REVIEWBOT_MAX_GZIP_RATIO", "0")
+    monkeypatch.setenv("REVIEWBOT_MAX_BODY_SIZE", "1048576")
+    monkeypatch.setenv("REVIEWBOT_MAX_PAGE_SIZE", "3MiB")
+    monkeypatch.setenv("REVIEWBOT_MAX_LINKS", "500")
+    assert load_settings().limits == Limits(512 * KiB, 2 * GiB, 0, MiB, 3 * MiB, 500)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("REVIEWBOT_MAX_MESSAGE_SIZE", "25 megabytes"), ("REVIEWBOT_MAX_LINKS", "10K"),
+     ("REVIEWBOT_MAX_BODY_SIZE", "-1")],
+)  # fmt: skip
+def test_a_bad_bound_names_itself(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InputError, match=name):
+        load_limits()
 
 
 def test_upstream_tree_interval_and_commit_url(

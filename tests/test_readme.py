@@ -7,6 +7,7 @@ from pathlib import Path
 import typer.main
 
 from reviewbot.cli import app
+from reviewbot.config import LIMIT_VARIABLES
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
@@ -42,3 +43,5 @@ def test_every_command_and_option_is_documented() -> None:
 def test_settings_and_two_commands_documented() -> None:
     for word in ("REVIEWBOT_DB", "REVIEWBOT_DATA_DIR", "make demo", "make test"):
         assert word in README
+    for name in LIMIT_VARIABLES:  # every bound, in the Configuration table
+        assert f"| `{name}` |" in README, name

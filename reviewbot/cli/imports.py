@@ -22,7 +22,7 @@ from reviewbot.cli.common import (
     print_json,
     progress,
 )
-from reviewbot.config import load_settings
+from reviewbot.config import Settings, load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError
 from reviewbot.ingest.http import Fetcher
@@ -45,6 +45,15 @@ from reviewbot.read import messages, series
 DataDirOption = Annotated[
     str | None, typer.Option(help="Cache and default database [env: REVIEWBOT_DATA_DIR].")
 ]
+AllowHostOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-host",
+        metavar="HOST",
+        help="Also fetch from HOST, and follow redirects to it (repeatable); else only "
+        "the archive's own scheme and host.",
+    ),
+]
 
 
 def import_mbox(
@@ -55,9 +64,12 @@ def import_mbox(
 ) -> None:
     """Import messages and rebuild threads and series (re-importing is a no-op)."""
     with errors():
-        engine = open_engine(load_settings(db=db).database_url)
+        settings = load_settings(db=db)
+        engine = open_engine(settings.database_url)
         with progress(as_json) as advance:
-            report = import_paths(engine, paths, progress=advance, jobs=jobs)
+            report = import_paths(
+                engine, paths, progress=advance, limits=settings.limits, jobs=jobs
+            )
     if as_json:
         print_json(report.as_dict())
     else:
@@ -115,6 +127,7 @@ def scrape(
     ] = 2.0,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one response.")] = 30.0,
     refresh: Annotated[bool, typer.Option(help="Re-read months already read completely.")] = False,
+    allow_host: AllowHostOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
@@ -136,11 +149,12 @@ def scrape(
         settings = load_settings(db=db, data_dir=data_dir, upstream_tree=upstream_tree)
         archives = _archives(archive_urls or [], archive, list_name, settings.scrape_list)
     if watch is not None:
-        job = Round(archives, month or [], since, all_months, refresh, rate, timeout, jobs)
+        hosts = tuple(allow_host or ())
+        job = Round(archives, month or [], since, all_months, refresh, rate, timeout, hosts, jobs)
         raise typer.Exit(follow(settings, job, watch, lambda line: err.print(line, markup=False)))
     with errors():
         engine = open_engine(settings.database_url)
-        fetcher = Fetcher(settings.data_dir / "http-cache", rate=rate, timeout=timeout)
+        fetcher = _fetcher(settings, rate, timeout, allow_host)
         with fetcher, progress(as_json) as advance:
             report = scrape_archives(
                 engine,
@@ -162,10 +176,23 @@ def scrape(
             f"{report.messages_duplicate} duplicate messages",
             markup=False,
         )
+    for note in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(note.url)}: {escape(note.error)}")
     for problem in report.errors:
         err.print(f"[red]error:[/red] {escape(problem.url)}: {escape(problem.error)}")
     if report.errors:
         raise typer.Exit(2)
+
+
+def _fetcher(settings: Settings, rate: float, timeout: float, hosts: list[str] | None) -> Fetcher:
+    """The one HTTP client, with the bounds of the settings and the hosts allowed."""
+    return Fetcher(
+        settings.data_dir / "http-cache",
+        rate=rate,
+        timeout=timeout,
+        limits=settings.limits,
+        allow_hosts=hosts or (),
+    )
 
 
 def _check_months(months: list[str], since: str | None) -> None:
@@ -210,6 +237,7 @@ def fetch(
         float, typer.Option(help="At most this many requests per second (0: no limit).")
     ] = 2.0,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one response.")] = 30.0,
+    allow_host: AllowHostOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
@@ -219,7 +247,7 @@ def fetch(
         settings = load_settings(db=db, data_dir=data_dir)
         where = inbox_at(archive or settings.fetch_archive or LIBVIRT_DEVEL)
         engine = open_engine(settings.database_url)
-        with Fetcher(settings.data_dir / "http-cache", rate=rate, timeout=timeout) as fetcher:
+        with _fetcher(settings, rate, timeout, allow_host) as fetcher:
             report = fetch_thread(engine, fetcher, msgid, where)
         with Session(engine) as session:
             found = messages.message_detail(session, report.msgid).message.series_id

@@ -21,7 +21,7 @@ from reviewbot.cli.common import (
     print_json,
     require_database,
 )
-from reviewbot.config import load_settings
+from reviewbot.config import load_limits, load_settings
 from reviewbot.db import open_engine
 from reviewbot.errors import InputError
 from reviewbot.pipeline.importer import import_paths
@@ -72,11 +72,12 @@ def demo(
 ) -> None:
     """Load the demo archive (data/) into a database, link it, and serve the web UI."""
     with errors():
+        limits = load_limits()  # a bad $REVIEWBOT_MAX_* stops it before any database is made
         paths = sorted(p for p in data.glob("*") if p.name.endswith((".gz", ".mbox", ".txt")))
         if not paths:
             raise InputError(f"{data}: no archives to load (pass --data)")
         engine = engine_for(db, create=True)
-        report = import_paths(engine, paths)  # links the review too
+        report = import_paths(engine, paths, limits=limits)  # links the review too
         engine.dispose()
     console.print(
         f"loaded {len(paths)} archives: {report.messages_new} new messages, "

@@ -1,59 +1,75 @@
-"""The one HTTP client of reviewbot: polite, cached, retrying GETs.
+"""The one HTTP client of reviewbot: polite, cached, retrying, bounded GETs that stay home.
 
 Every page fetched from a web archive goes through Fetcher. It sends a
-User-Agent naming the project, keeps to a request rate, retries transient
-failures with exponential backoff (honouring Retry-After), and keeps the raw
-bodies in an on-disk cache so a re-run, or a run that was killed, picks up
-where it stopped without fetching again.
+User-Agent naming the project, keeps to a request rate (every request counts:
+retries and each hop of a redirect too), retries transient failures with
+exponential backoff (honouring Retry-After), and keeps the raw bodies in an
+on-disk cache (ingest/httpcache.py) so a re-run, or a run that was killed,
+picks up where it stopped without fetching again.
 
-Cache layout, under cache_dir: `ab/abcdef....body` holds the body and
-`ab/abcdef....json` its sidecar {url, final_url, etag, last_modified,
-fetched_at, sha256, size}; the name is the sha256 of the URL, never the URL
-itself, since URLs come from untrusted pages.
+Bodies are never held whole: they stream into the cache, decoded (gzip,
+deflate) piece by piece, and a body longer than Limits.body_bytes (a page:
+Limits.page_bytes) stops with OverLimit. Redirects are followed by hand, each hop
+checked: a scrape stays on its archive's scheme and host (`stay_on`), or a host
+named with --allow-host; anything else is OffSite, never requested.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-import tempfile
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from reviewbot.errors import FetchError
+from reviewbot.config import Limits
+from reviewbot.errors import FetchError, OffSite, OverLimit
+from reviewbot.ingest.httpcache import BodyWriter, CacheEntry, ResponseCache
 
 USER_AGENT = "reviewbot/0.1 (patch review assistant; +https://gitlab.com/libvirt/libvirt)"
 
 # Too Many Requests is the server asking us to slow down, not a verdict on the
 # URL: retried like a 5xx (with its Retry-After), unlike every other 4xx.
 _RETRYABLE_4XX = frozenset({429})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 10
+_PIECE = 256 * 1024  # the most one network read may inflate to at once
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """A body obtained for a URL, from the network or from the cache."""
+    """A body obtained for a URL, from the network or from the cache (it is on disk)."""
 
     url: str  # where the body came from: the requested URL, or the last redirect's target
     status: int  # 200, or 304 when a cached copy was revalidated
-    content: bytes
+    body: Path  # the cached body
+    size: int
     from_cache: bool  # True when no body was transferred (cache hit or 304)
     requested: bool  # True when a request went over the network
+
+    @property
+    def content(self) -> bytes:
+        """The whole body (for pages: they are within Limits.page_bytes)."""
+        return self.body.read_bytes()
+
+    def open(self) -> BinaryIO:
+        """The body as a stream, for what must not be read whole (exports, archives)."""
+        return open(self.body, "rb")
 
 
 @dataclass
 class FetchStats:
     """Counters of one Fetcher (mutable: they grow with every get)."""
 
-    requests: int = 0  # every request sent, retries included
+    requests: int = 0  # every request sent, retries and redirect hops included
     not_modified: int = 0  # conditional requests answered 304
     cache_hits: int = 0  # gets served from the cache with no request at all
     retries: int = 0
@@ -61,12 +77,24 @@ class FetchStats:
 
 
 @dataclass(frozen=True)
-class _Entry:
-    url: str
-    final_url: str
-    content: bytes
+class _Redirect:
+    location: str
+
+
+@dataclass(frozen=True)
+class _NotModified:
     etag: str | None
     last_modified: str | None
+
+
+@dataclass(frozen=True)
+class _Body:
+    written: BodyWriter
+    etag: str | None
+    last_modified: str | None
+
+
+_Answer = _Redirect | _NotModified | _Body
 
 
 class _Retryable(Exception):
@@ -79,8 +107,27 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+def origin(url: str) -> str | None:
+    """scheme://host:port of an http(s) URL (the port made explicit), else None."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    port = port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{parts.hostname.lower()}:{port}"
+
+
+def host_name(value: str) -> str:
+    """An --allow-host value (a host, host:port or URL) as the host name it allows."""
+    parts = urlsplit(value if "://" in value else f"//{value}")
+    return (parts.hostname or value).lower().rstrip(".")
+
+
 class Fetcher:
-    """A rate-limited, retrying, caching HTTP GET client (not thread-safe)."""
+    """A rate-limited, retrying, caching, bounded HTTP GET client (not thread-safe)."""
 
     def __init__(
         self,
@@ -92,15 +139,20 @@ class Fetcher:
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         user_agent: str = USER_AGENT,
+        limits: Limits | None = None,
+        allow_hosts: Iterable[str] = (),
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate < 0 or retries < 0 or timeout <= 0 or backoff < 0 or max_backoff < 0:
             raise ValueError("rate, retries, backoff and max_backoff must be >= 0, timeout > 0")
-        self.cache_dir = Path(cache_dir)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.cache = ResponseCache(cache_dir)
+        self.cache_dir = self.cache.directory
         self.stats = FetchStats()
+        self.limits = limits or Limits()
+        self._homes: set[str] = set()
+        self._hosts = {host_name(h) for h in allow_hosts}
         self._rate = rate
         self._timeout = timeout
         self._retries = retries
@@ -130,64 +182,93 @@ class Fetcher:
         if self._owns_client:
             self._client.close()
 
-    def get(self, url: str, *, revalidate: bool) -> Fetched:
-        """Return the body of url: cached, revalidated (304) or fetched; FetchError on failure."""
-        entry = self._load(url)
+    # -- where it may go -----------------------------------------------------------
+
+    def stay_on(self, url: str) -> None:
+        """Allow url's scheme and host (an archive's): once any is set, only those
+        (and the --allow-host ones) are requested."""
+        if (home := origin(url)) is not None:
+            self._homes.add(home)
+
+    def allows(self, url: str, asked: str | None = None) -> bool:
+        """Whether url may be requested: an archive's scheme and host, an allowed host,
+        or, before any stay_on, anything; a redirect from `asked` may keep its origin."""
+        home = origin(url)
+        if home is None:
+            return False
+        if home in self._homes or (asked is not None and home == origin(asked)):
+            return True
+        return urlsplit(url).hostname in self._hosts or (asked is None and not self._homes)
+
+    # -- getting -------------------------------------------------------------------
+
+    def get(self, url: str, *, revalidate: bool, page: bool = False) -> Fetched:
+        """Return the body of url: cached, revalidated (304) or fetched; FetchError on
+        failure, OffSite away from home, OverLimit for a body over the bound (a `page`
+        is an HTML page to parse: Limits.page_bytes; else Limits.body_bytes)."""
+        bound = self.limits.page_bytes if page else self.limits.body_bytes
+        if not self.allows(url):
+            raise OffSite(url, _off_site(url))
+        entry = self.cache.load(url)
+        if entry is not None and bound and entry.size > bound:
+            entry = None  # kept under a larger bound: not for this one
+        if entry is not None and not self.allows(entry.final_url, asked=url):
+            entry = None  # a redirect away that an older version followed: not used
         if entry is not None and not revalidate:
             self.stats.cache_hits += 1
-            return Fetched(entry.final_url, 200, entry.content, from_cache=True, requested=False)
-        headers = {"User-Agent": self._user_agent}
+            return _fetched(entry, 200, from_cache=True, requested=False)
+        headers = {"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate"}
         if entry is not None:
             if entry.etag:
                 headers["If-None-Match"] = entry.etag
             if entry.last_modified:
                 headers["If-Modified-Since"] = entry.last_modified
-        response = self._request(url, headers)
-        if response.status_code == 304:
+        final_url, answer = self._follow(url, headers, bound, page)
+        if isinstance(answer, _NotModified):
             if entry is None:
                 raise FetchError(url, "HTTP 304 to a request that was not conditional")
             self.stats.not_modified += 1
-            # a 304 may carry fresher validators; the body stays as it is
-            self._write_sidecar(
-                url,
-                entry.final_url,
-                entry.content,
-                response.headers.get("ETag") or entry.etag,
-                response.headers.get("Last-Modified") or entry.last_modified,
-            )
-            return Fetched(entry.final_url, 304, entry.content, from_cache=True, requested=True)
-        content = response.content
-        final_url = str(response.url)
-        self._store(
-            url,
-            final_url,
-            content,
-            response.headers.get("ETag"),
-            response.headers.get("Last-Modified"),
+            self.cache.revalidated(entry, answer.etag, answer.last_modified)
+            return _fetched(entry, 304, from_cache=True, requested=True)
+        assert isinstance(answer, _Body)
+        stored = self.cache.commit(
+            url, answer.written, final_url, answer.etag, answer.last_modified
         )
-        return Fetched(final_url, 200, content, from_cache=False, requested=True)
+        return _fetched(stored, 200, from_cache=False, requested=True)
 
     def forget(self, url: str) -> None:
         """Drop the cached copy of url (e.g. a page found truncated), if any."""
-        sidecar, body = self._paths(url)
-        # the sidecar goes first: without it the entry is absent, whatever follows
-        sidecar.unlink(missing_ok=True)
-        body.unlink(missing_ok=True)
+        self.cache.forget(url)
 
     def cached(self, url: str) -> bool:
         """Whether a complete cached copy of url exists."""
-        return self._load(url) is not None
+        return self.cache.load(url) is not None
 
     # -- network ---------------------------------------------------------------
 
-    def _request(self, url: str, headers: dict[str, str]) -> httpx.Response:
-        """GET with rate limiting and retries; the response is a 200 or a 304."""
+    def _follow(
+        self, url: str, headers: dict[str, str], bound: int, page: bool
+    ) -> tuple[str, _NotModified | _Body]:
+        """GET url and the redirects it leads to, each hop checked and rate-limited."""
+        target = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            answer = self._request(target, headers, bound, page)
+            if not isinstance(answer, _Redirect):
+                return target, answer
+            following = urljoin(target, answer.location)
+            if not self.allows(following, asked=url):
+                raise OffSite(url, f"redirected to {following}: {_off_site(following)}")
+            target = following
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+    def _request(self, url: str, headers: dict[str, str], bound: int, page: bool) -> _Answer:
+        """One GET with rate limiting and retries."""
         for attempt in range(self._retries + 1):
             if attempt:
                 self.stats.retries += 1
             self._wait_turn()
             try:
-                return self._attempt(url, headers)
+                return self._attempt(url, headers, bound, page)
             except _Retryable as failure:
                 if attempt == self._retries:
                     tries = "retry" if self._retries == 1 else "retries"
@@ -201,13 +282,14 @@ class Fetcher:
                 self._sleep(min(delay, self._max_backoff))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _attempt(self, url: str, headers: dict[str, str]) -> httpx.Response:
+    def _attempt(self, url: str, headers: dict[str, str], bound: int, page: bool) -> _Answer:
         self.stats.requests += 1
         started = self._clock()
         try:
-            response = self._client.get(
-                url, headers=headers, timeout=self._timeout, follow_redirects=True
-            )
+            with self._client.stream(
+                "GET", url, headers=headers, timeout=self._timeout, follow_redirects=False
+            ) as response:
+                return self._answer(url, response, bound, page)
         except httpx.TimeoutException as exc:
             raise _Retryable("timed out") from exc
         except httpx.RemoteProtocolError as exc:
@@ -216,21 +298,48 @@ class Fetcher:
             raise _Retryable("incomplete response", str(exc)) from exc
         except httpx.NetworkError as exc:
             raise _Retryable("connection failed", str(exc)) from exc
-        except httpx.DecodingError as exc:
-            # a gzip Content-Encoding cut short decodes badly: like a truncated body
-            raise _Retryable("undecodable response", str(exc)) from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            # a bad URL, an unsupported scheme, a redirect loop: trying again won't help
+            # a bad URL, an unsupported scheme: trying again won't help
             raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
         finally:
             self.stats.network_seconds += self._clock() - started
+
+    def _answer(self, url: str, response: httpx.Response, bound: int, page: bool) -> _Answer:
         status = response.status_code
-        if status in (200, 304):
-            return response
+        if status in _REDIRECTS:
+            location = response.headers.get("Location")
+            if not location:
+                raise FetchError(url, f"HTTP {status} without a Location")
+            return _Redirect(location)
+        if status == 304:
+            return _NotModified(response.headers.get("ETag"), response.headers.get("Last-Modified"))
+        if status == 200:
+            written = self._receive(url, response, bound, page)
+            return _Body(
+                written, response.headers.get("ETag"), response.headers.get("Last-Modified")
+            )
         if status >= 500 or status in _RETRYABLE_4XX:
             retry_after = _retry_after(response.headers.get("Retry-After"))
             raise _Retryable(f"HTTP {status}", retry_after=retry_after)
         raise FetchError(url, f"HTTP {status}")
+
+    def _receive(self, url: str, response: httpx.Response, bound: int, page: bool) -> BodyWriter:
+        """The body, decoded, streamed into the cache; OverLimit past the bound."""
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        with self.cache.writer() as written:
+            try:
+                for piece in _decoded(response.iter_raw(), encoding, url):
+                    written.write(piece)
+                    if bound and written.size > bound:
+                        name = "REVIEWBOT_MAX_PAGE_SIZE" if page else "REVIEWBOT_MAX_BODY_SIZE"
+                        raise OverLimit(
+                            f"{url}: {'page' if page else 'body'} over {bound:,} bytes"
+                            f" ({name}); not read further"
+                        )
+            except zlib.error as exc:
+                # a gzip Content-Encoding cut short decodes badly: like a truncated body
+                raise _Retryable("undecodable response", str(exc)) from exc
+            return written
 
     def _wait_turn(self) -> None:
         """Sleep until the next request is allowed by the rate."""
@@ -244,85 +353,36 @@ class Fetcher:
             self._sleep(turn - now)
         self._next_turn = turn + 1.0 / self._rate
 
-    # -- cache -----------------------------------------------------------------
 
-    def _paths(self, url: str) -> tuple[Path, Path]:
-        key = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
-        folder = self.cache_dir / key[:2]
-        return folder / f"{key}.json", folder / f"{key}.body"
-
-    def _load(self, url: str) -> _Entry | None:
-        sidecar, body_path = self._paths(url)
-        try:
-            meta = json.loads(sidecar.read_text("utf-8"))
-            content = body_path.read_bytes()
-        except (OSError, ValueError):
-            return None
-        # the digest check catches a body replaced without its sidecar (a run
-        # killed between the two renames) or damaged on disk: refetch, don't trust
-        if (
-            not isinstance(meta, dict)
-            or meta.get("url") != url
-            or meta.get("sha256") != hashlib.sha256(content).hexdigest()
-        ):
-            return None
-        return _Entry(
-            url=url,
-            final_url=str(meta.get("final_url") or url),
-            content=content,
-            etag=_str_or_none(meta.get("etag")),
-            last_modified=_str_or_none(meta.get("last_modified")),
-        )
-
-    def _store(
-        self,
-        url: str,
-        final_url: str,
-        content: bytes,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> None:
-        sidecar, body_path = self._paths(url)
-        body_path.parent.mkdir(parents=True, exist_ok=True)
-        # sidecar out, body in, sidecar back: a kill at any point leaves either a
-        # complete entry or none, never a sidecar describing another body
-        sidecar.unlink(missing_ok=True)
-        _atomic_write(body_path, content)
-        self._write_sidecar(url, final_url, content, etag, last_modified)
-
-    def _write_sidecar(
-        self,
-        url: str,
-        final_url: str,
-        content: bytes,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> None:
-        sidecar, _ = self._paths(url)
-        meta = {
-            "url": url,
-            "final_url": final_url,
-            "etag": etag,
-            "last_modified": last_modified,
-            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "size": len(content),
-        }
-        _atomic_write(sidecar, json.dumps(meta, indent=1).encode("utf-8"))
+def _fetched(entry: CacheEntry, status: int, *, from_cache: bool, requested: bool) -> Fetched:
+    return Fetched(entry.final_url, status, entry.body, entry.size, from_cache, requested)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file and a rename."""
-    # no fsync: the cache only has to survive a killed process, not a power cut,
-    # and syncing every one of thousands of small pages would dominate a run
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _off_site(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return f"not the archive's scheme and host (--allow-host {host} to allow it)"
+
+
+def _decoded(raw: Iterator[bytes], encoding: str, url: str) -> Iterator[bytes]:
+    """A body's bytes with its Content-Encoding undone, never more than _PIECE at once
+    (a 64 KiB read of a gzip bomb would otherwise inflate to 64 MiB in one go)."""
+    if encoding in ("identity", ""):
+        yield from raw
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(url, f"Content-Encoding {encoding} was not asked for")
+    wbits = zlib.MAX_WBITS | 16 if encoding != "deflate" else zlib.MAX_WBITS
+    inflater = zlib.decompressobj(wbits)
+    for data in raw:
+        while data:
+            if inflater.eof:
+                if not data.startswith(b"\x1f\x8b"):
+                    break  # padding after the last member, as other clients ignore it
+                inflater = zlib.decompressobj(wbits)  # another gzip member
+            yield inflater.decompress(data, _PIECE)
+            data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+    if not inflater.eof:
+        yield inflater.flush()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -343,7 +403,3 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)  # HTTP-dates are GMT
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

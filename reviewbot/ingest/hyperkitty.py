@@ -21,12 +21,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import date
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from reviewbot.ingest.months import Month
+from reviewbot.ingest.pageparse import PageEvents, feed
 from reviewbot.ingest.pagetext import decode_page
 
 _LIST_PATH = re.compile(r"/list/([^/@\s]+)@([^/@\s]+)/?$")
@@ -86,13 +86,15 @@ def export_url(
     return f"{list_url}export/{name}.mbox.gz{query}"
 
 
-def parse_month_list(html: bytes, list_url: str) -> list[Month]:
-    """The months the list's page links to (`<list URL>2023/7/`), oldest first."""
+def parse_month_list(html: bytes, list_url: str, max_links: int = 0) -> list[Month]:
+    """The months the list's page links to (`<list URL>2023/7/`), oldest first
+    (OverLimit past max_links links)."""
     text, _warnings = decode_page(html)
-    soup = BeautifulSoup(text, "lxml")
+    links = _Links(list_url, max_links)
+    feed(text, links)
     found: set[Month] = set()
-    for link in soup.find_all("a", href=True):
-        url = urljoin(list_url, str(link["href"]).strip()).split("?", 1)[0].split("#", 1)[0]
+    for href in links.hrefs:
+        url = urljoin(list_url, href).split("?", 1)[0].split("#", 1)[0]
         if not url.startswith(list_url):
             continue
         if m := _MONTH_LINK.match(url[len(list_url) :]):
@@ -100,3 +102,16 @@ def parse_month_list(html: bytes, list_url: str) -> list[Month]:
             if 1 <= month <= 12:
                 found.add((year, month))
     return sorted(found)
+
+
+class _Links(PageEvents):
+    """Every link's href, as written."""
+
+    def __init__(self, url: str, max_links: int) -> None:
+        super().__init__(url, max_links)
+        self.hrefs: list[str] = []
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        if tag == "a" and "href" in attrib:
+            self.count_link("on the list's page")
+            self.hrefs.append(str(attrib["href"]).strip())

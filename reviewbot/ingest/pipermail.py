@@ -14,21 +14,24 @@ fetched from (after redirects: a directory URL ends in "/"); links come back abs
   thread-sort key in the "<!--N key -->" comment before an entry; a Message-ID
   there is only a hint. Page names (msgNNNNN.html, NNNNNN.html) mean nothing.
 
-Speed: bs4 over a whole page is the slow part, so a message page is cut by plain
-string search and only the header (<H1> to the links) and the article's <PRE>
-are given to bs4 + lxml.
+Speed and memory: no page is made a tree. thread.html, the month list and a
+message page's article are read as lxml parser events (ingest/pageparse.py),
+keeping only what they collect; a message page is cut by plain string search and
+only its header (<H1> to the links, at most 64K characters) is given to bs4.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
 
 from reviewbot.errors import PageError
+from reviewbot.ingest.pageparse import PageEvents, feed, leaf
 from reviewbot.ingest.pagetext import MONTHS, decode_page, parse_page_date
 from reviewbot.mail.message import decode_header, find_msgids
 
@@ -37,6 +40,7 @@ _END = "<!--endarticle-->"
 _H1 = re.compile(r"<h1[\s>]", re.I)
 _BODY = re.compile(r"<body[\s>]", re.I)
 _HEADER_END = re.compile(r"<(?:p|ul|hr)[\s>]", re.I)
+_HEADER_MAX = 64 * 1024  # characters of a page's head given to bs4 (a stock one has ~1,000)
 _QUOTE_MARKUP = re.compile(r"</?[iI]>")
 _MAILTO = re.compile(r"^\s*mailto:", re.I)
 _PRE_OPEN = re.compile(r"<pre[\s>]", re.I)
@@ -90,87 +94,207 @@ def month_key(name: str) -> tuple[int, int]:
     raise ValueError(f"not a pipermail month name (like 2023-July): {name!r}")
 
 
-def parse_month_list(html: bytes, base_url: str) -> list[MonthLink]:
-    """The month table of the archive's index.html, in page order."""
+def parse_month_list(html: bytes, base_url: str, max_links: int = 0) -> list[MonthLink]:
+    """The month table of the archive's index.html, in page order (OverLimit past
+    max_links links)."""
     text, _warnings = decode_page(html)
-    soup = BeautifulSoup(text, "lxml")
-    base = _base_url(soup, base_url)
+    rows = _MonthRows(base_url, max_links)
+    feed(text, rows)
     months: list[MonthLink] = []
-    for row in soup.find_all("tr"):
-        links = [urljoin(base, str(a["href"]).strip()) for a in row.find_all("a", href=True)]
-        thread_url = next((u for u in links if _leaf(u) == "thread.html"), None)
+    for row in rows.rows:
+        links = [urljoin(rows.base, href) for href in row.hrefs]
+        thread_url = next((u for u in links if leaf(u) == "thread.html"), None)
         if thread_url is None:
             continue  # the header row, or anything that is not a month
-        date_url = next((u for u in links if _leaf(u) == "date.html"), None)
-        text_url = next((u for u in links if _leaf(u).endswith((".txt.gz", ".txt"))), None)
-        months.append(MonthLink(_month_name(thread_url, row), thread_url, date_url, text_url))
+        date_url = next((u for u in links if leaf(u) == "date.html"), None)
+        text_url = next((u for u in links if leaf(u).endswith((".txt.gz", ".txt"))), None)
+        name = _month_name(thread_url, "".join(row.cell))
+        months.append(MonthLink(name, thread_url, date_url, text_url))
     return months
 
 
-def _month_name(thread_url: str, row: Tag) -> str:
+def _month_name(thread_url: str, cell: str) -> str:
     # the directory is the archive's own name for the month; the cell text is
     # for people ("2023 July:", "July 2023:") and varies between versions
     parts = urlsplit(thread_url).path.split("/")
     if len(parts) >= 2 and parts[-2]:
         return unquote_to_bytes(parts[-2]).decode("utf-8", "replace")
-    cell = row.find("td")
-    return "-".join((cell.get_text() if cell else "").replace(":", " ").split())
+    return "-".join(cell.replace(":", " ").split())
 
 
-def _leaf(url: str) -> str:
-    return urlsplit(url).path.rsplit("/", 1)[-1].lower()
+class _Row:
+    """A <tr> of the month table: its links and the text of its first cell."""
+
+    def __init__(self) -> None:
+        self.hrefs: list[str] = []
+        self.cell: list[str] = []
+        self.cells = 0  # <td>s opened
+        self.in_cell = 0  # depth inside the first <td>
 
 
-def _base_url(soup: BeautifulSoup, fetched: str) -> str:
-    base = soup.find("base", href=True)
-    return urljoin(fetched, str(base["href"]).strip()) if isinstance(base, Tag) else fetched
+class _MonthRows(PageEvents):
+    """Collects the table rows of the month list (a link counts for every row it is in)."""
+
+    def __init__(self, url: str, max_links: int) -> None:
+        super().__init__(url, max_links)
+        self.rows: list[_Row] = []
+        self.open: list[_Row] = []
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        super().start(tag, attrib)
+        if tag == "tr":
+            self.rows.append(_Row())
+            self.open.append(self.rows[-1])
+        elif tag == "td":
+            for row in self.open:
+                row.cells += 1
+                row.in_cell += 1 if row.cells == 1 or row.in_cell else 0
+        elif tag == "a" and "href" in attrib:
+            self.count_link("in the month list")
+            for row in self.open:
+                row.hrefs.append(str(attrib["href"]).strip())
+
+    def end(self, tag: str) -> None:
+        if tag == "tr" and self.open:
+            self.open.pop()
+        elif tag == "td":
+            for row in self.open:
+                row.in_cell = max(0, row.in_cell - 1)
+
+    def data(self, text: str) -> None:
+        for row in self.open:
+            if row.in_cell:
+                row.cell.append(text)
 
 
-def parse_thread_index(html: bytes, base_url: str) -> list[ThreadEntry]:
-    """A month's thread.html as entries in page order, parents before children."""
+def parse_thread_index(html: bytes, base_url: str, max_links: int = 0) -> list[ThreadEntry]:
+    """A month's thread.html as entries in page order, parents before children
+    (OverLimit past max_links links)."""
     text, _warnings = decode_page(html)
-    soup = BeautifulSoup(text, "lxml")
-    base = _base_url(soup, base_url)
-    entries: list[ThreadEntry] = []
-    entry_urls: dict[int, str] = {}  # id() of an entry's <li> -> its page URL
-    for li in soup.find_all("li"):
-        link = li.find("a", href=True)
-        # the first link must be this entry's own, not a nested reply's
-        if not isinstance(link, Tag) or link.find_parent("li") is not li:
-            continue
-        url = urljoin(base, str(link["href"]).strip())
-        leaf = _leaf(url)
-        if not leaf.endswith((".html", ".htm")) or leaf in _INDEX_PAGES:
-            continue  # "Messages sorted by" and other navigation items
-        entry_urls[id(li)] = url
-        parents = (entry_urls[id(p)] for p in li.find_parents("li") if id(p) in entry_urls)
-        author = li.find("i")
-        if isinstance(author, Tag) and author.find_parent("li") is not li:
-            author = None  # this entry has no author; that one is a reply's
-        entries.append(
-            ThreadEntry(
-                url=url,
-                subject=_collapse(link.get_text()),
-                author=_collapse(author.get_text()) if isinstance(author, Tag) else "",
-                # the outer <ul> holds the roots; each nested <UL> is one level
-                depth=max(0, len(li.find_parents(["ul", "ol"])) - 1),
-                parent_url=next(parents, None),
-                msgid_hint=_msgid_hint(li),
+    index = _ThreadIndex(base_url, max_links)
+    feed(text, index)
+    return index.entries()
+
+
+class _Item:
+    """An <li> of thread.html while it is read."""
+
+    def __init__(self, depth: int, hint: str | None) -> None:
+        self.depth = depth
+        self.hint = hint
+        self.href: str | None = None  # its own link (the first in it, unless a reply's)
+        self.parent: _Item | None = None  # the nearest enclosing <li> with its own link
+        self.subject: list[str] = []
+        self.author: list[str] | None = None  # its first <i>, unless a reply's
+        self.seen_link = False
+        self.seen_italic = False
+
+
+class _Capture:
+    """The text of an element being read, until its end tag."""
+
+    def __init__(self, tag: str, into: list[str]) -> None:
+        self.tag = tag
+        self.into = into
+        self.depth = 1
+
+
+class _ThreadIndex(PageEvents):
+    """Collects thread.html's entries: each <li>'s own link, author, nesting and the
+    "<!--N <id@host> -->" comment just before it (as bs4's find/find_parents would)."""
+
+    def __init__(self, url: str, max_links: int) -> None:
+        super().__init__(url, max_links)
+        self.items: list[_Item] = []  # those with their own link, in page order
+        self.open: list[_Item] = []
+        self.lists = 0  # <ul>/<ol> open
+        self.hint: str | None = None  # a comment, while nothing but blanks followed
+        self.captures: list[_Capture] = []  # texts being read: a link's, an author's
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        super().start(tag, attrib)
+        hint, self.hint = self.hint, None
+        for capture in self.captures:
+            capture.depth += capture.tag == tag
+        if tag in ("ul", "ol"):
+            self.lists += 1
+        elif tag == "li":
+            match = _HINT.match(hint) if hint is not None else None
+            self.open.append(_Item(max(0, self.lists - 1), match.group(1) if match else None))
+        elif tag == "a" and "href" in attrib:
+            self.count_link("in the thread index")
+            self._link(str(attrib["href"]).strip())
+        elif tag == "i":
+            self._italic()
+
+    def _link(self, href: str) -> None:
+        for item in self.open:
+            if not item.seen_link:
+                item.seen_link = True
+                if item is self.open[-1]:  # a reply's link is not its parent's own
+                    item.href = href
+                    item.parent = next((p for p in reversed(self.open[:-1]) if p.href), None)
+                    self.items.append(item)
+                    self._capture("a", item.subject)
+
+    def _italic(self) -> None:
+        for item in self.open:
+            if not item.seen_italic:
+                item.seen_italic = True
+                if item is self.open[-1]:
+                    item.author = []
+                    self._capture("i", item.author)
+
+    def _capture(self, tag: str, into: list[str]) -> None:
+        self.captures.append(_Capture(tag, into))
+
+    def end(self, tag: str) -> None:
+        for capture in self.captures:
+            capture.depth -= capture.tag == tag
+        self.captures = [c for c in self.captures if c.depth > 0]
+        if tag in ("ul", "ol"):
+            self.lists = max(0, self.lists - 1)
+        elif tag == "li" and self.open:
+            self.open.pop()
+
+    def data(self, text: str) -> None:
+        for capture in self.captures:
+            capture.into.append(text)
+        if text.strip():
+            self.hint = None
+
+    def comment(self, text: str) -> None:
+        self.hint = text
+
+    def entries(self) -> list[ThreadEntry]:
+        """The entries whose own link is a message page, parents linked by URL."""
+        urls = {id(item): urljoin(self.base, item.href or "") for item in self.items}
+        kept = {
+            id(item) for item in self.items if _is_message_page(urls[id(item)])
+        }  # "Messages sorted by" and other navigation items are not messages
+        entries = []
+        for item in self.items:
+            if id(item) not in kept:
+                continue
+            parent = item.parent
+            while parent is not None and id(parent) not in kept:
+                parent = parent.parent
+            entries.append(
+                ThreadEntry(
+                    url=urls[id(item)],
+                    subject=_collapse("".join(item.subject)),
+                    author=_collapse("".join(item.author)) if item.author is not None else "",
+                    depth=item.depth,
+                    parent_url=urls[id(parent)] if parent is not None else None,
+                    msgid_hint=item.hint,
+                )
             )
-        )
-    return entries
+        return entries
 
 
-def _msgid_hint(li: Tag) -> str | None:
-    """The Message-ID in the "<!--N <id@host> -->" comment just before an entry."""
-    for element in li.previous_elements:
-        if isinstance(element, Comment):
-            match = _HINT.match(element)
-            return match.group(1) if match else None
-        if isinstance(element, NavigableString) and not element.strip():
-            continue
-        return None
-    return None
+def _is_message_page(url: str) -> bool:
+    name = leaf(url)
+    return name.endswith((".html", ".htm")) and name not in _INDEX_PAGES
 
 
 def parse_message_page(html: bytes, url: str) -> ArchivedMessage:
@@ -238,11 +362,11 @@ def _read_header(head: str) -> tuple[str, str, str, str, str]:
     start = found.start() if found else 0
     stop = _HEADER_END.search(head, found.end() if found else 0)
     if stop is not None:
-        fields = _header_fields(head[start : stop.start()])
+        fields = _header_fields(head[start : min(stop.start(), start + _HEADER_MAX)])
         if fields[1]:
             return fields
-    # another template: the sender or reply link is further down
-    return _header_fields(head[start:])
+    # another template: the sender or reply link is further down (not megabytes down)
+    return _header_fields(head[start : start + _HEADER_MAX])
 
 
 def _header_fields(fragment: str) -> tuple[str, str, str, str, str]:
@@ -300,21 +424,50 @@ def _collapse(text: str) -> str:
 def _article_text(article: str, warnings: list[str]) -> str:
     """The text of the article's <PRE>: entities decoded, <I> and links gone."""
     opened = _PRE_OPEN.search(article)
-    closes = list(_PRE_CLOSE.finditer(article))
+    closed = max(_PRE_CLOSE.finditer(article), key=lambda m: m.start(), default=None)
     if opened is None:
         warnings.append("no <PRE> in the article: its text is taken as it is")
         fragment = article
-    elif not closes:
+    elif closed is None:
         warnings.append("the article's <PRE> is not closed")
         fragment = article[opened.start() :]
     else:
-        fragment = article[opened.start() : closes[-1].end()]
-    # pipermail wraps every quoted line in <I>...</I> (one tag per line); bs4
-    # builds a node per tag, which made a long quoted reply ten times slower to
-    # parse. Text "<" is always escaped in the article, so these are only markup.
-    soup = BeautifulSoup(_QUOTE_MARKUP.sub("", fragment), "lxml")
-    pres = soup.find_all("pre")
-    if not pres:
-        return soup.get_text()
-    # one <PRE> on every stock page; a template with several keeps them all
-    return "".join(pre.get_text() for pre in pres)
+        fragment = article[opened.start() : closed.end()]
+    # pipermail wraps every quoted line in <I>...</I> (one tag per line): taken out
+    # first, they cost nothing. Text "<" is always escaped in the article, so these
+    # are only markup.
+    text = _PreText(_QUOTE_MARKUP.sub("", fragment))
+    return text.read()
+
+
+class _PreText(PageEvents):
+    """The text of every <PRE> (one on every stock page; a template with several keeps
+    them all), or of everything when there is none."""
+
+    def __init__(self, fragment: str) -> None:
+        super().__init__("")
+        self.fragment = fragment
+        self.pre: list[str] = []
+        self.everything: list[str] | None = []
+        self.depth = 0
+
+    def read(self) -> str:
+        """Parse the fragment; its text."""
+        if self.fragment.strip():
+            feed(self.fragment, self)
+        return "".join(self.pre) if self.everything is None else "".join(self.everything)
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        if tag == "pre":
+            self.depth += 1
+            self.everything = None  # there is a <PRE>: only its text counts
+
+    def end(self, tag: str) -> None:
+        if tag == "pre":
+            self.depth = max(0, self.depth - 1)
+
+    def data(self, text: str) -> None:
+        if self.depth:
+            self.pre.append(text)
+        elif self.everything is not None:
+            self.everything.append(text)

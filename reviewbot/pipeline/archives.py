@@ -172,6 +172,7 @@ def _add(total: ScrapeReport, report: ScrapeReport) -> None:
     total.messages_new += report.messages_new
     total.messages_duplicate += report.messages_duplicate
     total.errors += report.errors
+    total.warnings += report.warnings
 
 
 def _unknown(engine: Engine, report: ScrapeReport, url: str) -> None:

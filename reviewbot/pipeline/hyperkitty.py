@@ -29,12 +29,12 @@ from reviewbot.db import session_scope
 from reviewbot.errors import InputError, ReviewbotError
 from reviewbot.ingest import hyperkitty
 from reviewbot.ingest.http import Fetched, Fetcher
-from reviewbot.ingest.mbox import RawMail, read_mbox_bytes
+from reviewbot.ingest.mbox import RawMail, read_mbox_stream
 from reviewbot.ingest.months import Month, first_day, iso_name, next_month, parse_month
 from reviewbot.mail.message import restore_bracketed_addresses
 from reviewbot.pipeline.importer import Importer
-from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
-from reviewbot.pipeline.parsing import Parsed, Parser, batches
+from reviewbot.pipeline.incoming import Incoming, batches, incoming_from_raw
+from reviewbot.pipeline.parsing import Parsed, Parser
 from reviewbot.pipeline.scrape import (
     Progress,
     ScrapeProblem,
@@ -102,6 +102,7 @@ class HyperKittyScraper:
         self.fetcher = fetcher
         self.parser = parser or Parser(1)  # the caller's pool, else this process
         self.list_url = hyperkitty.list_url(list_url)
+        fetcher.stay_on(self.list_url)
         self.name = hyperkitty.list_name(self.list_url)
         self.refresh = refresh
         self.progress = progress or (lambda _what, _n: None)
@@ -115,9 +116,10 @@ class HyperKittyScraper:
 
     def run(self, wanted: list[str], since: str | None, everything: bool) -> ScrapeReport:
         """Read the list page, then each chosen month; errors are collected, not raised."""
-        page = self._get(self.list_url, revalidate=True, month="")
+        page = self._get(self.list_url, revalidate=True, month="", page=True)
         if page is not None:
-            self.listed = hyperkitty.parse_month_list(page.content, self.list_url)
+            self.listed = self._month_list(page)
+        if self.listed is not None:
             with session_scope(self.engine) as session:
                 self.states = store.month_states(session=session, archive_url=self.list_url)
             months = self._choose(wanted, since, everything)
@@ -207,36 +209,45 @@ class HyperKittyScraper:
             if complete:
                 store.resolve_month_errors(session=session, url_prefix=self.list_url, month=name)
 
-    def _import(self, fetched: Fetched, url: str, month: str) -> tuple[date | None, int]:
-        """Import an export's mail; (the UTC day of its newest mail, how many there were)."""
-        newest: date | None = None
-        read = [0]  # mails read, the one cut by damage included
-        # the mail cut by the damage is left for the retry: stored now, the whole
-        # one would later count as a duplicate and never replace it
-        mails = batches(_counted(read_mbox_bytes(fetched.content, url), read), cut=_whole)
+    def _month_list(self, page: Fetched) -> list[Month] | None:
+        """The months the list page names; None (reported) when it cannot be read."""
         try:
-            for parsed in self.parser.parse(
-                mails, partial(incoming_from_export, list_url=self.list_url)
-            ):
-                for p in parsed:
-                    sent = p.incoming.message.date if p.incoming.message else None
-                    if sent is not None:
-                        day = sent.astimezone(UTC).date()
-                        newest = day if newest is None else max(newest, day)
-                self._add(parsed)  # and every whole mail before the damage
-        except InputError as exc:
+            return hyperkitty.parse_month_list(
+                page.content, self.list_url, self.fetcher.limits.page_links
+            )
+        except ReviewbotError as exc:
+            self.fetcher.forget(self.list_url)
+            self._error(self.list_url, "", str(exc))
+            return None
+
+    def _import(self, fetched: Fetched, url: str, month: str) -> tuple[date | None, int]:
+        """Import an export's mail, read from the cache as a stream; (the UTC day of its
+        newest mail, how many there were)."""
+        newest: date | None = None
+        count = 0
+        read = partial(incoming_from_export, list_url=self.list_url)
+        try:
+            with fetched.open() as stream:
+                mails = read_mbox_stream(stream, url, self.fetcher.limits, empty_ok=True)
+                for parsed in self.parser.parse(batches(mails), read):
+                    count += len(parsed)
+                    newest = _newest([p.incoming for p in parsed], newest)
+                    # the mail cut by damage is left for the retry: stored now, the
+                    # whole one would later count as a duplicate and never replace it
+                    self._add([p for p in parsed if not p.incoming.truncated])
+        except InputError as exc:  # damage, or a bound passed: every whole mail before it is in
             self.fetcher.forget(url)  # a damaged copy must not satisfy the retry
             self._error(url, month, str(exc))
-        return newest, read[0]
+        return newest, count
 
     def _add(self, batch: list[Parsed]) -> None:
         if batch:
             self.importer.add_parsed(batch)
             self.progress("messages", len(batch))
 
-    def _get(self, url: str, *, revalidate: bool, month: str) -> Fetched | None:
+    def _get(self, url: str, *, revalidate: bool, month: str, page: bool = False) -> Fetched | None:
         try:
-            fetched = self.fetcher.get(url, revalidate=revalidate)
+            fetched = self.fetcher.get(url, revalidate=revalidate, page=page)
         except ReviewbotError as exc:
             self._error(url, month, _explained(str(exc), url, self.list_url))
             return None
@@ -251,6 +262,12 @@ class HyperKittyScraper:
         self.report.errors.append(ScrapeProblem(url, error))
         with session_scope(self.engine) as session:
             store.record_scrape_error(session=session, url=url, month=month, error=error)
+
+
+def _newest(incoming: list[Incoming], newest: date | None) -> date | None:
+    """The UTC day of the newest mail among these and `newest`."""
+    days = [p.message.date.astimezone(UTC).date() for p in incoming if p.message and p.message.date]
+    return max([*days, newest] if newest else days, default=None)
 
 
 def _explained(error: str, url: str, list_url: str) -> str:

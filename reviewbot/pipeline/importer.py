@@ -18,14 +18,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import store
+from reviewbot.config import Limits
 from reviewbot.errors import InputError
 from reviewbot.ingest.mbox import read_path
 from reviewbot.mail.message import Message
 from reviewbot.mail.subject import parse_subject, thread_subject
 from reviewbot.pipeline import reconstruction
-from reviewbot.pipeline.incoming import Incoming
+from reviewbot.pipeline.incoming import BATCH as BATCH  # where it was first: tests and callers
+from reviewbot.pipeline.incoming import Incoming, batches, oversize_note
 from reviewbot.pipeline.link import link_dirty_series
-from reviewbot.pipeline.parsing import Parsed, Parser, Prepared, batches, prepare
+from reviewbot.pipeline.parsing import Parsed, Parser, Prepared, prepare
 from reviewbot.pipeline.placement import Assembler, Placement
 from reviewbot.pipeline.rebuild import rebuild_dirty_series
 from reviewbot.pipeline.workers import Workers
@@ -65,6 +67,7 @@ def import_paths(
     engine: Engine,
     paths: Iterable[Path],
     progress: Progress | None = None,
+    limits: Limits | None = None,
     *,
     jobs: int | None = None,
 ) -> ImportReport:
@@ -78,7 +81,7 @@ def import_paths(
     with Parser(jobs) as parser:
         for path in paths:
             try:
-                for parsed in parser.parse(batches(read_path(path))):
+                for parsed in parser.parse(batches(read_path(path, limits or Limits()))):
                     importer.add_parsed(parsed)
                     if progress:
                         progress(len(parsed))
@@ -129,6 +132,7 @@ class Importer:
         self.report.errors.extend(
             f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
         )
+        self.report.warnings.extend(oversize_note(p) for p in batch if p.oversize)
         return stored
 
     def _prepare(self, batch: list[Incoming]) -> dict[str, Prepared]:
@@ -325,6 +329,8 @@ def _new_message(p: Incoming, kind: Kind, now: datetime) -> store.NewMessage:
     warnings = list(m.warnings) if m else []
     if p.truncated:
         warnings.append(f"{p.source}: file ends in the middle of this message (truncated)")
+    if p.oversize:
+        warnings.append(oversize_note(p))
     return store.NewMessage(
         msgid=p.msgid,
         raw=p.raw,

@@ -27,7 +27,6 @@ from reviewbot.pipeline.workers import Workers
 from reviewbot.series.classify import Kind, classify
 
 Reader = Callable[[RawMail], Incoming]
-BATCH = 500  # mails per batch: one task for a worker, one transaction for the writer
 
 
 @dataclass(frozen=True)
@@ -60,26 +59,6 @@ def _classify(p: Incoming) -> Kind:
     return classify(subject, p.message.body, has_diff(p.message.body), p.message.parent is not None)
 
 
-def batches(
-    mails: Iterator[RawMail], cut: Callable[[list[RawMail]], list[RawMail]] = list
-) -> Iterator[list[RawMail]]:
-    """Batches of BATCH mails; what was read before an input error is yielded first
-    (`cut` chooses what of that last batch to keep: all of it by default)."""
-    batch: list[RawMail] = []
-    try:
-        for mail in mails:
-            batch.append(mail)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-    except InputError:
-        if kept := cut(batch):
-            yield kept
-        raise
-    if batch:
-        yield batch
-
-
 def parse_mail(mail: RawMail, read: Reader = incoming_from_raw) -> Parsed:
     """Parse one raw mail (`read`: how, e.g. with an archive's fix-ups); whatever goes
     wrong is kept as the mail's parse error."""
@@ -88,7 +67,15 @@ def parse_mail(mail: RawMail, read: Reader = incoming_from_raw) -> Parsed:
         return Parsed(incoming, prepare(incoming))
     except Exception as exc:  # noqa: BLE001  (a mail must never be lost to a parser bug)
         reason = f"cannot parse: {type(exc).__name__}: {exc}"
-        failed = Incoming(mail.raw, mail.source, mail.position, None, reason, mail.truncated)
+        failed = Incoming(
+            mail.raw,
+            mail.source,
+            mail.position,
+            None,
+            reason,
+            mail.truncated,
+            oversize=mail.oversize,
+        )
         return Parsed(failed, Prepared(Kind.OTHER, None))
 
 

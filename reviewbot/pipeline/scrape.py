@@ -4,26 +4,28 @@ Per month, the text archive (the only place with Message-ID / In-Reply-To /
 References) is imported first; then thread.html is read and each message page
 is matched to a stored message by its Message-ID (the page only supplies the
 archive URL), or, when the text archive is missing or lacks the message, the
-page itself is turned into a message, threaded by thread.html's nesting. All
-of it goes through the same Importer as `import-mbox`, so a message reached
+page itself is turned into a message, threaded by thread.html's nesting
+(pipeline/pages.py). A text archive the month list names but the server
+answers 404 for, or that is damaged, is a warning: the pages stand in for it.
+All of it goes through the same Importer as `import-mbox`, so a message reached
 both ways is stored once.
+
+The scrape stays on the archive's scheme and host (and --allow-host): the
+Fetcher refuses anything else, links and redirects alike, and says so. Pages and
+bodies over the bounds (config.Limits) are reported and the scrape goes on.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
-import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from email.header import Header
-from email.utils import format_datetime
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
 from reviewbot import store
 from reviewbot.db import session_scope
-from reviewbot.errors import InputError, ReviewbotError
+from reviewbot.errors import CorruptSource, FetchError, ReviewbotError, UnsupportedSource
 from reviewbot.ingest.http import Fetched, Fetcher
 from reviewbot.ingest.mbox import read_mbox_stream
 from reviewbot.ingest.months import Month, parse_month
@@ -36,20 +38,25 @@ from reviewbot.ingest.pipermail import (
     parse_month_list,
     parse_thread_index,
 )
-from reviewbot.mail.diff import has_diff
-from reviewbot.mail.message import Message, restore_bracketed_addresses, synthetic_msgid
-from reviewbot.mail.subject import parse_subject
+from reviewbot.mail.message import synthetic_msgid
 from reviewbot.pipeline.importer import Importer
-from reviewbot.pipeline.incoming import Incoming
-from reviewbot.pipeline.parsing import BATCH, Parser, batches
+from reviewbot.pipeline.incoming import (
+    Incoming,
+    batch_is_full,
+    batches,
+)
+from reviewbot.pipeline.pages import ancestors, as_reply_if_answering, incoming_from_page
+from reviewbot.pipeline.parsing import Parser
 
 LIBVIR_LIST = "https://listman.redhat.com/archives/libvir-list/"
+T = TypeVar("T")
 Progress = Callable[[str, int], None]  # (what, how many more)
 
 
 @dataclass(frozen=True)
 class ScrapeProblem:
-    """A URL that could not be fetched or read, and why (kept for the next run)."""
+    """A URL that could not be fetched or read, and why (kept for the next run); or, among
+    the warnings, one that was done without and why."""
 
     url: str
     error: str
@@ -65,6 +72,7 @@ class ScrapeReport:
     messages_new: int = 0
     messages_duplicate: int = 0
     errors: list[ScrapeProblem] = field(default_factory=list)
+    warnings: list[ScrapeProblem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """The JSON object of `scrape --json`."""
@@ -75,6 +83,7 @@ class ScrapeReport:
             "messages_new": self.messages_new,
             "messages_duplicate": self.messages_duplicate,
             "errors": [{"url": e.url, "error": e.error} for e in self.errors],
+            "warnings": [{"url": w.url, "warning": w.error} for w in self.warnings],
         }
 
 
@@ -133,6 +142,8 @@ class Scraper:
         self.fetcher = fetcher
         self.parser = parser or Parser(1)  # the caller's pool, else this process
         self.archive_url = archive_url if archive_url.endswith("/") else archive_url + "/"
+        fetcher.stay_on(self.archive_url)
+        self.limits = fetcher.limits
         self.refresh = refresh
         self.progress = progress or (lambda _what, _n: None)
         self.importer = Importer(engine)
@@ -148,9 +159,9 @@ class Scraper:
     def run(self, wanted: list[str], since: str | None, everything: bool) -> ScrapeReport:
         """Read the month list, then each chosen month; errors are collected, not raised."""
         index_url = self.archive_url + "index.html"
-        index = self._get(index_url, revalidate=True, month="")
-        if index is not None:
-            listed = parse_month_list(index.content, index_url)
+        index = self._get(index_url, revalidate=True, month="", page=True)
+        listed = None if index is None else self._read(index, index_url, "", self._month_list)
+        if listed is not None:
             self.listed = sorted(month_key(m.name) for m in listed)
             months, self.unknown = select_months(listed, wanted, since, everything)
             retry = set(self._months_to_retry()) - {m.name for m in months}
@@ -184,40 +195,55 @@ class Scraper:
             complete = store.month_complete(
                 session=session, archive_url=self.archive_url, name=month.name
             )
-        thread = self._get(month.thread_url, revalidate=True, month=month.name)
+        thread = self._get(month.thread_url, revalidate=True, month=month.name, page=True)
         if thread is not None and complete and not self.refresh and thread.status == 304:
             return  # unchanged since it was read completely: one small request
         fresh = self._text_archive(month) if month.text_url else set()
-        pages = 0
+        entries = None
         if thread is not None:
-            entries = parse_thread_index(thread.content, month.thread_url)
-            pages = self._pages(month, entries, fresh)
+            entries = self._read(thread, month.thread_url, month.name, self._thread_index)
+        pages = self._pages(month, entries, fresh) if entries is not None else 0
         with session_scope(self.engine) as session:
             store.save_month(
                 session=session,
                 archive_url=self.archive_url,
                 name=month.name,
-                complete=thread is not None and len(self.report.errors) == errors_before,
+                complete=entries is not None and len(self.report.errors) == errors_before,
                 pages=pages,
             )
 
     def _text_archive(self, month: MonthLink) -> set[str]:
-        """Import the month's text archive; return the Message-IDs it holds."""
+        """Import the month's text archive; return the Message-IDs it holds.
+
+        Missing (404, 410) or damaged, it is a warning: the message pages stand in."""
         assert month.text_url
-        fetched = self._get(month.text_url, revalidate=True, month=month.name)
+        url = month.text_url
         fresh: set[str] = set()
-        if fetched is None:
-            return fresh
         try:
-            stream = io.BytesIO(_gunzip(fetched.content, month.text_url))
-            # a damaged archive: the batch it cut is left for the retry (as a whole)
-            mails = batches(read_mbox_stream(stream, month.text_url), cut=lambda _b: [])
-            for parsed in self.parser.parse(mails):
-                self.importer.add_parsed(parsed)
-                fresh.update(p.incoming.msgid for p in parsed)
-        except InputError as exc:
-            self.fetcher.forget(month.text_url)  # a damaged copy must not satisfy the retry
-            self._error(month.text_url, month.name, str(exc))
+            fetched = self.fetcher.get(url, revalidate=True)
+        except FetchError as exc:
+            if exc.reason.startswith(("HTTP 404", "HTTP 410")):
+                self._without(url, f"{exc.reason}: the message pages are read instead")
+                return fresh
+            self._error(url, month.name, str(exc))
+            return fresh
+        except ReviewbotError as exc:
+            self._error(url, month.name, str(exc))
+            return fresh
+        self._count(fetched, url)
+        try:
+            with fetched.open() as stream:
+                mails = read_mbox_stream(stream, url, self.limits, empty_ok=True)
+                for parsed in self.parser.parse(batches(mails)):
+                    self.importer.add_parsed(parsed)
+                    fresh.update(p.incoming.msgid for p in parsed)
+        except (CorruptSource, UnsupportedSource) as exc:
+            self.fetcher.forget(url)  # a damaged copy must not satisfy a later read
+            said = str(exc).removeprefix(f"{url}: ")
+            self._without(url, f"{said}; the message pages stand in for what it lacks")
+        except ReviewbotError as exc:  # over a bound: reported
+            self.fetcher.forget(url)
+            self._error(url, month.name, str(exc))
         return fresh
 
     def _pages(self, month: MonthLink, entries: list[ThreadEntry], fresh: set[str]) -> int:
@@ -232,6 +258,7 @@ class Scraper:
             hinted = [e.msgid_hint for e in entries if e.msgid_hint]
             stored = store.existing_msgids(session=session, msgids=hinted)
         pending: list[Incoming] = []
+        held = 0
         known: list[tuple[str, str]] = []
         for entry in entries:
             self.progress("pages", 1)
@@ -246,40 +273,59 @@ class Scraper:
                 msgids[entry.url] = page.msgid
                 known.append((page.msgid, entry.url))
                 continue
-            page = _as_reply_if_answering(page, entry, by_url)
+            page = as_reply_if_answering(page, entry, by_url)
             msgids[entry.url] = page.msgid or synthetic_msgid(entry.url.encode())
-            refs = _ancestors(entry, by_url, msgids)
-            pending.append(_incoming_from_page(page, msgids[entry.url], refs))
+            incoming = incoming_from_page(page, msgids[entry.url], ancestors(entry, by_url, msgids))
+            if batch_is_full(len(pending), held, len(incoming.raw)):
+                self.importer.add(pending)  # a month of pages is never held whole
+                pending, held = [], 0
+            pending.append(incoming)
+            held += len(incoming.raw)
         with session_scope(self.engine) as session:
             store.set_archive_urls(session=session, pairs=known)
         self.matched += sum(1 for msgid, _url in known if msgid not in fresh)
-        for start in range(0, len(pending), BATCH):
-            self.importer.add(pending[start : start + BATCH])
+        if pending:
+            self.importer.add(pending)
         return len(entries)
 
     def _page(self, entry: ThreadEntry, month: MonthLink) -> ArchivedMessage | None:
-        fetched = self._get(entry.url, revalidate=False, month=month.name)
+        fetched = self._get(entry.url, revalidate=False, month=month.name, page=True)
         if fetched is None:
             return None
+        return self._read(fetched, entry.url, month.name, parse_message_page)
+
+    def _month_list(self, html: bytes, url: str) -> list[MonthLink]:
+        return parse_month_list(html, url, self.limits.page_links)
+
+    def _thread_index(self, html: bytes, url: str) -> list[ThreadEntry]:
+        return parse_thread_index(html, url, self.limits.page_links)
+
+    def _read(
+        self, fetched: Fetched, url: str, month: str, parse: Callable[[bytes, str], T]
+    ) -> T | None:
+        """A page parsed; one that cannot be (damaged, over a bound) is reported."""
         try:
-            return parse_message_page(fetched.content, entry.url)
+            return parse(fetched.content, url)
         except ReviewbotError as exc:
-            self.fetcher.forget(entry.url)  # a damaged copy must not satisfy the retry
-            self._error(entry.url, month.name, str(exc))
+            self.fetcher.forget(url)  # a damaged copy must not satisfy the retry
+            self._error(url, month, str(exc))
             return None
 
-    def _get(self, url: str, *, revalidate: bool, month: str) -> Fetched | None:
+    def _get(self, url: str, *, revalidate: bool, month: str, page: bool = False) -> Fetched | None:
         try:
-            fetched = self.fetcher.get(url, revalidate=revalidate)
+            fetched = self.fetcher.get(url, revalidate=revalidate, page=page)
         except ReviewbotError as exc:
             self._error(url, month, str(exc))
             return None
+        self._count(fetched, url)
+        return fetched
+
+    def _count(self, fetched: Fetched, url: str) -> None:
         if fetched.from_cache:
             self.report.pages_cached += 1
         else:
             self.report.pages_fetched += 1
         self.resolved.add(url)
-        return fetched
 
     def _error(self, url: str, month: str, error: str) -> None:
         error = error.removeprefix(f"{url}: ")  # the URL is a field of its own
@@ -288,91 +334,7 @@ class Scraper:
         with session_scope(self.engine) as session:
             store.record_scrape_error(session=session, url=url, month=month, error=error)
 
-
-def _gunzip(data: bytes, url: str) -> bytes:
-    if not data.startswith(b"\x1f\x8b"):
-        return data  # a plain .txt archive, or a server that already decoded it
-    try:
-        return gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise InputError(f"{url}: damaged or truncated gzip ({exc})") from exc
-
-
-def _ancestors(
-    entry: ThreadEntry, by_url: dict[str, ThreadEntry], msgids: dict[str, str]
-) -> list[str]:
-    """Message-IDs of the entry's enclosing entries, root first (its References)."""
-    chain: list[str] = []
-    parent = entry.parent_url
-    while parent and parent in by_url and len(chain) < 100:
-        if parent in msgids:
-            chain.append(msgids[parent])
-        parent = by_url[parent].parent_url
-    return list(reversed(chain))
-
-
-def _as_reply_if_answering(
-    page: ArchivedMessage, entry: ThreadEntry, by_url: dict[str, ThreadEntry]
-) -> ArchivedMessage:
-    """Give back the "Re:" pipermail took away, when thread.html shows an answer.
-
-    Mailman strips every leading "Re:" from titles and reply links, so a review
-    of "[PATCH 08/10] x" reads "[PATCH 08/10] x" too. Nested under an entry with
-    the very same subject, a page is an answer to it; a new version ("[PATCH v2
-    08/10] x") has a different subject and stays a patch.
-    """
-    parent = by_url.get(entry.parent_url or "")
-    if parent is None or parse_subject(page.subject).is_reply or has_diff(page.body):
-        return page  # a page with its own diff is a (re-sent) patch, not an answer
-    if " ".join(parent.subject.split()) != " ".join(entry.subject.split()):
-        return page
-    return replace(page, subject=f"Re: {page.subject}")
-
-
-def _incoming_from_page(page: ArchivedMessage, msgid: str, references: list[str]) -> Incoming:
-    """A message read from its archive page; its raw bytes are an RFC 5322 rendering.
-
-    A page without a Message-ID (very old Mailman) gets a stable id from its URL.
-    """
-    message = Message(
-        msgid=msgid,
-        msgid_synthetic=page.msgid is None,
-        subject=page.subject,
-        from_name=page.author_name,
-        from_email=page.author_email,
-        date=page.date,
-        in_reply_to=references[-1] if references else None,
-        references=tuple(references),
-        body=restore_bracketed_addresses(page.body),
-        raw=b"",
-        warnings=page.warnings,
-    )
-    raw = render_message(message, page.url)
-    return Incoming(raw, page.url, 0, message, None, archive_url=page.url)
-
-
-def render_message(message: Message, url: str) -> bytes:
-    """RFC 5322 bytes for a message known only from its archive page."""
-
-    def encoded(value: str) -> str:
-        return value if value.isascii() else Header(value, "utf-8").encode()
-
-    lines = [
-        f"From: {encoded(message.from_name)} <{message.from_email}>",
-        f"Subject: {encoded(message.subject)}",
-        f"Message-ID: <{message.msgid}>",
-    ]
-    if message.date:
-        lines.append(f"Date: {format_datetime(message.date)}")
-    if message.in_reply_to:
-        lines.append(f"In-Reply-To: <{message.in_reply_to}>")
-        lines.append("References: " + " ".join(f"<{r}>" for r in message.references))
-    lines += [
-        f"X-Archived-At: <{url}>",
-        "X-Reviewbot-Source: pipermail message page (headers reconstructed)",
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "Content-Transfer-Encoding: 8bit",
-    ]
-    head = "\n".join(line.replace("\r", " ").replace("\n", " ") for line in lines)
-    return (head + "\n\n" + message.body).encode("utf-8", "replace")
+    def _without(self, url: str, why: str) -> None:
+        """A URL done without (a missing text archive): said, not an error to retry."""
+        self.resolved.add(url)
+        self.report.warnings.append(ScrapeProblem(url, why))

@@ -55,6 +55,7 @@ class Round:
     refresh: bool
     rate: float
     timeout: float
+    allow_hosts: tuple[str, ...] = ()  # --allow-host
     jobs: int | None = None  # processes that parse (None: one per CPU)
 
 
@@ -93,7 +94,13 @@ def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
             raise Stopped
 
     engine = open_engine(settings.database_url)
-    fetcher = Fetcher(settings.data_dir / "http-cache", rate=job.rate, timeout=job.timeout)
+    fetcher = Fetcher(
+        settings.data_dir / "http-cache",
+        rate=job.rate,
+        timeout=job.timeout,
+        limits=settings.limits,
+        allow_hosts=job.allow_hosts,
+    )
     try:
         with fetcher:
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,16 @@ def test_serve_refuses_out_of_range_options(tmp_path: Path, args: list[str]) -> 
     )
     assert done.returncode == 2, (args, done.returncode, done.stderr[-300:])
     assert "Traceback" not in done.stderr
+
+
+def test_demo_takes_the_bounds_from_the_environment(tmp_path: Path) -> None:
+    """demo loads a folder of archives like import-mbox: the same $REVIEWBOT_MAX_* apply
+    (a timeout: had the bad value been ignored, the demo server would be running)."""
+    db = tmp_path / "demo.db"
+    env = {**os.environ, "REVIEWBOT_MAX_MESSAGE_SIZE": "lots"}
+    done = subprocess.run(
+        [*CLI, "demo", "--db", str(db), "--port", "1"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-300:]
+    assert "REVIEWBOT_MAX_MESSAGE_SIZE='lots'" in done.stderr and not db.exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.archive_server import ArchiveServer
+from tests.archive_server import ArchiveServer, Reply
 from tests.conftest import LIST, run_cli
 from tests.dump import dump
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
@@ -48,6 +48,7 @@ def test_scrape_two_months_then_nothing_more_to_fetch(
         "messages_new": 29,
         "messages_duplicate": 0,
         "errors": [],
+        "warnings": [],
     }
     done = run_cli("import-mbox", LIST / "backports-2023.mbox", "--db", imported)
     assert done.exit_code == 0, done.stderr
@@ -139,3 +140,39 @@ def test_pipermail_months_can_be_named_2023_07(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["months"], report["messages_new"]) == (["2023-July"], 16)
+
+
+def test_a_scrape_stays_home_unless_a_host_is_allowed(tmp_path: Path) -> None:
+    """issue 14: a 302 to another host was followed and its answer used."""
+    with ArchiveServer(LIST) as home, ArchiveServer(LIST) as other:
+        away = other.url("/index.html").replace("127.0.0.1", "localhost")
+        home.always("/index.html", Reply(status=302, headers={"Location": away}))
+        common = ["--month", "2023-July", "--rate", "0", "--data-dir", tmp_path / "d"]
+        refused = run_cli("scrape", home.url("/"), *common, "--db", tmp_path / "a.db")
+        assert refused.exit_code == 2
+        assert f"redirected to {away}" in refused.stderr
+        assert "--allow-host localhost" in refused.stderr
+        assert other.requests == []
+        allowed = run_cli(
+            "scrape", home.url("/"), *common, "--db", tmp_path / "b.db", "--allow-host", "localhost"
+        )
+        assert allowed.exit_code == 0, allowed.stderr
+        assert [r.path for r in other.requests] == ["/index.html"]
+
+
+def test_a_missing_text_archive_is_a_warning(tmp_path: Path) -> None:
+    with ArchiveServer(LIST) as server:
+        server.not_found("/2023-July.txt.gz")
+        common = ["--rate", "0", "--db", tmp_path / "w.db", "--data-dir", tmp_path / "d"]
+        done = run_cli("scrape", server.url("/"), "--month", "2023-July", "--json", *common)
+        text_archive = server.url("/2023-July.txt.gz")
+    assert done.exit_code == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["messages_new"], report["errors"]) == (16, [])
+    assert report["warnings"] == [
+        {
+            "url": text_archive,
+            "warning": "HTTP 404: the message pages are read instead",
+        }
+    ]
+    assert f"warning: {text_archive}: HTTP 404" in done.stderr

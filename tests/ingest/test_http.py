@@ -23,6 +23,7 @@ import pytest
 from reviewbot.errors import FetchError, InputError
 from reviewbot.ingest.http import USER_AGENT, Fetcher
 from tests.archive_server import ArchiveServer, Reply
+from tests.hostile import FakeTime
 
 PAGE = "/2023-July/000001.html"
 BIG = "/2023-July/date.html"
@@ -367,21 +368,6 @@ def test_injected_client_gets_headers_and_stays_open(server: ArchiveServer, make
             fetcher.get(server.url("/2023-July"), revalidate=False)  # a redirect too
         assert not client.is_closed
     assert server.requests[-1].user_agent == USER_AGENT
-
-
-class FakeTime:
-    """A clock that only moves when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_rate_limit_spaces_requests(server: ArchiveServer, make) -> None:

@@ -210,15 +210,20 @@ def test_empty_maildir_yields_nothing(tmp_path: Path) -> None:
     assert read_all(tmp_path) == []
 
 
-def test_truncated_last_message_is_flagged(tmp_path: Path) -> None:
-    data = mbox(message(1), message(2), message(3, "a long body that was cut off here\n"))
-    path = tmp_path / "cut.mbox"
-    path.write_bytes(data[: data.index(b"cut off") + 3])
+def test_missing_final_newline_is_not_truncation(tmp_path: Path) -> None:
+    """Many tools write no newline after the last line; nothing in a plain file tells
+    that from a cut one, so neither is called truncated (a cut gzip still is)."""
+    data = mbox(message(1), message(2), message(3, "the last line, no newline\n"))
+    path = tmp_path / "no-newline.mbox"
+    path.write_bytes(data.rstrip(b"\n"))
     mails = read_all(path)
     assert len(mails) == 3
-    assert [m.truncated for m in mails] == [False, False, True]
-    assert mails[2].raw.endswith(b"a long body that was cut")
+    assert [m.truncated for m in mails] == [False, False, False]
+    assert mails[2].raw.endswith(b"the last line, no newline")
     assert mails[0].raw == message(1)
+    single = tmp_path / "one.eml"
+    single.write_bytes(message(4).rstrip(b"\n"))
+    assert [m.truncated for m in read_all(single)] == [False]
 
 
 def test_stream_reader_directly() -> None:

@@ -16,7 +16,7 @@ from reviewbot.errors import InputError
 from reviewbot.ingest.http import Fetcher
 from reviewbot.ingest.mbox import read_path
 from reviewbot.mail.message import parse_message
-from reviewbot.pipeline import link, parsing
+from reviewbot.pipeline import incoming, link
 from reviewbot.pipeline.archives import (
     LIBVIRT_DEVEL,
     Archive,
@@ -177,7 +177,7 @@ def test_a_scrape_with_workers_stores_what_one_process_stores(
     hk: HyperKittyServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(parsing, "BATCH", 5)  # months of many batches, for the pool
+    monkeypatch.setattr(incoming, "BATCH", 5)  # months of many batches, for the pool
     monkeypatch.setattr(link, "_POOLED", 2)  # and the threads reviewed there too
     monkeypatch.setattr(link, "_SHARE", 3)
     dumps = []

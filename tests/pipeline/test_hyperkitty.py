@@ -107,6 +107,7 @@ def test_scrape_holds_exactly_what_import_mbox_holds(
         "messages_new": 29,
         "messages_duplicate": 0,
         "errors": [],
+        "warnings": [],
     }
     assert dump(scraped) == dump(imported)  # series, versions, states, trailers, hunks
     assert concerns(scraped) == concerns(imported) and len(concerns(scraped)) > 5

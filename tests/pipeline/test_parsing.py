@@ -21,7 +21,7 @@ import pytest
 from reviewbot.db import open_engine
 from reviewbot.errors import CorruptSource, WorkerDied
 from reviewbot.ingest.mbox import RawMail, read_path
-from reviewbot.pipeline import link, parsing
+from reviewbot.pipeline import incoming, link, parsing
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.parsing import Parser, parse_batch, parse_mail
 from reviewbot.pipeline.workers import Workers
@@ -45,7 +45,7 @@ def test_an_import_with_workers_stores_what_one_process_stores(
     new_db: NewDatabases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # small batches, so that the real corpus makes many and four workers all take some
-    monkeypatch.setattr(parsing, "BATCH", 40)
+    monkeypatch.setattr(incoming, "BATCH", 40)
     monkeypatch.setattr(link, "_POOLED", 2)  # the threads reviewed in the workers too
     monkeypatch.setattr(link, "_SHARE", 3)
     dumps = []
@@ -79,7 +79,7 @@ def test_import_mbox_jobs_4_writes_the_sqlite_file_jobs_1_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # batches of 8 and threads reviewed in shares of 3: the workers take part in both
-    monkeypatch.setattr(parsing, "BATCH", 8)
+    monkeypatch.setattr(incoming, "BATCH", 8)
     monkeypatch.setattr(link, "_POOLED", 2)
     monkeypatch.setattr(link, "_SHARE", 3)
     raws = [m.raw for m in _raw_mails()]

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
 from reviewbot.mail.diff import FileDiff
+from reviewbot.mail.diff import Hunk as DiffHunk
 from reviewbot.mail.trailers import Trailer as MailTrailer
 from reviewbot.models import (
     MESSAGE,
@@ -133,6 +134,36 @@ def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
         )
         out.extend(session.connection().execute(stmt).all())
     return out
+
+
+def load_patch_files(
+    *, session: Session, patch_ids: Sequence[int]
+) -> dict[int, tuple[FileDiff, ...]]:
+    """The files and hunks save_patches stored for these patches, as the parse made them
+    (linking reads them instead of parsing each diff again); () for a patch without."""
+    f, h = _t(PatchFile), _t(Hunk)
+    files: dict[int, dict[int, tuple[Any, list[DiffHunk]]]] = {pid: {} for pid in patch_ids}
+    for chunk in _chunks(sorted(set(patch_ids))):
+        for row in session.connection().execute(
+            select(f).where(f.c.patch_id.in_(chunk)).order_by(f.c.patch_id, f.c.position)
+        ):
+            files[row.patch_id][row.id] = (row, [])
+        for row in session.connection().execute(
+            select(h).where(h.c.patch_id.in_(chunk)).order_by(h.c.id)
+        ):
+            files[row.patch_id][row.file_id][1].append(
+                DiffHunk(**{name: getattr(row, name) for name in _HUNK_FIELDS})
+            )
+    return {
+        pid: tuple(
+            FileDiff(r.old_path, r.new_path, r.change, r.added, r.removed, tuple(hunks))
+            for r, hunks in by_file.values()
+        )
+        for pid, by_file in files.items()
+    }
+
+
+_HUNK_FIELDS = tuple(x.name for x in fields(DiffHunk))
 
 
 def replace_reply_trailers(

@@ -66,6 +66,8 @@ bench: $(DEV_STAMP) postgresql $(B4_STAMP)
 	$(BIN)/python bench/bench_apply.py
 	$(BIN)/python bench/bench_upstream.py
 	$(BIN)/python bench/bench_link.py
+	$(BIN)/python bench/bench_jobs.py
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_ui.py
 	@command -v wrk >/dev/null || $(APT) install -y wrk || { $(APT) update && $(APT) install -y wrk; } \
 		|| echo "no wrk: bench_api.py falls back to its asyncio load generator"

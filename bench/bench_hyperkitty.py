@@ -52,8 +52,8 @@ from reviewbot.ingest.http import Fetcher
 from reviewbot.ingest.mbox import RawMail, read_path
 from reviewbot.mail.message import parse_message
 from reviewbot.pipeline.hyperkitty import HyperKittyScraper
-from reviewbot.pipeline.importer import BATCH, Importer
-from reviewbot.pipeline.incoming import incoming_from_raw
+from reviewbot.pipeline.importer import Importer
+from reviewbot.pipeline.incoming import BATCH, incoming_from_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"

@@ -25,8 +25,8 @@ from pipermail_month import THREADLEVELS, Article, obscure
 
 from reviewbot.db import open_engine
 from reviewbot.ingest.mbox import read_path
-from reviewbot.pipeline.importer import BATCH, Importer
-from reviewbot.pipeline.incoming import incoming_from_raw
+from reviewbot.pipeline.importer import Importer
+from reviewbot.pipeline.incoming import BATCH, incoming_from_raw
 
 SAMPLES = 5  # examples kept per kind of difference
 

@@ -74,6 +74,10 @@ class MessageParseError(ReviewbotError):
     """A single message could not be parsed; it is kept with this reason."""
 
 
+class WorkerDied(ReviewbotError):
+    """A worker process died (killed, out of memory): the run stops, reported."""
+
+
 class NotFound(ReviewbotError):
     """A series, patch or message that is not in the database."""
 

@@ -17,10 +17,11 @@ def commands(group: typer.Typer, prefix: str = "") -> list[tuple[str, list[str]]
     out = []
 
     def walk(cmd, path):  # type: ignore[no-untyped-def]
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, f"{path} {name}".strip())
+        # list_commands/get_command, not .commands: the top level loads its commands lazily
+        if hasattr(cmd, "list_commands"):
+            ctx = cmd.make_context(path or "reviewbot", [], resilient_parsing=True)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), f"{path} {name}".strip())
         else:
             opts = [o for p in cmd.params for o in getattr(p, "opts", []) if o.startswith("--")]
             out.append((path, opts))

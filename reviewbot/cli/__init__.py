@@ -3,37 +3,119 @@
 Each command parses its options, opens a session, calls the library and
 prints a table or, with --json, the objects in cli/jsonout.py. Errors become
 a message on stderr and an exit code (cli/common.py lists them).
+
+Commands are named here and imported when they run (cli/lazy.py): `reviewbot
+--help` loads none of them, `series list` only cli/series.py and what it needs.
 """
 
 from __future__ import annotations
 
 import typer
 
-from reviewbot.cli import admin, apply, coverage, imports, review, serve, upstream, users
-from reviewbot.cli import series as series_commands
+from reviewbot.cli.lazy import LazyCommand, LazyGroup
 
-app = typer.Typer(help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True)
-app.command("import-mbox")(imports.import_mbox)
-app.command("scrape")(imports.scrape)
-app.command("fetch")(imports.fetch)
-app.add_typer(series_commands.series_app, name="series")
-app.command("diff")(series_commands.diff)
-app.command("thread")(series_commands.thread)
-app.command("apply")(apply.apply)
-app.command("upstream")(upstream.upstream)
-app.command("concerns")(review.concerns)
-app.add_typer(review.concern_app, name="concern")
-app.command("coverage")(coverage.coverage)
-app.command("races")(review.races)
-app.command("link")(review.link)
-app.command("serve")(serve.serve)
-app.add_typer(serve.db_app, name="db")
-app.command("demo")(serve.demo)
-app.add_typer(admin.token_app, name="token")
-app.add_typer(admin.state_app, name="state")
-app.add_typer(users.user_app, name="user")
-app.command("queue")(users.queue)
-app.command("events")(admin.events)
+
+def _c(name: str, target: str, help: str) -> LazyCommand:
+    return LazyCommand(name, f"reviewbot.cli.{target}", help)
+
+
+# the first paragraph of each command's docstring, as the command list shows it
+# (tests/cli/test_startup.py checks they agree)
+COMMANDS = (
+    _c(
+        "import-mbox",
+        "imports:import_mbox",
+        "Import messages and rebuild threads and series (re-importing is a no-op).",
+    ),
+    _c(
+        "scrape",
+        "imports:scrape",
+        "Scrape a list's web archive (pipermail or HyperKitty), incrementally and politely.",
+    ),
+    _c(
+        "fetch",
+        "imports:fetch",
+        "Get the whole thread of one message from its archive, import it, show its series.",
+    ),
+    _c(
+        "diff",
+        "series:diff",
+        "Range-diff two versions of a series: patches and hunks changed, added, dropped.",
+    ),
+    _c(
+        "thread",
+        "series:thread",
+        "Show the reply tree containing a message; missing mail shows as placeholders.",
+    ),
+    _c(
+        "apply",
+        "apply:apply",
+        "Apply a series to a throw-away index of TREE; report per patch and per hunk.",
+    ),
+    _c(
+        "upstream",
+        "upstream:upstream",
+        "Find the commit of TREE that carries each patch: exact, similar, present, not-found.",
+    ),
+    _c(
+        "concerns",
+        "review:concerns",
+        "Reviewer concerns of a series or patch: anchor, kind, status.",
+    ),
+    _c(
+        "coverage",
+        "coverage:coverage",
+        "Review coverage: each hunk, reviewed or not and by whom; each reviewer's files.",
+    ),
+    _c(
+        "races",
+        "review:races",
+        "Race scenarios told in a series' thread: actors, steps by lane, alternative orders,\n"
+        "the lines each step names and the hunks it concerns.",
+    ),
+    _c(
+        "link",
+        "review:link",
+        "Finish what an interrupted import left: rebuild, index and link every changed series.",
+    ),
+    _c("serve", "serve:serve", "Serve the web UI and the REST API for a database."),
+    _c(
+        "demo",
+        "serve:demo",
+        "Load the demo archive (data/) into a database, link it, and serve the web UI.",
+    ),
+    _c(
+        "queue",
+        "users:queue",
+        "What waits for a user, longest waiting first (the web UI's /me).",
+    ),
+    _c("series", "series:series_app", "List and show patch series."),
+    _c("concern", "review:concern_app", "Show or settle one concern."),
+    _c("db", "serve:db_app", "Database administration."),
+    _c("token", "admin:token_app", "API tokens for the REST API's writes."),
+    _c("state", "admin:state_app", "Set a patch's or series' state."),
+    _c("user", "users:user_app", "People of the web UI: addresses, watched paths, passwords."),
+    _c(
+        "events",
+        "admin:events",
+        "The log of changes, newest first: who, when, from -> to, and the mail that caused it.",
+    ),
+)
+
+
+class _Commands(LazyGroup):
+    table = COMMANDS
+
+
+app = typer.Typer(
+    help="reviewbot: patch-series review for mailing lists.", no_args_is_help=True, cls=_Commands
+)
+
+
+@app.callback()
+def _group() -> None:
+    # a callback makes Typer build a group although no command is registered on it
+    pass
 
 
 def main() -> None:

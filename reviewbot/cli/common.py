@@ -52,6 +52,15 @@ UpstreamTreeOption = Annotated[
         "[env: REVIEWBOT_UPSTREAM_TREE].",
     ),
 ]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        min=1,
+        help="Worker processes that parse mail and review threads "
+        "(default: one per CPU; 1: none, all in this process).",
+    ),
+]
 DataDirOption = Annotated[
     str | None,
     typer.Option("--data-dir", help="Caches and the default database [env: REVIEWBOT_DATA_DIR]."),

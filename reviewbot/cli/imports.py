@@ -13,6 +13,7 @@ from sqlmodel import Session
 from reviewbot.cli import jsonout, render
 from reviewbot.cli.common import (
     DbOption,
+    JobsOption,
     JsonOption,
     UpstreamTreeOption,
     console,
@@ -59,13 +60,16 @@ def import_mbox(
     paths: Annotated[list[Path], typer.Argument(help="mbox, .gz, pipermail .txt(.gz) or maildir")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    jobs: JobsOption = None,
 ) -> None:
     """Import messages and rebuild threads and series (re-importing is a no-op)."""
     with errors():
         settings = load_settings(db=db)
         engine = open_engine(settings.database_url)
         with progress(as_json) as advance:
-            report = import_paths(engine, paths, progress=advance, limits=settings.limits)
+            report = import_paths(
+                engine, paths, progress=advance, limits=settings.limits, jobs=jobs
+            )
     if as_json:
         print_json(report.as_dict())
     else:
@@ -137,6 +141,7 @@ def scrape(
         ),
     ] = None,
     upstream_tree: UpstreamTreeOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Scrape a list's web archive (pipermail or HyperKitty), incrementally and politely."""
     with errors():
@@ -145,7 +150,7 @@ def scrape(
         archives = _archives(archive_urls or [], archive, list_name, settings.scrape_list)
     if watch is not None:
         hosts = tuple(allow_host or ())
-        job = Round(archives, month or [], since, all_months, refresh, rate, timeout, hosts)
+        job = Round(archives, month or [], since, all_months, refresh, rate, timeout, hosts, jobs)
         raise typer.Exit(follow(settings, job, watch, lambda line: err.print(line, markup=False)))
     with errors():
         engine = open_engine(settings.database_url)
@@ -160,6 +165,7 @@ def scrape(
                 all_months,
                 refresh=refresh,
                 progress=lambda _what, n: advance(n),
+                jobs=jobs,
             )
     if as_json:
         print_json(report.as_dict())

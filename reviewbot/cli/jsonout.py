@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from reviewbot.mail.threads import ThreadNode
-from reviewbot.pipeline.apply import ApplyReport
-from reviewbot.pipeline.upstream import UpstreamReport
 from reviewbot.read.apply import ApplyRunInfo
 from reviewbot.read.concerns import ConcernEntry, Place
 from reviewbot.read.events import EventEntry
@@ -19,6 +18,10 @@ from reviewbot.read.trailers import TrailerEntry
 from reviewbot.read.upstream import UpstreamEntry
 from reviewbot.review.race_steps import Step
 from reviewbot.series.rangediff import SeriesDiff
+
+if TYPE_CHECKING:  # types only: importing apply/ and upstream costs `series list` ~1 s
+    from reviewbot.pipeline.apply import ApplyReport
+    from reviewbot.pipeline.upstream import UpstreamReport
 
 Json = dict[str, object]
 

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from reviewbot.apply.worktree import HunkResult
 from reviewbot.cli.tables import Column, print_table
 from reviewbot.cli.tables import shorten as shorten
 from reviewbot.mail.threads import ThreadNode
-from reviewbot.pipeline.apply import ApplyReport
-from reviewbot.pipeline.upstream import UpstreamReport
 from reviewbot.read.concerns import ConcernEntry
 from reviewbot.read.events import EventEntry
 from reviewbot.read.messages import MessageSummary
 from reviewbot.read.series import SeriesDetail, SeriesSummary
 from reviewbot.read.upstream import UpstreamEntry
 from reviewbot.series.rangediff import HunkDiff, PatchDiff, SeriesDiff
+
+if TYPE_CHECKING:  # types only: importing apply/ and upstream costs `series list` ~1 s
+    from reviewbot.apply.worktree import HunkResult
+    from reviewbot.pipeline.apply import ApplyReport
+    from reviewbot.pipeline.upstream import UpstreamReport
 
 _SERIES_COLUMNS = (
     Column("id", right=True),

@@ -13,6 +13,7 @@ from reviewbot import store
 from reviewbot.cli import ids, jsonout, race_report, render
 from reviewbot.cli.common import (
     DbOption,
+    JobsOption,
     JsonOption,
     console,
     engine_for,
@@ -23,6 +24,7 @@ from reviewbot.cli.common import (
 )
 from reviewbot.events import Change, parse_target
 from reviewbot.pipeline.importer import catch_up
+from reviewbot.pipeline.workers import Workers
 from reviewbot.read import concerns as concern_reads
 from reviewbot.read import races as race_reads
 from reviewbot.read.concerns import ConcernEntry
@@ -72,11 +74,11 @@ def races(
         race_report.races_report(console, found)
 
 
-def link(db: DbOption = None, as_json: JsonOption = False) -> None:
+def link(db: DbOption = None, as_json: JsonOption = False, jobs: JobsOption = None) -> None:
     """Finish what an interrupted import left: rebuild, index and link every changed series."""
     start = time.perf_counter()
-    with errors():
-        done = catch_up(engine_for(db))
+    with errors(), Workers(jobs) as workers:
+        done = catch_up(engine_for(db), workers)
     result = {"series": done, "seconds": round(time.perf_counter() - start, 3)}
     if as_json:
         print_json(result)

@@ -108,6 +108,7 @@ _FOOTER_DELIMITER = re.compile(r"^(?:--\s?|_{5,})$")
 _FOOTER_LINE = re.compile(
     r"^\S.*\bmailing list\b|^https?://\S+/(?:mailman/)?listinfo\b|^To unsubscribe\b", re.I
 )
+_LIST_NAME_LINE = re.compile(r"^\S+ mailing list$", re.I)
 _HTML = re.compile(r"^\s*<(?:!doctype\s+html|html|head|body|div|p|blockquote|meta|table)\b", re.I)
 
 
@@ -160,9 +161,9 @@ def _shift_original_messages(lines: list[_Line]) -> list[_Line]:
     out: list[_Line] = []
     extra = 0
     for line in lines:
-        shifted = _Line(line.depth + extra, line.text, line.number)
-        out.append(shifted)
-        if _ORIGINAL.match(line.text.strip()):
+        out.append(_Line(line.depth + extra, line.text, line.number) if extra else line)
+        # asked of every line: only one starting "--" can be the separator
+        if line.text.lstrip().startswith("--") and _ORIGINAL.match(line.text.strip()):
             extra += 1
     return out
 
@@ -182,7 +183,7 @@ def _classify(lines: Sequence[_Line]) -> tuple[list[str], dict[int, str], dict[i
         if _is_footer_start(lines, i):
             i = _mark_run(lines, kinds, i, "footer")
             continue
-        if _SIG_DELIMITER.match(line.text):
+        if line.text.startswith("--") and _SIG_DELIMITER.match(line.text):
             i = _mark_run(lines, kinds, i, "signature")
             continue
         found = _attribution(lines, i)
@@ -205,13 +206,18 @@ def _classify(lines: Sequence[_Line]) -> tuple[list[str], dict[int, str], dict[i
 
 def _is_footer_start(lines: Sequence[_Line], i: int) -> bool:
     """A list footer: "--" or "____" then "x mailing list", or that line alone."""
+    # asked of every line: the two cheap tests first, the lines after only then
     depth, text = lines[i].depth, lines[i].text.strip()
-    after = [ln.text.strip() for ln in lines[i + 1 : i + 3] if ln.depth == depth]
     if _FOOTER_DELIMITER.match(lines[i].text.rstrip() or "x"):
-        return any(_FOOTER_LINE.match(t) for t in after)
-    if re.match(r"^\S+ mailing list$", text, re.I):
+        return any(_FOOTER_LINE.match(t) for t in _same_depth_after(lines, i, depth))
+    if _LIST_NAME_LINE.match(text):
+        after = _same_depth_after(lines, i, depth)
         return any("@" in t or " at " in t or _FOOTER_LINE.match(t) for t in after)
     return False
+
+
+def _same_depth_after(lines: Sequence[_Line], i: int, depth: int) -> list[str]:
+    return [ln.text.strip() for ln in lines[i + 1 : i + 3] if ln.depth == depth]
 
 
 def _mark_run(lines: Sequence[_Line], kinds: list[str], start: int, kind: str) -> int:
@@ -230,18 +236,21 @@ def _attribution(lines: Sequence[_Line], i: int) -> tuple[str, int] | None:
     text = line.text.strip()
     if len(text) > 200:
         return None
-    if m := _ON.match(text):
+    # asked of every line: the "On ..." shapes need "on" first, Outlook's "--"
+    starts_on = text[:2].lower() == "on"
+    if starts_on and (m := _ON.match(text)):
         return _name_from_on(m.group("rest")), 1
     nxt = lines[i + 1] if i + 1 < len(lines) else None
     if (
-        nxt is not None
+        starts_on
+        and nxt is not None
         and nxt.depth == line.depth
         and _ON_START.match(text)
         and _WROTE_END.match(nxt.text.strip())
         and (m := _ON.match(f"{text} {nxt.text.strip()}"))
     ):
         return _name_from_on(m.group("rest")), 2  # wrapped over two lines
-    if _ORIGINAL.match(text):
+    if text.startswith("--") and _ORIGINAL.match(text):
         taken = 1
         author = ""
         while i + taken < len(lines) and _MAIL_HEADER.match(lines[i + taken].text):

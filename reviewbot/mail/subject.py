@@ -11,6 +11,7 @@ _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|fwd?)\s*(?:\[\d+\])?\s*:\s*
 _BRACKET = re.compile(r"^\s*\[([^\]]*)\]")
 # "1/3", "01/10", "1 of 3"
 _COUNTER = re.compile(r"^(\d+)\s*(?:/|of)\s*(\d+)$", re.I)
+_NOT_WORD = re.compile(r"[\W_]+")
 _VERSION = re.compile(r"^v(\d+)(?:\.\d+)?$", re.I)
 # "PATCHv2", "RFCv3", "PATCH-v2": the marker and the version glued together
 _GLUED = re.compile(r"^(patch|rfc|resend)-?(v\d+(?:\.\d+)?)$", re.I)
@@ -103,9 +104,10 @@ def _from_prefixes(title: str, prefixes: tuple[str, ...], is_reply: bool) -> Sub
     )
 
 
+@lru_cache(maxsize=4096)  # the range-diff asks it of every pair of patches it weighs
 def normalise_title(title: str) -> str:
     """A key for "same series title": case, spacing and punctuation folded."""
-    return re.sub(r"[\W_]+", " ", title.lower()).strip()
+    return _NOT_WORD.sub(" ", title.lower()).strip()
 
 
 def thread_subject(raw: str) -> str:

@@ -23,6 +23,7 @@ from reviewbot.ingest import hyperkitty
 from reviewbot.ingest.http import Fetcher
 from reviewbot.ingest.months import Month
 from reviewbot.pipeline.hyperkitty import HyperKittyScraper, Today, utc_today
+from reviewbot.pipeline.parsing import Parser
 from reviewbot.pipeline.scrape import (
     LIBVIR_LIST,
     Progress,
@@ -102,23 +103,27 @@ def scrape_archives(
     refresh: bool = False,
     progress: Progress | None = None,
     today: Today = utc_today,
+    jobs: int | None = None,
 ) -> ScrapeReport:
     """Scrape a list's archives (oldest first) into one database; one report for all.
 
     With nothing asked, only the newest month of the newest archive is read. A
-    month asked for is an error only when none of the archives has it.
+    month asked for is an error only when none of the archives has it. `jobs`
+    processes parse a month's mail (as import-mbox's --jobs).
     """
     if not (wanted or since or everything):
         archives = archives[-1:]
     total = ScrapeReport()
     listed: set[Month] = set()
     unread = False  # a month list that could not be read: its months are unknown
-    for archive in archives:
-        scraper = _scraper(engine, fetcher, archive, refresh, progress, today, len(archives) == 1)
-        report = scraper.run(wanted, since, everything)
-        listed.update(scraper.listed or [])
-        unread = unread or scraper.listed is None
-        _add(total, report)
+    with Parser(jobs) as parser:  # one pool for every month of every archive
+        for archive in archives:
+            alone = len(archives) == 1
+            scraper = _scraper(engine, fetcher, archive, refresh, progress, today, alone, parser)
+            report = scraper.run(wanted, since, everything)
+            listed.update(scraper.listed or [])
+            unread = unread or scraper.listed is None
+            _add(total, report)
     if len(archives) > 1 and not unread:
         for name, month in wanted_months(wanted).items():
             if month not in listed:
@@ -134,6 +139,7 @@ def _scraper(
     progress: Progress | None,
     today: Today,
     alone: bool,
+    parser: Parser,
 ) -> Scraper | HyperKittyScraper:
     if archive.kind is Kind.HYPERKITTY:
         return HyperKittyScraper(
@@ -144,10 +150,17 @@ def _scraper(
             progress=progress,
             report_unknown=alone,
             today=today,
+            parser=parser,
         )
     if archive.kind is Kind.PIPERMAIL:
         return Scraper(
-            engine, fetcher, archive.url, refresh=refresh, progress=progress, report_unknown=alone
+            engine,
+            fetcher,
+            archive.url,
+            refresh=refresh,
+            progress=progress,
+            report_unknown=alone,
+            parser=parser,
         )
     raise InputError(f"{archive.url}: a {archive.kind} archive cannot be scraped by month")
 

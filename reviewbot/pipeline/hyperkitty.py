@@ -17,9 +17,10 @@ The same message reached through pipermail, an mbox or here is stored once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -33,6 +34,7 @@ from reviewbot.ingest.months import Month, first_day, iso_name, next_month, pars
 from reviewbot.mail.message import restore_bracketed_addresses
 from reviewbot.pipeline.importer import Importer
 from reviewbot.pipeline.incoming import Incoming, batches, incoming_from_raw
+from reviewbot.pipeline.parsing import Parsed, Parser
 from reviewbot.pipeline.scrape import (
     Progress,
     ScrapeProblem,
@@ -71,6 +73,16 @@ def incoming_from_export(mail: RawMail, list_url: str) -> Incoming:
     )
 
 
+def _counted(mails: Iterator[RawMail], read: list[int]) -> Iterator[RawMail]:
+    for mail in mails:
+        read[0] += 1
+        yield mail
+
+
+def _whole(batch: list[RawMail]) -> list[RawMail]:
+    return [m for m in batch if not m.truncated]
+
+
 class HyperKittyScraper:
     """One scrape run over one HyperKitty list (the same report as the pipermail Scraper)."""
 
@@ -84,9 +96,11 @@ class HyperKittyScraper:
         progress: Progress | None = None,
         report_unknown: bool = True,
         today: Today = utc_today,
+        parser: Parser | None = None,
     ) -> None:
         self.engine = engine
         self.fetcher = fetcher
+        self.parser = parser or Parser(1)  # the caller's pool, else this process
         self.list_url = hyperkitty.list_url(list_url)
         fetcher.stay_on(self.list_url)
         self.name = hyperkitty.list_name(self.list_url)
@@ -113,7 +127,7 @@ class HyperKittyScraper:
             for month in months:
                 self._month(month)
                 self.progress("months", 1)
-        imported = self.importer.finish()
+        imported = self.importer.finish(self.parser.workers)
         self.report.messages_new = imported.messages_new
         self.report.messages_duplicate = imported.messages_duplicate
         return self.report
@@ -211,24 +225,24 @@ class HyperKittyScraper:
         newest mail, how many there were)."""
         newest: date | None = None
         count = 0
+        read = partial(incoming_from_export, list_url=self.list_url)
         try:
             with fetched.open() as stream:
                 mails = read_mbox_stream(stream, url, self.fetcher.limits, empty_ok=True)
-                for batch in batches(mails):
-                    incoming = [incoming_from_export(mail, self.list_url) for mail in batch]
-                    count += len(incoming)
-                    newest = _newest(incoming, newest)
+                for parsed in self.parser.parse(batches(mails), read):
+                    count += len(parsed)
+                    newest = _newest([p.incoming for p in parsed], newest)
                     # the mail cut by damage is left for the retry: stored now, the
                     # whole one would later count as a duplicate and never replace it
-                    self._add([p for p in incoming if not p.truncated])
+                    self._add([p for p in parsed if not p.incoming.truncated])
         except InputError as exc:  # damage, or a bound passed: every whole mail before it is in
             self.fetcher.forget(url)  # a damaged copy must not satisfy the retry
             self._error(url, month, str(exc))
         return newest, count
 
-    def _add(self, batch: list[Incoming]) -> None:
+    def _add(self, batch: list[Parsed]) -> None:
         if batch:
-            self.importer.add(batch)
+            self.importer.add_parsed(batch)
             self.progress("messages", len(batch))
 
     def _get(self, url: str, *, revalidate: bool, month: str, page: bool = False) -> Fetched | None:

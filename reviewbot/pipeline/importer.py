@@ -21,16 +21,17 @@ from reviewbot import store
 from reviewbot.config import Limits
 from reviewbot.errors import InputError
 from reviewbot.ingest.mbox import read_path
-from reviewbot.mail.diff import PatchBody, has_diff, split_patch
 from reviewbot.mail.message import Message
 from reviewbot.mail.subject import parse_subject, thread_subject
 from reviewbot.pipeline import reconstruction
 from reviewbot.pipeline.incoming import BATCH as BATCH  # where it was first: tests and callers
-from reviewbot.pipeline.incoming import Incoming, batches, incoming_from_raw, oversize_note
+from reviewbot.pipeline.incoming import Incoming, batches, oversize_note
 from reviewbot.pipeline.link import link_dirty_series
+from reviewbot.pipeline.parsing import Parsed, Parser, Prepared, prepare
 from reviewbot.pipeline.placement import Assembler, Placement
 from reviewbot.pipeline.rebuild import rebuild_dirty_series
-from reviewbot.series.classify import Kind, classify
+from reviewbot.pipeline.workers import Workers
+from reviewbot.series.classify import Kind
 
 Progress = Callable[[int], None]
 
@@ -67,18 +68,26 @@ def import_paths(
     paths: Iterable[Path],
     progress: Progress | None = None,
     limits: Limits | None = None,
+    *,
+    jobs: int | None = None,
 ) -> ImportReport:
-    """Import every message of every path; bad inputs are reported, not fatal."""
+    """Import every message of every path; bad inputs are reported, not fatal.
+
+    `jobs` worker processes parse (default: one per CPU; 1: this process
+    alone); this process stores their batches in order, so the result does not
+    depend on `jobs`.
+    """
     importer = Importer(engine)
-    for path in paths:
-        try:
-            for batch in batches(read_path(path, limits or Limits())):
-                importer.add([incoming_from_raw(mail) for mail in batch])
-                if progress:
-                    progress(len(batch))
-        except InputError as exc:
-            importer.report.errors.append(str(exc))
-    return importer.finish()
+    with Parser(jobs) as parser:
+        for path in paths:
+            try:
+                for parsed in parser.parse(batches(read_path(path, limits or Limits()))):
+                    importer.add_parsed(parsed)
+                    if progress:
+                        progress(len(parsed))
+            except InputError as exc:
+                importer.report.errors.append(str(exc))
+        return importer.finish(parser.workers)
 
 
 class Importer:
@@ -99,9 +108,19 @@ class Importer:
         self.parents: list[tuple[str, str]] = []
         self.stored: set[str] = set()
 
-    def add(self, batch: list[Incoming]) -> list[str]:
-        """Store one batch in one transaction; return the Message-IDs that were new."""
-        prepared = self._prepare(batch)
+    def add_parsed(self, batch: list[Parsed]) -> list[str]:
+        """Store one batch a Parser gave; return the Message-IDs that were new."""
+        prepared = {p.incoming.msgid: p.prepared for p in batch}
+        return self.add([p.incoming for p in batch], prepared)
+
+    def add(self, batch: list[Incoming], prepared: dict[str, Prepared] | None = None) -> list[str]:
+        """Store one batch in one transaction; return the Message-IDs that were new.
+
+        `prepared`: what a Parser already worked out for these mails; without
+        it the new ones are classified and split here.
+        """
+        if prepared is None:
+            prepared = self._prepare(batch)
         saved = self._checkpoint()
         stored = store.locked_write(
             self.engine,
@@ -116,7 +135,7 @@ class Importer:
         self.report.warnings.extend(oversize_note(p) for p in batch if p.oversize)
         return stored
 
-    def _prepare(self, batch: list[Incoming]) -> dict[str, _Prepared]:
+    def _prepare(self, batch: list[Incoming]) -> dict[str, Prepared]:
         """Classify and take apart the diffs of the batch's new mail before taking the lock.
 
         This is most of an import's CPU; done here, concurrent importers overlap
@@ -124,10 +143,10 @@ class Importer:
         """
         with Session(self.engine) as session:
             seen = store.existing_msgids(session=session, msgids=[p.msgid for p in batch])
-        return {p.msgid: _prepare(p) for p in batch if p.msgid not in seen}
+        return {p.msgid: prepare(p) for p in batch if p.msgid not in seen}
 
     def _add_locked(
-        self, batch: list[Incoming], prepared: dict[str, _Prepared], session: Session
+        self, batch: list[Incoming], prepared: dict[str, Prepared], session: Session
     ) -> list[str]:
         if store.newest_message_id(session=session) != self.newest_seen:
             # someone else imported since our last batch: the open series we
@@ -166,12 +185,12 @@ class Importer:
         self.assembler.created, self.assembler.touched = set(created), set(assembled)
 
     def _store_fresh(
-        self, fresh: list[Incoming], prepared: dict[str, _Prepared], *, session: Session
+        self, fresh: list[Incoming], prepared: dict[str, Prepared], *, session: Session
     ) -> list[str]:
         fresh = _inherit_references(fresh, session=session)
         now = datetime.now(UTC)
         # stored by someone else between _prepare and the lock, then deleted: rare enough
-        prepared = {p.msgid: prepared.get(p.msgid) or _prepare(p) for p in fresh}
+        prepared = {p.msgid: prepared.get(p.msgid) or prepare(p) for p in fresh}
         kinds = {m: prep.kind for m, prep in prepared.items()}
         ids = store.save_messages(
             session=session, messages=[_new_message(p, kinds[p.msgid], now) for p in fresh]
@@ -207,7 +226,7 @@ class Importer:
         self.report.messages_duplicate -= 1  # counted as seen by the caller; it is news
         self.report.messages_new += 1
         self.report.warnings.append(f"{p.msgid}: the real message replaces its reconstruction")
-        prepared = _prepare(p)
+        prepared = prepare(p)
         was_in = store.unplace_message(session=session, message_id=row_id)
         message = _new_message(p, prepared.kind, datetime.now(UTC))
         store.replace_message(session=session, message_id=row_id, message=message)
@@ -239,18 +258,19 @@ class Importer:
             store.locked_write(self.engine, rethread)
         return added
 
-    def finish(self) -> ImportReport:
+    def finish(self, workers: Workers | None = None) -> ImportReport:
         """Rebuild quoted messages nobody sent, then every series this run touched,
-        index the new mail for search, and link the review of every changed series."""
+        index the new mail for search, and link the review of every changed series
+        (`workers`: the pool that parsed, to review threads in too)."""
         self.reconstruct()
-        catch_up(self.engine)
+        catch_up(self.engine, workers)
         created = self.assembler.created
         self.report.series_new = len(created)
         self.report.series_updated = len((self.assembler.touched | self.touched) - created)
         return self.report
 
 
-def catch_up(engine: Engine) -> int:
+def catch_up(engine: Engine, workers: Workers | None = None) -> int:
     """Finish what imports leave: dirty series rebuilt, new mail indexed, review linked.
 
     Also what `reviewbot link` runs: after an interrupted import it completes
@@ -258,7 +278,7 @@ def catch_up(engine: Engine) -> int:
     """
     rebuild_dirty_series(engine)
     store.locked_write(engine, lambda s: store.index_messages(session=s))  # see 0006
-    return link_dirty_series(engine)
+    return link_dirty_series(engine, workers)
 
 
 def _first_with(batch: list[Incoming], msgid: str) -> Incoming:
@@ -303,13 +323,6 @@ def _inherit_references(fresh: list[Incoming], *, session: Session) -> list[Inco
     ]
 
 
-def _classify(p: Incoming) -> Kind:
-    if p.message is None:
-        return Kind.OTHER
-    subject = parse_subject(p.message.subject)
-    return classify(subject, p.message.body, has_diff(p.message.body), p.message.parent is not None)
-
-
 def _new_message(p: Incoming, kind: Kind, now: datetime) -> store.NewMessage:
     """How an incoming mail is stored; one that could not be parsed keeps only its bytes."""
     m = p.message
@@ -348,21 +361,7 @@ def _reference_chains(items: Iterable[Incoming], ids: dict[str, int]) -> list[st
     ]
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """What placing a message needs that takes CPU, not the database."""
-
-    kind: Kind
-    body: PatchBody | None
-
-
-def _prepare(p: Incoming) -> _Prepared:
-    kind = _classify(p)
-    placed = p.message is not None and kind in (Kind.COVER, Kind.PATCH)
-    return _Prepared(kind, split_patch(p.message.body) if placed and p.message else None)
-
-
-def _placement(message_id: int, message: Message | None, prepared: _Prepared) -> Placement:
+def _placement(message_id: int, message: Message | None, prepared: Prepared) -> Placement:
     assert message is not None
     subject = parse_subject(message.subject)
     return Placement(message_id, message, subject, prepared.kind, prepared.body)

@@ -15,56 +15,62 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from reviewbot import store
-from reviewbot.read.versions import patch_hunks
+from reviewbot.pipeline.workers import Workers, chunked
+from reviewbot.read.versions import patch_hunks_of
 from reviewbot.review.concerns import (
     Carried,
     NextVersion,
     SeriesThread,
     ThreadPatch,
     ThreadReply,
+    ThreadReview,
     needs_next_version,
-    review_thread,
+    review_threads,
 )
 from reviewbot.review.conversation import Person
-from reviewbot.series.rangediff import HunkCounterpart, diff_series, map_hunks
+from reviewbot.series.rangediff import HunkCounterpart, SeriesPatch, diff_series, map_hunks
 
 _CHUNK = 200
+_POOLED = 64  # fewer threads are reviewed here: starting workers would cost more
+_SHARE = 16  # threads per task a worker takes
 
 
-def link_dirty_series(engine: Engine) -> int:
+def link_dirty_series(engine: Engine, workers: Workers | None = None) -> int:
     """Link every series whose thread changed, a chunk per locked transaction; how many.
 
     Short transactions let a concurrent importer's batches in between chunks.
+    `workers` review the threads of a chunk (this process stores them).
     """
     done = 0
-    while step := store.locked_write(engine, lambda s: link_next(session=s)):
+    while step := store.locked_write(engine, lambda s: link_next(session=s, workers=workers)):
         done += step
     return done
 
 
-def link_next(*, session: Session) -> int:
+def link_next(*, session: Session, workers: Workers | None = None) -> int:
     """Link the next chunk of series whose thread changed; return how many (0: none left)."""
     todo = store.review_dirty(session=session, series_ids=None)[:_CHUNK]
     if todo:
-        link(todo, session=session)
+        link(todo, session=session, workers=workers)
     return len(todo)
 
 
-def link(series_ids: Sequence[int], *, session: Session) -> None:
+def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None = None) -> None:
     """Recompute and store the concerns and races of these series.
 
     Their next versions are linked again too: the concerns carried to them may
     have changed (a version chain settles in a few rounds, oldest first).
+    Reviewing a thread is pure: `workers` do it, in order, when there are many.
     """
-    threads = _threads(series_ids, session=session)
     rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
-    reviews = []
-    for thread in threads:
-        successor = rows[thread.series_id].superseded_by_id
-        nv = None
-        if successor and needs_next_version(thread):
-            nv = _next_version(thread.series_id, successor, session=session)
-        reviews.append(review_thread(thread, nv))
+    threads = _threads(series_ids, rows, session=session)
+    successors = {
+        t.series_id: rows[t.series_id].superseded_by_id
+        for t in threads
+        if rows[t.series_id].superseded_by_id and needs_next_version(t)
+    }
+    nexts = _next_versions(successors, session=session)
+    reviews = _review([(t, nexts.get(t.series_id)) for t in threads], workers)
     store.replace_review(session=session, series_ids=list(series_ids), reviews=reviews)
     # a status a maintainer set outlives the relink that recreated its concern
     store.reapply_concern_statuses(session=session, series_ids=list(series_ids))
@@ -73,14 +79,29 @@ def link(series_ids: Sequence[int], *, session: Session) -> None:
     store.mark_review_dirty(session=session, series_ids=sorted(later))
 
 
-def _threads(series_ids: Sequence[int], *, session: Session) -> list[SeriesThread]:
-    patches: dict[int, list[ThreadPatch]] = {sid: [] for sid in series_ids}
-    for p in store.load_patches(session=session, series_ids=series_ids):
-        author = Person(p.author_name, p.author_email)
-        patches[p.series_id].append(ThreadPatch(p.id, p.msgid, p.diff, p.commit_message, author))
+def _review(
+    items: list[tuple[SeriesThread, NextVersion | None]], workers: Workers | None
+) -> list[ThreadReview]:
+    if workers is None or workers.jobs == 1 or len(items) < _POOLED:
+        return review_threads(items)
+    return [r for share in workers.map(review_threads, chunked(items, _SHARE)) for r in share]
+
+
+def _threads(
+    series_ids: Sequence[int], rows: dict[int, Any], *, session: Session
+) -> list[SeriesThread]:
     replies: dict[int, dict[int | None, list[ThreadReply]]] = {sid: {} for sid in series_ids}
     for r in store.load_placed_replies(session=session, series_ids=series_ids):
         replies[r.series_id].setdefault(r.patch_id, []).append(_reply(r))
+    # the diffs replies answer, as the import parsed them: never parsed twice
+    answered = sorted({pid for by_patch in replies.values() for pid in by_patch if pid})
+    files = store.load_patch_files(session=session, patch_ids=answered)
+    patches: dict[int, list[ThreadPatch]] = {sid: [] for sid in series_ids}
+    for p in store.load_patches(session=session, series_ids=series_ids):
+        author = Person(p.author_name, p.author_email)
+        patches[p.series_id].append(
+            ThreadPatch(p.id, p.msgid, p.diff, p.commit_message, author, files.get(p.id))
+        )
     carried: dict[int, list[Carried]] = {sid: [] for sid in series_ids}
     for c in store.load_carried(session=session, series_ids=series_ids):
         if c.patch_id is not None and c.file is not None and c.hunk is not None:
@@ -89,7 +110,6 @@ def _threads(series_ids: Sequence[int], *, session: Session) -> list[SeriesThrea
                     c.reply_id, c.position, c.patch_id, c.file, c.hunk, c.side, c.line, c.status
                 )
             )
-    rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
     return [
         SeriesThread(
             sid,
@@ -106,13 +126,28 @@ def _reply(r: Any) -> ThreadReply:
     return ThreadReply(r.id, r.msgid, r.in_reply_to, r.body, r.from_name, r.from_email, r.date)
 
 
-def _next_version(old: int, new: int, *, session: Session) -> NextVersion:
-    """Where each hunk of `old` went in `new`, and `new`'s hunks by patch id."""
-    newer = patch_hunks(session, new)
-    diff = diff_series(patch_hunks(session, old), newer)
+def _next_versions(successors: dict[int, int], *, session: Session) -> dict[int, NextVersion]:
+    """For each series (old -> new), where each hunk of `old` went in `new`, and `new`'s
+    hunks by patch id; every series' hunks and labels loaded at once."""
+    if not successors:
+        return {}
+    hunks = patch_hunks_of(session, sorted({*successors, *successors.values()}))
+    labels = {
+        r.id: r.version_label
+        for r in store.load_series_rows(session=session, ids=sorted(set(successors.values())))
+    }
+    return {
+        old: _next_version(hunks[old], new, hunks[new], labels[new])
+        for old, new in successors.items()
+    }
+
+
+def _next_version(
+    older: list[SeriesPatch], new: int, newer: list[SeriesPatch], label: str
+) -> NextVersion:
+    diff = diff_series(older, newer)
     mapping = map_hunks(diff)
     for patch in diff.patches:  # a dropped patch keeps no hunk: mark it whole
         if patch.status == "dropped" and patch.old_key is not None:
             mapping[(patch.old_key, -1)] = HunkCounterpart(None, None, "dropped")
-    (label,) = [r.version_label for r in store.load_series_rows(session=session, ids=[new])]
     return NextVersion(new, label, mapping, {p.key: p.hunks for p in newer})

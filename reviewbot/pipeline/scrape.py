@@ -44,9 +44,9 @@ from reviewbot.pipeline.incoming import (
     Incoming,
     batch_is_full,
     batches,
-    incoming_from_raw,
 )
 from reviewbot.pipeline.pages import ancestors, as_reply_if_answering, incoming_from_page
+from reviewbot.pipeline.parsing import Parser
 
 LIBVIR_LIST = "https://listman.redhat.com/archives/libvir-list/"
 T = TypeVar("T")
@@ -136,9 +136,11 @@ class Scraper:
         refresh: bool = False,
         progress: Progress | None = None,
         report_unknown: bool = True,
+        parser: Parser | None = None,
     ) -> None:
         self.engine = engine
         self.fetcher = fetcher
+        self.parser = parser or Parser(1)  # the caller's pool, else this process
         self.archive_url = archive_url if archive_url.endswith("/") else archive_url + "/"
         fetcher.stay_on(self.archive_url)
         self.limits = fetcher.limits
@@ -172,7 +174,7 @@ class Scraper:
             for month in months:
                 self._month(month)
                 self.progress("months", 1)
-        imported = self.importer.finish()
+        imported = self.importer.finish(self.parser.workers)
         self.report.messages_new = imported.messages_new
         self.report.messages_duplicate = imported.messages_duplicate + self.matched
         with session_scope(self.engine) as session:
@@ -232,10 +234,9 @@ class Scraper:
         try:
             with fetched.open() as stream:
                 mails = read_mbox_stream(stream, url, self.limits, empty_ok=True)
-                for batch in batches(mails):
-                    incoming = [incoming_from_raw(mail) for mail in batch]
-                    self.importer.add(incoming)
-                    fresh.update(p.msgid for p in incoming)
+                for parsed in self.parser.parse(batches(mails)):
+                    self.importer.add_parsed(parsed)
+                    fresh.update(p.incoming.msgid for p in parsed)
         except (CorruptSource, UnsupportedSource) as exc:
             self.fetcher.forget(url)  # a damaged copy must not satisfy a later read
             said = str(exc).removeprefix(f"{url}: ")

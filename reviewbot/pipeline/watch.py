@@ -56,6 +56,7 @@ class Round:
     rate: float
     timeout: float
     allow_hosts: tuple[str, ...] = ()  # --allow-host
+    jobs: int | None = None  # processes that parse (None: one per CPU)
 
 
 def follow(settings: Settings, job: Round, interval: float, log: Log) -> int:
@@ -112,6 +113,7 @@ def _round(settings: Settings, job: Round, stop: threading.Event) -> str:
                     job.all_months,
                     refresh=job.refresh,
                     progress=check,
+                    jobs=job.jobs,
                 )
             except Stopped:
                 catch_up(engine)  # batches stored so far are committed: finish them

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,9 +14,10 @@ from reviewbot.errors import NotFound
 from reviewbot.models import FILE, HUNK, MESSAGE, PATCH, SERIES
 from reviewbot.read.sql import first, rows
 from reviewbot.series.rangediff import PatchDiff, PatchHunk, SeriesDiff, SeriesPatch, diff_series
-from reviewbot.texts import hunk_columns
+from reviewbot.texts import HUNK_TEXT
 
 _MAX_VERSIONS = 50  # links are data: a cycle must not hang a page
+_CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True)
@@ -54,19 +56,45 @@ def patch_hunks(session: Session, series_id: int) -> list[SeriesPatch]:
     """
     if first(session, select(SERIES.c.id).where(SERIES.c.id == series_id)) is None:
         raise NotFound(f"no series with id {series_id}")
+    return patch_hunks_of(session, [series_id])[series_id]
+
+
+def patch_hunks_of(session: Session, series_ids: Sequence[int]) -> dict[int, list[SeriesPatch]]:
+    """`patch_hunks` of many series at once (linking asks for hundreds: two queries
+    per chunk of ids, not two per series); a series without patches maps to []."""
+    out: dict[int, list[SeriesPatch]] = {sid: [] for sid in series_ids}
+    ids = sorted(set(series_ids))
+    for start in range(0, len(ids), _CHUNK):
+        _patch_hunks_chunk(session, ids[start : start + _CHUNK], out)
+    return out
+
+
+def _patch_hunks_chunk(session: Session, ids: list[int], out: dict[int, list[SeriesPatch]]) -> None:
     patches = rows(
         session,
-        select(PATCH.c.id, PATCH.c.number, PATCH.c.title)
-        .where(PATCH.c.series_id == series_id)
-        .order_by(PATCH.c.number, PATCH.c.id),
+        select(PATCH.c.id, PATCH.c.series_id, PATCH.c.number, PATCH.c.title)
+        .where(PATCH.c.series_id.in_(ids))
+        .order_by(PATCH.c.series_id, PATCH.c.number, PATCH.c.id),
     )
     hunks = rows(
         session,
-        select(*hunk_columns(), FILE.c.old_path, FILE.c.new_path, FILE.c.change)
+        select(
+            HUNK.c.patch_id,
+            HUNK.c.header,
+            HUNK.c.section,
+            HUNK.c.old_start,
+            HUNK.c.old_len,
+            HUNK.c.new_start,
+            HUNK.c.new_len,
+            HUNK_TEXT.label("text"),
+            FILE.c.old_path,
+            FILE.c.new_path,
+            FILE.c.change,
+        )
         .join(FILE, FILE.c.id == HUNK.c.file_id)
         .join(PATCH, PATCH.c.id == HUNK.c.patch_id)
         .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
-        .where(PATCH.c.series_id == series_id)
+        .where(PATCH.c.series_id.in_(ids))
         .order_by(HUNK.c.id),
     )
     by_patch: dict[int, list[PatchHunk]] = {}
@@ -83,7 +111,8 @@ def patch_hunks(session: Session, series_id: int) -> list[SeriesPatch]:
                 text=h.text,
             )
         )
-    return [SeriesPatch(p.number, p.title, tuple(by_patch.get(p.id, ())), p.id) for p in patches]
+    for p in patches:
+        out[p.series_id].append(SeriesPatch(p.number, p.title, tuple(by_patch.get(p.id, ())), p.id))
 
 
 def range_diff(session: Session, old: int, new: int) -> SeriesDiff:

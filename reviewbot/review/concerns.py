@@ -43,6 +43,7 @@ class ThreadPatch:
     diff: str
     commit_message: str
     author: Person
+    files: tuple[FileDiff, ...] | None = None  # the diff as parsed at import, when at hand
 
 
 @dataclass(frozen=True)
@@ -173,10 +174,11 @@ class ThreadReview:
 
 
 class _Files(dict[int, tuple[FileDiff, ...]]):
-    """Parsed diffs by patch id, parsed on first use: most patches get no reply."""
+    """Parsed diffs by patch id: as the import parsed them, else parsed on first use
+    (most patches get no reply)."""
 
     def __init__(self, patches: Sequence[ThreadPatch]) -> None:
-        super().__init__()
+        super().__init__((p.id, p.files) for p in patches if p.files is not None)
         self._diffs = {p.id: p.diff for p in patches}
 
     def __missing__(self, patch_id: int) -> tuple[FileDiff, ...]:
@@ -200,6 +202,11 @@ def review_thread(thread: SeriesThread, next_version: NextVersion | None) -> Thr
     return ThreadReview(
         thread.series_id, tuple(concerns), races, tuple(places), tuple(carried), tuple(covers)
     )
+
+
+def review_threads(items: list[tuple[SeriesThread, NextVersion | None]]) -> list[ThreadReview]:
+    """review_thread of each (thread, its next version), in order: a worker's share."""
+    return [review_thread(thread, next_version) for thread, next_version in items]
 
 
 def needs_next_version(thread: SeriesThread) -> bool:

@@ -13,10 +13,11 @@ carried to its counterpart; "changed" means addressed, "dropped" means gone.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from reviewbot.mail.subject import normalise_title
 
@@ -30,6 +31,19 @@ _DETAIL_CONTEXT = 1
 
 T = TypeVar("T")
 Scorer = Callable[[T, T], float | None]
+Gate = Callable[[T, T], bool]
+
+
+@dataclass(frozen=True)
+class _Ranked(Generic[T]):
+    """A matching pass whose score only ranks the pairs its gate lets through.
+
+    A pair alone in its pass (neither side has another candidate) is taken
+    whatever it scores, so its score, the costly part, is never computed.
+    """
+
+    gate: Gate[T]
+    score: Callable[[T, T], float]
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,9 @@ def diff_series(old: Sequence[SeriesPatch], new: Sequence[SeriesPatch]) -> Serie
 
 def match_patches(old: Sequence[SeriesPatch], new: Sequence[SeriesPatch]) -> list[tuple[int, int]]:
     """Pairs (old index, new index): same title, then similar diff, then same position."""
-    return _match(old, new, [_same_title, _similar_patch, _same_position])
+    return _match(
+        old, new, [_Ranked(_same_titles, _patch_similarity), _similar_patch, _same_position]
+    )
 
 
 def diff_patch(old: SeriesPatch, new: SeriesPatch) -> PatchDiff:
@@ -153,7 +169,9 @@ def diff_patch(old: SeriesPatch, new: SeriesPatch) -> PatchDiff:
 
 def match_hunks(old: Sequence[PatchHunk], new: Sequence[PatchHunk]) -> list[tuple[int, int]]:
     """Pairs (old index, new index): same change, then same function, then similar lines."""
-    return _match(old, new, [_same_change, _same_section, _similar_hunk])
+    return _match(
+        old, new, [_same_change, _Ranked(_same_sections, _changed_similarity), _similar_hunk]
+    )
 
 
 def map_hunks(diff: SeriesDiff) -> dict[tuple[int, int], HunkCounterpart]:
@@ -185,24 +203,53 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     return matcher.ratio()
 
 
-def _match(old: Sequence[T], new: Sequence[T], passes: list[Scorer[T]]) -> list[tuple[int, int]]:
+def _match(
+    old: Sequence[T], new: Sequence[T], passes: Sequence[Scorer[T] | _Ranked[T]]
+) -> list[tuple[int, int]]:
     """Greedy matching, pass by pass: the best-scoring free pairs of each pass first."""
     pairs: list[tuple[int, int]] = []
     free_old, free_new = set(range(len(old))), set(range(len(new)))
-    for score in passes:
-        candidates = []
-        for i in sorted(free_old):
-            for j in sorted(free_new):
-                s = score(old[i], new[j])
-                if s is not None:
-                    # ties go to the pair closest in position
-                    candidates.append((-s, abs(i - j), i, j))
+    for step in passes:
+        if isinstance(step, _Ranked):
+            candidates = _ranked_candidates(old, new, free_old, free_new, step)
+        else:
+            candidates = _scored_candidates(old, new, free_old, free_new, step)
         for _s, _d, i, j in sorted(candidates):
             if i in free_old and j in free_new:
                 pairs.append((i, j))
                 free_old.discard(i)
                 free_new.discard(j)
     return pairs
+
+
+Candidate = tuple[float, int, int, int]  # (-score, distance, old index, new index)
+
+
+def _scored_candidates(
+    old: Sequence[T], new: Sequence[T], free_old: set[int], free_new: set[int], score: Scorer[T]
+) -> list[Candidate]:
+    candidates = []
+    for i in sorted(free_old):
+        for j in sorted(free_new):
+            s = score(old[i], new[j])
+            if s is not None:
+                # ties go to the pair closest in position
+                candidates.append((-s, abs(i - j), i, j))
+    return candidates
+
+
+def _ranked_candidates(
+    old: Sequence[T], new: Sequence[T], free_old: set[int], free_new: set[int], step: _Ranked[T]
+) -> list[Candidate]:
+    """A ranked pass's candidates, scored only where two of them compete for a side."""
+    gated = [
+        (i, j) for i in sorted(free_old) for j in sorted(free_new) if step.gate(old[i], new[j])
+    ]
+    olds, news = Counter(i for i, _j in gated), Counter(j for _i, j in gated)
+    return [
+        (0.0 if olds[i] == news[j] == 1 else -step.score(old[i], new[j]), abs(i - j), i, j)
+        for i, j in gated
+    ]
 
 
 def _in_new_order(
@@ -223,10 +270,8 @@ def _in_new_order(
     return [(i, j) for _k, i, j in sorted(keyed, key=lambda k: k[0])]
 
 
-def _same_title(a: SeriesPatch, b: SeriesPatch) -> float | None:
-    if normalise_title(a.title) != normalise_title(b.title):
-        return None
-    return _patch_similarity(a, b)  # among equal titles, the closest diff wins
+def _same_titles(a: SeriesPatch, b: SeriesPatch) -> bool:
+    return normalise_title(a.title) == normalise_title(b.title)  # the closest diff ranks
 
 
 def _similar_patch(a: SeriesPatch, b: SeriesPatch) -> float | None:
@@ -258,9 +303,11 @@ def _same_change(a: PatchHunk, b: PatchHunk) -> float | None:
     return 1.0 / (1 + abs(a.old_start - b.old_start))  # repeated bodies: nearest first
 
 
-def _same_section(a: PatchHunk, b: PatchHunk) -> float | None:
-    if a.file != b.file or not a.section or a.section != b.section:
-        return None
+def _same_sections(a: PatchHunk, b: PatchHunk) -> bool:
+    return a.file == b.file and bool(a.section) and a.section == b.section
+
+
+def _changed_similarity(a: PatchHunk, b: PatchHunk) -> float:
     return similarity(a.changed, b.changed)
 
 

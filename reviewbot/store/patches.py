@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
 from reviewbot.mail.diff import FileDiff
-from reviewbot.mail.diff import Hunk as MailHunk
+from reviewbot.mail.diff import Hunk as DiffHunk
 from reviewbot.mail.trailers import Trailer as MailTrailer
 from reviewbot.models import (
     MESSAGE,
@@ -27,7 +27,7 @@ from reviewbot.models import (
 from reviewbot.packed import slice_or_text
 from reviewbot.store import bulk
 from reviewbot.store._base import _chunks, _insert_returning_ids, _t
-from reviewbot.texts import patch_columns
+from reviewbot.texts import hunk_columns, patch_columns
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +88,7 @@ def _patch_values(patch: NewPatch) -> dict[str, object]:
 
 
 def _hunk_values(
-    patch: NewPatch, patch_id: int, file_id: int, hunk: MailHunk, diff_at: int
+    patch: NewPatch, patch_id: int, file_id: int, hunk: DiffHunk, diff_at: int
 ) -> dict[str, object]:
     """The columns of one hunk: its text a slice of the patch's body where it is one
     (looked for from the diff's start on: the commit message may quote a hunk too)."""
@@ -158,6 +158,40 @@ def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
         )
         out.extend(session.connection().execute(stmt).all())
     return out
+
+
+def load_patch_files(
+    *, session: Session, patch_ids: Sequence[int]
+) -> dict[int, tuple[FileDiff, ...]]:
+    """The files and hunks save_patches stored for these patches, as the parse made them
+    (linking reads them instead of parsing each diff again); () for a patch without."""
+    f, h = _t(PatchFile), _t(Hunk)
+    files: dict[int, dict[int, tuple[Any, list[DiffHunk]]]] = {pid: {} for pid in patch_ids}
+    for chunk in _chunks(sorted(set(patch_ids))):
+        for row in session.connection().execute(
+            select(f).where(f.c.patch_id.in_(chunk)).order_by(f.c.patch_id, f.c.position)
+        ):
+            files[row.patch_id][row.id] = (row, [])
+        for row in session.connection().execute(
+            select(*hunk_columns())
+            .join(_t(Patch), _t(Patch).c.id == h.c.patch_id)
+            .join(_t(Message), _t(Message).c.id == _t(Patch).c.message_id)
+            .where(h.c.patch_id.in_(chunk))
+            .order_by(h.c.id)
+        ):
+            files[row.patch_id][row.file_id][1].append(
+                DiffHunk(**{name: getattr(row, name) for name in _HUNK_FIELDS})
+            )
+    return {
+        pid: tuple(
+            FileDiff(r.old_path, r.new_path, r.change, r.added, r.removed, tuple(hunks))
+            for r, hunks in by_file.values()
+        )
+        for pid, by_file in files.items()
+    }
+
+
+_HUNK_FIELDS = tuple(x.name for x in fields(DiffHunk))
 
 
 def replace_reply_trailers(

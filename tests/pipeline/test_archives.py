@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from reviewbot.db import open_engine
 from reviewbot.errors import InputError
 from reviewbot.ingest.http import Fetcher
 from reviewbot.ingest.mbox import read_path
 from reviewbot.mail.message import parse_message
+from reviewbot.pipeline import incoming, link
 from reviewbot.pipeline.archives import (
     LIBVIRT_DEVEL,
     Archive,
@@ -28,7 +30,8 @@ from reviewbot.pipeline.archives import (
 from reviewbot.pipeline.scrape import LIBVIR_LIST, ScrapeReport
 from reviewbot.read.messages import thread_of
 from tests.archive_server import ArchiveServer, Reply
-from tests.conftest import LIST, mail
+from tests.conftest import LIST, NewDatabases, mail
+from tests.dump import full_dump
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer
 from tests.libvirt_archives import frozen_index
 
@@ -165,3 +168,33 @@ def test_an_unreadable_month_list_is_the_only_error(
     report = scrape(engine, tmp_path, both(pipermail, hk), ["2023-07", "2023-08"])
     assert report.months == ["2023-08"]
     assert [e.url for e in report.errors] == [pipermail.url("/index.html")]
+
+
+def test_a_scrape_with_workers_stores_what_one_process_stores(
+    new_db: NewDatabases,
+    tmp_path: Path,
+    pipermail: ArchiveServer,
+    hk: HyperKittyServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(incoming, "BATCH", 5)  # months of many batches, for the pool
+    monkeypatch.setattr(link, "_POOLED", 2)  # and the threads reviewed there too
+    monkeypatch.setattr(link, "_SHARE", 3)
+    dumps = []
+    for jobs in (1, 3):
+        url = new_db(f"jobs{jobs}")
+        engine = open_engine(url)
+        with Fetcher(tmp_path / f"cache{jobs}", rate=0, retries=1, backoff=0.01) as fetcher:
+            report = scrape_archives(
+                engine,
+                fetcher,
+                both(pipermail, hk),
+                ["2023-07", "2023-08"],
+                None,
+                False,
+                today=lambda: date(2023, 12, 1),
+                jobs=jobs,
+            )
+        dumps.append((report.messages_new, report.errors, full_dump(url)))
+    assert dumps[0][0] > 10
+    assert dumps[0] == dumps[1]

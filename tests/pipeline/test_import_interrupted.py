@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from reviewbot.pipeline.importer import BATCH
+from reviewbot.pipeline.incoming import BATCH
 from tests.conftest import build_archive, run_cli
 from tests.dump import count_messages, imported
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from reviewbot.pipeline.importer import BATCH
+from reviewbot.pipeline.incoming import BATCH
 from tests.conftest import build_archive, run_cli
 from tests.dump import imported
 

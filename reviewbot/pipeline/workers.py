@@ -1,0 +1,128 @@
+"""Worker processes: the one pool an import, a scrape or a link run shares.
+
+The pure steps (parsing mail, reviewing a series' thread) are independent per
+item, so they can run on every core while one process writes. Workers runs a
+function over items in a pool and gives the results back in the order the
+items went in, at most `2 * jobs` in flight, so memory stays flat and the
+writer stores exactly what a single process would. `jobs=1` runs everything in
+this process, with no pool. A worker that dies is a WorkerDied, never a hang.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+from typing import TypeVar
+
+from reviewbot.errors import WorkerDied
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# what the workers do, imported once by the fork server so each worker starts ready
+PRELOAD = ["reviewbot.pipeline.parsing", "reviewbot.review.concerns"]
+
+
+def default_jobs() -> int:
+    """The default --jobs: one process per CPU."""
+    return os.cpu_count() or 1
+
+
+class Workers:
+    """A pool of `jobs` processes, started on first use, ended with the object
+    (use it in a `with`); `jobs=1` never starts one."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs if jobs is not None else default_jobs())
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def started(self) -> bool:
+        """Whether the pool's processes were started."""
+        return self._pool is not None
+
+    def close(self) -> None:
+        """Stop the workers (pending work is cancelled)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, fn: Callable[[T], R], items: Iterator[T]) -> Iterator[R]:
+        """fn(item) for each item, in order, in the pool (here when jobs is 1).
+
+        `fn` is pickled: a module-level function or a partial of one. An error
+        raised by `items` comes after the results of the items before it.
+        """
+        if self.jobs == 1:
+            yield from map(fn, items)
+            return
+        pool = self._start()
+        pending: deque[Future[R]] = deque()
+        failure: Exception | None = None
+        try:
+            while True:
+                try:
+                    item = next(items)
+                except StopIteration:
+                    break
+                except Exception as exc:  # noqa: BLE001  (raised again below, in its turn)
+                    failure = exc
+                    break
+                pending.append(pool.submit(fn, item))
+                # bounded: reading waits for the writer, so memory stays flat
+                while len(pending) >= 2 * self.jobs:
+                    yield _result(pending.popleft())
+            while pending:
+                yield _result(pending.popleft())
+        finally:
+            for future in pending:  # the consumer stopped early (an error, Ctrl-C)
+                future.cancel()
+        if failure is not None:
+            raise failure
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver, not fork: the parent may hold database connections and a
+            # progress bar's thread, which a forked child must not inherit
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            self._pool = ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=_leave_interrupts_to_the_parent
+            )
+        return self._pool
+
+
+def chunked(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """Consecutive slices of `size` items (a worker's share of a list)."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops, keeps what it
+    # stored and shuts the pool down; a worker dying of it would be a second error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _result(future: Future[R]) -> R:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise WorkerDied(
+            f"a worker process died ({exc}); everything stored before it is kept, "
+            "run the command again (or with --jobs 1) to finish"
+        ) from exc

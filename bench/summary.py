@@ -3,9 +3,9 @@
     python bench/summary.py
 
 Reads what the benchmarks wrote to bench/out/ (results.json, results-pg.json,
-link_results.json, store_results.json, b4.json); a benchmark that did not run
-shows as "not run". Prints the table with the date and machine, and writes it
-to bench/out/summary.md.
+link_results.json, jobs.json, startup.json, store_results.json, b4.json); a
+benchmark that did not run shows as "not run". Prints the table with the date
+and machine, and writes it to bench/out/summary.md.
 """
 
 from __future__ import annotations
@@ -92,10 +92,25 @@ def b4_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def jobs_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """bench_jobs.py: each step with N worker processes."""
+    return [
+        (f"{r['step']}, --jobs {r['jobs']}", f"{r['per_second']:,}/s, {r['peak_rss_mib']:.0f} MiB")
+        for r in found["runs"]
+    ]
+
+
+def startup_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """bench_startup.py: each command's median wall time."""
+    return [(f"start-up, {r['command']}", f"{r['wall_median']:.2f} s") for r in found["runs"]]
+
+
 SOURCES: list[tuple[str, str, Callable[[dict[str, Any]], list[tuple[str, str]]]]] = [
     ("results.json", "SQLite import (bench_import.py)", import_rows),
     ("results-pg.json", "PostgreSQL import (bench_pg.py)", pg_rows),
     ("link_results.json", "link (bench_link.py)", link_rows),
+    ("jobs.json", "worker processes (bench_jobs.py)", jobs_rows),
+    ("startup.json", "start-up (bench_startup.py)", startup_rows),
     ("store_results.json", "storage and search (bench_store.py)", store_rows),
     ("b4.json", "b4 side by side (bench_b4.py)", b4_rows),
 ]

@@ -7,12 +7,16 @@ SQLite file (not timed; the import links too), marks every series' review as
 changed, then times `reviewbot link`, which links them all again: it anchors every
 reply's comments, classifies them, tracks their status across versions and finds
 races.
-Reports replies/s against the goal of >= 2,000/s; writes bench/out/link_results.json.
+Reports replies/s against the goal of >= 2,000/s and the link process's peak RSS
+(``os.wait4``, its pool workers included) against the goal of < 200 MiB: linking
+holds one chunk of series at a time, so it must not grow with the corpus. Exits 1
+over that bound; writes bench/out/link_results.json.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +28,25 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 REVIEWBOT = ROOT / ".venv" / "bin" / "reviewbot"
 GOAL = 2000
+RSS_GOAL_MIB = 200
+
+
+def run_link(db: Path) -> tuple[float, float, str]:
+    """Run `reviewbot link` on db; (seconds, peak RSS in MiB, stdout)."""
+    command = [str(REVIEWBOT), "link", "--db", str(db), "--json"]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if code := os.waitstatus_to_exitcode(status):
+            sys.exit(f"reviewbot link exited {code}: {err.read().decode('utf-8', 'replace')}")
+        stdout = out.read().decode("utf-8", "replace")
+    # ru_maxrss is in KiB on Linux (bytes on macOS)
+    rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return seconds, rss, stdout
 
 
 def main() -> int:
@@ -44,14 +67,7 @@ def main() -> int:
                 "select count(*) from message where kind in ('reply', 'other')"
                 " and series_id is not null"
             ).fetchone()[0]
-        start = time.perf_counter()
-        done = subprocess.run(
-            [str(REVIEWBOT), "link", "--db", str(db), "--json"],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        seconds = time.perf_counter() - start
+        seconds, rss, stdout = run_link(db)
         with sqlite3.connect(db) as conn:
             concerns = conn.execute("select count(*) from concern").fetchone()[0]
             races = conn.execute("select count(*) from racescenario").fetchone()[0]
@@ -62,17 +78,20 @@ def main() -> int:
         "replies_per_s": round(rate),
         "concerns": concerns,
         "races": races,
-        "series": json.loads(done.stdout)["series"],
+        "series": json.loads(stdout)["series"],
         "goal": GOAL,
+        "peak_rss_mib": round(rss, 1),
+        "rss_goal_mib": RSS_GOAL_MIB,
     }
     print(
         f"linked {replies} replies ({result['series']} series) in {seconds:.1f} s = "
         f"{rate:.0f} replies/s; {concerns} concerns, {races} races; goal >= {GOAL}/s: "
-        f"{'met' if rate >= GOAL else 'NOT met'}"
+        f"{'met' if rate >= GOAL else 'NOT met'}; peak RSS {rss:.0f} MiB, "
+        f"goal < {RSS_GOAL_MIB}: {'met' if rss < RSS_GOAL_MIB else 'NOT met'}"
     )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "link_results.json").write_text(json.dumps(result, indent=2))
-    return 0
+    return 0 if rss < RSS_GOAL_MIB else 1
 
 
 if __name__ == "__main__":

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
 from reviewbot import store
 from reviewbot.db import open_engine
+from reviewbot.models import CONCERN, CONCERN_PLACE, HUNK_COVER, RACE
 from reviewbot.pipeline.importer import ImportReport, import_paths
+from reviewbot.pipeline.link import link_dirty_series
 from tests import reads as queries
 from tests.conftest import LIST, diff_body, mail, write_mbox
 
@@ -154,6 +156,34 @@ def test_question_answered_then_addressed_by_v2(
     # patch 05's question: v2's patch 05 is identical, so it stays open (carried over)
     other = next(c for c in anchored(session, 1) if c["file"] == "src/qemu/qemu_process.c")
     assert other["status"] == "open" and "carried" in other["status_reason"]
+
+
+def test_relinking_everything_links_each_series_once_to_the_same_review(
+    engine: Engine, run_import: Callable[..., ImportReport]
+) -> None:
+    """What bench_link.py does: every series marked changed, then linked again. One
+    pass per series (a version chain is not relinked over and over, so time and
+    memory follow the corpus), and the concerns, places, races and coverage the
+    import stored, ids included."""
+    run_import(JULY, AUGUST)
+    before = _review_rows(engine)
+    with Session(engine) as s:
+        everything = [r["id"] for r in queries.list_series(s)]
+    store.locked_write(engine, lambda s: store.mark_review_dirty(session=s, series_ids=everything))
+    assert link_dirty_series(engine) == len(everything)
+    assert _review_rows(engine) == before
+
+
+def _review_rows(engine: Engine) -> list[list[tuple[Any, ...]]]:
+    """Every row linking stores, in one order; a place's and a cover's own id aside
+    (only concern and race ids are handed out, so only they are kept)."""
+    tables = {CONCERN: True, RACE: True, CONCERN_PLACE: False, HUNK_COVER: False}
+    with engine.connect() as conn:
+        return [
+            [tuple(r) for r in conn.execute(select(*cols).order_by(*cols))]
+            for table, with_id in tables.items()
+            if (cols := [c for c in table.c if with_id or c.name != "id"])
+        ]
 
 
 def test_race_of_patch_08_linked_to_its_hunk(corpus: Session) -> None:

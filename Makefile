@@ -49,7 +49,16 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy reviewbot
 
-bench: $(DEV_STAMP) postgresql
+# b4 for the side-by-side run only (bench/bench_b4.py): its own venv, never a dependency
+B4_VENV := bench/out/b4-venv
+B4_STAMP := $(B4_VENV)/.installed-b4
+# offline, the install fails and bench_b4.py says it skipped the comparison
+$(B4_STAMP):
+	$(PY) -m venv $(B4_VENV)
+	$(B4_VENV)/bin/pip install --quiet b4==0.16.0 && touch $(B4_STAMP) \
+		|| echo "b4 0.16.0 could not be installed: the side-by-side run is skipped"
+
+bench: $(DEV_STAMP) postgresql $(B4_STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_hyperkitty.py
@@ -64,6 +73,9 @@ bench: $(DEV_STAMP) postgresql
 		|| echo "no wrk: bench_api.py falls back to its asyncio load generator"
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_pg.py
+	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_b4.py
+	$(BIN)/python bench/summary.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache

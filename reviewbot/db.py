@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from reviewbot.errors import DatabaseError
 from reviewbot.globs import glob_matches
+from reviewbot.packed import body_from
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -105,6 +106,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # path globs (read.filters): SQLite has no regex of its own, and Python's re
     # would backtrack exponentially on a hostile glob, so a matcher without regex
     dbapi_connection.create_function("reviewbot_glob", 2, glob_matches, deterministic=True)
+    # a body stored once, in the compressed raw bytes: the full-text index and
+    # every statement reading a body call this (reviewbot/texts.py)
+    dbapi_connection.create_function("reviewbot_body", 1, _body, deterministic=True)
+
+
+def _body(stored_raw: bytes | None) -> str | None:
+    return None if stored_raw is None else body_from(bytes(stored_raw))
 
 
 def upgrade(engine: Engine) -> None:

@@ -56,8 +56,11 @@ class Message(SQLModel, table=True):
     from_email: str = Field(default="", index=True)
     date: datetime | None = Field(default=None, index=True)
     in_reply_to: str | None = Field(default=None, index=True, max_length=998)
-    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # None when the raw bytes give the body back (reviewbot/packed.py): read it
+    # through reviewbot.texts.message_body, never this column alone
+    body: str | None = Field(default=None, sa_column=Column(Text))
+    # the raw bytes, zstd-compressed with the mail dictionary (packed.pack / unpack)
+    raw_zstd: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     source: str = ""
     position: int = 0
     kind: str = Field(default="other", max_length=16)
@@ -133,9 +136,17 @@ class Patch(SQLModel, table=True):
     title: str = ""
     author_name: str = ""
     author_email: str = ""
-    commit_message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    diffstat: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    diff: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # each text None when it is its message body's slice at (_at, _len): the text is
+    # stored once (reviewbot/texts.py reads both forms)
+    commit_message: str | None = Field(default=None, sa_column=Column(Text))
+    commit_at: int | None = None
+    commit_len: int | None = None
+    diffstat: str | None = Field(default=None, sa_column=Column(Text))
+    diffstat_at: int | None = None
+    diffstat_len: int | None = None
+    diff: str | None = Field(default=None, sa_column=Column(Text))
+    diff_at: int | None = None
+    diff_len: int | None = None
     diff_error: str | None = None
     added: int = 0
     removed: int = 0
@@ -177,7 +188,10 @@ class Hunk(SQLModel, table=True):
     new_len: int
     added: int = 0
     removed: int = 0
-    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # None when it is the patch message body's slice at (text_at, text_len)
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    text_at: int | None = None
+    text_len: int | None = None
 
 
 class Trailer(SQLModel, table=True):

@@ -317,4 +317,5 @@ def _new_patch(item: Placement, series_id: int, number: int) -> store.NewPatch:
         removed=sum(f.removed for f in body.files),
         files=body.files,
         trailers=find_trailers(body.commit_message),
+        body=msg.body,
     )

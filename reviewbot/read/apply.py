@@ -14,8 +14,18 @@ from sqlmodel import Session
 
 from reviewbot.apply.worktree import HunkInput, PatchInput
 from reviewbot.errors import NotFound
-from reviewbot.models import APPLY_RUN, FILE, HUNK, HUNK_APPLY, PATCH, PATCH_APPLY, SERIES
+from reviewbot.models import (
+    APPLY_RUN,
+    FILE,
+    HUNK,
+    HUNK_APPLY,
+    MESSAGE,
+    PATCH,
+    PATCH_APPLY,
+    SERIES,
+)
 from reviewbot.read.sql import first, rows
+from reviewbot.texts import hunk_columns, patch_columns
 
 GOOD = ("applied", "applied-with-offset")
 
@@ -179,12 +189,17 @@ def apply_inputs(session: Session, series_id: int) -> ApplyInputs:
         raise NotFound(f"no series with id {series_id}")
     patches = rows(
         session,
-        select(PATCH).where(PATCH.c.series_id == series_id).order_by(PATCH.c.number, PATCH.c.id),
+        select(*patch_columns())
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
+        .where(PATCH.c.series_id == series_id)
+        .order_by(PATCH.c.number, PATCH.c.id),
     )
     hunks = rows(
         session,
-        select(HUNK, FILE.c.old_path, FILE.c.new_path, FILE.c.change)
+        select(*hunk_columns(), FILE.c.old_path, FILE.c.new_path, FILE.c.change)
         .join(FILE, FILE.c.id == HUNK.c.file_id)
+        .join(PATCH, PATCH.c.id == HUNK.c.patch_id)
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
         .where(HUNK.c.patch_id.in_([p.id for p in patches]))
         .order_by(HUNK.c.id),
     )

@@ -24,9 +24,11 @@ from sqlmodel import Session
 
 from reviewbot.errors import NotFound
 from reviewbot.models import MESSAGE, PATCH, SERIES
+from reviewbot.packed import unpack
 from reviewbot.read.messages import thread_of
 from reviewbot.read.sql import first, rows
 from reviewbot.read.trailers import series_trailers
+from reviewbot.texts import patch_columns
 
 _TRAILER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*:\s|^\(cherry picked from ")
 _FROM_LINE = re.compile(r"^(>*From )", re.M)
@@ -136,7 +138,7 @@ def _patch_rows(session: Session, where: Any) -> list[Any]:
     return rows(
         session,
         select(
-            PATCH,
+            *patch_columns(),
             MESSAGE.c.msgid,
             MESSAGE.c.date,
             MESSAGE.c.reconstructed_from.isnot(None).label("rebuilt"),
@@ -203,11 +205,11 @@ def mbox_of_thread(session: Session, msgid: str) -> bytes:
     msgids = [node.msgid for _depth, node in root.walk()]
     found = rows(
         session,
-        select(MESSAGE.c.raw, MESSAGE.c.date, MESSAGE.c.id)
+        select(MESSAGE.c.raw_zstd, MESSAGE.c.date, MESSAGE.c.id)
         .where(MESSAGE.c.msgid.in_(msgids), MESSAGE.c.reconstructed_from.is_(None))
         .order_by(MESSAGE.c.date, MESSAGE.c.id),
     )
-    return b"".join(_mboxrd(bytes(r.raw)) for r in found)
+    return b"".join(_mboxrd(unpack(bytes(r.raw_zstd))) for r in found)
 
 
 def _mboxrd(raw: bytes) -> bytes:

@@ -14,14 +14,17 @@ from reviewbot.errors import NotFound
 from reviewbot.mail.subject import parse_subject, thread_subject
 from reviewbot.mail.threads import ThreadItem, ThreadNode, build_threads
 from reviewbot.models import MESSAGE, PATCH, REF
+from reviewbot.packed import unpack
 from reviewbot.read.filters import Filters, Page, Paged, paged, person_match, time_range
 from reviewbot.read.people import person
 from reviewbot.read.search import matching_messages, parse_query
 from reviewbot.read.sql import first, page_rows, rows
+from reviewbot.texts import message_body
 
 _SUBJECT_LIMIT = 200  # a subject shared by more messages is too common to join threads on
 # lists leave the raw bytes and the body out
-_LIST_COLS = [c for c in MESSAGE.c if c.name not in ("raw", "body")]
+_LIST_COLS = [c for c in MESSAGE.c if c.name not in ("raw_zstd", "body")]
+_BODY = message_body().label("body")
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def cover_detail(session: Session, cover_id: int) -> MessageDetail:
     """One cover letter by its message id; NotFound when there is none."""
     row = first(
         session,
-        select(*_LIST_COLS, MESSAGE.c.body).where(
+        select(*_LIST_COLS, _BODY).where(
             MESSAGE.c.id == cover_id, MESSAGE.c.kind == "cover", MESSAGE.c.series_id.is_not(None)
         ),
     )
@@ -131,7 +134,7 @@ def bare_msgid(msgid: str) -> str:
 def message_detail(session: Session, msgid: str) -> MessageDetail:
     """One message by Message-ID; NotFound when there is none."""
     msgid = bare_msgid(msgid)
-    row = first(session, select(*_LIST_COLS, MESSAGE.c.body).where(MESSAGE.c.msgid == msgid))
+    row = first(session, select(*_LIST_COLS, _BODY).where(MESSAGE.c.msgid == msgid))
     if row is None:
         raise NotFound(f"no message <{msgid}>")
     return _detail(session, row)
@@ -156,10 +159,10 @@ def _detail(session: Session, row: Any) -> MessageDetail:
 def message_source(session: Session, msgid: str) -> bytes:
     """A message's raw bytes, exactly as imported."""
     msgid = bare_msgid(msgid)
-    row = first(session, select(MESSAGE.c.raw).where(MESSAGE.c.msgid == msgid))
+    row = first(session, select(MESSAGE.c.raw_zstd).where(MESSAGE.c.msgid == msgid))
     if row is None:
         raise NotFound(f"no message <{msgid}>")
-    return bytes(row.raw)
+    return unpack(bytes(row.raw_zstd))
 
 
 def messages_by_msgid(session: Session, msgids: Sequence[str]) -> dict[str, MessageSummary]:
@@ -170,14 +173,14 @@ def messages_by_msgid(session: Session, msgids: Sequence[str]) -> dict[str, Mess
 
 def bodies(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """The bodies of these messages, by message id."""
-    found = rows(session, select(MESSAGE.c.id, MESSAGE.c.body).where(MESSAGE.c.id.in_(list(ids))))
+    found = rows(session, select(MESSAGE.c.id, _BODY).where(MESSAGE.c.id.in_(list(ids))))
     return {r.id: r.body for r in found}
 
 
 def excerpts(session: Session, ids: Sequence[int], chars: int) -> dict[int, str]:
     """The first `chars` characters of these messages' bodies (a feed's entries: a patch
     can be megabytes), by message id."""
-    stmt = select(MESSAGE.c.id, func.substr(MESSAGE.c.body, 1, chars).label("body"))
+    stmt = select(MESSAGE.c.id, func.substr(message_body(), 1, chars).label("body"))
     return {r.id: r.body for r in rows(session, stmt.where(MESSAGE.c.id.in_(list(ids))))}
 
 

@@ -18,6 +18,7 @@ from reviewbot.read.people import person
 from reviewbot.read.search import matching_patches, parse_query
 from reviewbot.read.sql import first, page_rows, rows
 from reviewbot.read.trailers import SeriesTrailers, TrailerEntry, patch_trailers
+from reviewbot.texts import HUNK_TEXT, hunk_columns, patch_columns
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class PatchDetail:
 
 
 # list items leave the big text columns out
-_LIST_COLS = [c for c in PATCH.c if c.name not in ("commit_message", "diff", "diffstat")]
+_LIST_COLS = [c for c in patch_columns() if c.name not in ("commit_message", "diff", "diffstat")]
 
 
 def _base(cols: Sequence[Any]) -> Select[Any]:
@@ -181,7 +182,7 @@ def patches_of_series(
     session: Session, series_id: int, trailers: SeriesTrailers
 ) -> tuple[PatchDetail, ...]:
     """Every patch of a series in number order, in full, with the series' trailers given."""
-    stmt = _base(list(PATCH.c)).where(PATCH.c.series_id == series_id)
+    stmt = _base(patch_columns()).where(PATCH.c.series_id == series_id)
     found = rows(session, stmt.order_by(PATCH.c.number, PATCH.c.id))
     parts = patch_parts(session, [r.id for r in found])
     return tuple(
@@ -190,10 +191,10 @@ def patches_of_series(
 
 
 # the patch detail is the API's hot path: its statements are built once, with parameters
-_BY_ID = _base(list(PATCH.c)).where(PATCH.c.id == bindparam("patch_id"))
+_BY_ID = _base(patch_columns()).where(PATCH.c.id == bindparam("patch_id"))
 _FILES_OF = select(FILE).where(FILE.c.patch_id.in_(bindparam("ids", expanding=True)))
 # a hunk's text is the diff again: only the patch page draws it (hunk_texts)
-_HUNKS_OF = select(*(c for c in HUNK.c if c.name != "text")).where(
+_HUNKS_OF = select(*(c for c in hunk_columns() if c.name != "text")).where(
     HUNK.c.patch_id.in_(bindparam("ids", expanding=True))
 )
 _REPLIES_TO = (
@@ -296,7 +297,13 @@ def siblings(session: Session, series_id: int) -> list[PatchSummary]:
 
 def hunk_texts(session: Session, patch_id: int) -> dict[int, str]:
     """The text of each hunk of a patch, by hunk id."""
-    found = rows(session, select(HUNK.c.id, HUNK.c.text).where(HUNK.c.patch_id == patch_id))
+    found = rows(
+        session,
+        select(HUNK.c.id, HUNK_TEXT.label("text"))
+        .join(PATCH, PATCH.c.id == HUNK.c.patch_id)
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
+        .where(HUNK.c.patch_id == patch_id),
+    )
     return {r.id: r.text for r in found}
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from reviewbot.errors import NotFound
 from reviewbot.mail.reply import Original, recipients
 from reviewbot.models import MESSAGE, REF
+from reviewbot.packed import unpack
 from reviewbot.read.messages import bare_msgid
 from reviewbot.read.sql import first, rows
 
@@ -20,7 +21,7 @@ def original_of(session: Session, msgid: str) -> Original:
     m = MESSAGE.c
     row = first(
         session,
-        select(m.id, m.msgid, m.subject, m.from_name, m.from_email, m.date, m.raw).where(
+        select(m.id, m.msgid, m.subject, m.from_name, m.from_email, m.date, m.raw_zstd).where(
             m.msgid == bare_msgid(msgid)
         ),
     )
@@ -30,7 +31,7 @@ def original_of(session: Session, msgid: str) -> Original:
         session,
         select(REF.c.ref_msgid).where(REF.c.message_id == row.id).order_by(REF.c.position),
     )
-    date_header, to, cc = recipients(bytes(row.raw))
+    date_header, to, cc = recipients(unpack(bytes(row.raw_zstd)))
     return Original(
         msgid=row.msgid,
         subject=row.subject,

@@ -6,8 +6,8 @@ ids, for the web UI's listing and the REST API's `q` filter alike. Words are
 looked up in a full-text index over message subjects and bodies (so patch
 diffs too): on SQLite the FTS5 table `message_fts` (migration 0006, filled in
 bulk at the end of each import, and by `reviewbot link` after an interrupted
-one), on PostgreSQL the generated tsvector column
-`message.search` with its GIN index (migration 0008). `file:` terms match the
+one), on PostgreSQL a GIN index on the tsvector expression `PG_DOCUMENT`
+(migration 0015; it was a stored column from 0008). `file:` terms match the
 paths a patch touches (a substring, any case the database's LIKE gives).
 
 User text only ever reaches the database as bound parameters, and on both
@@ -35,6 +35,13 @@ from reviewbot.models import FILE, MESSAGE, PATCH
 # backends. Keep this equal to migration 0008's translate().
 PG_SPLIT = "/.@-"
 PG_CONFIG = "simple"  # no stemming or stop words: code identifiers match exactly
+# the indexed expression, exactly as migration 0015 wrote it: PostgreSQL uses the
+# index only for a query on the same expression
+PG_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, translate(left("
+    "coalesce(message.subject, '') || ' ' || coalesce(message.body, ''), 262143), "
+    "'/.@-', '    '))"
+)
 _TOKEN = re.compile(r"[^\W_]+")  # what both tokenizers keep: letters and digits
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -131,7 +138,7 @@ def message_ids(session: Session, words: tuple[str, ...]) -> Select[Any]:
                 )
             )
         )
-    match = literal_column("message.search").op("@@")(pg_tsquery(words))
+    match = literal_column(PG_DOCUMENT).op("@@")(pg_tsquery(words))
     # its own FROM message even inside a statement on message (no correlation)
     return select(MESSAGE.c.id).where(match).correlate(None)
 

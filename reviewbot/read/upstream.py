@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlmodel import Session
 
-from reviewbot.models import PATCH, UPSTREAM
+from reviewbot.models import MESSAGE, PATCH, UPSTREAM
 from reviewbot.read.sql import first, rows
+from reviewbot.texts import patch_columns
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def upstream_inputs(
     session: Session, *, series_id: int | None = None, patch_ids: Sequence[int] = ()
 ) -> list[UpstreamInput]:
     """The patches of a series, or these patches, in series and number order."""
-    stmt = select(PATCH)
+    stmt = select(*patch_columns()).join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
     if series_id is not None:
         stmt = stmt.where(PATCH.c.series_id == series_id)
     else:

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from reviewbot.errors import NotFound
-from reviewbot.models import FILE, HUNK, PATCH, SERIES
+from reviewbot.models import FILE, HUNK, MESSAGE, PATCH, SERIES
 from reviewbot.read.sql import first, rows
 from reviewbot.series.rangediff import PatchDiff, PatchHunk, SeriesDiff, SeriesPatch, diff_series
+from reviewbot.texts import HUNK_TEXT
 
 _MAX_VERSIONS = 50  # links are data: a cycle must not hang a page
 _CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
@@ -85,13 +86,14 @@ def _patch_hunks_chunk(session: Session, ids: list[int], out: dict[int, list[Ser
             HUNK.c.old_len,
             HUNK.c.new_start,
             HUNK.c.new_len,
-            HUNK.c.text,
+            HUNK_TEXT.label("text"),
             FILE.c.old_path,
             FILE.c.new_path,
             FILE.c.change,
         )
         .join(FILE, FILE.c.id == HUNK.c.file_id)
         .join(PATCH, PATCH.c.id == HUNK.c.patch_id)
+        .join(MESSAGE, MESSAGE.c.id == PATCH.c.message_id)
         .where(PATCH.c.series_id.in_(ids))
         .order_by(HUNK.c.id),
     )

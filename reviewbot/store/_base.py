@@ -10,6 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from reviewbot.store import bulk
+
 _CHUNK = 500  # stays under SQLite's bound-parameter limit in IN (...) lists
 _PLACED = ("cover", "patch")
 
@@ -29,6 +31,9 @@ def _insert_returning_ids(
     """Insert rows (column -> value, as SQLAlchemy takes them); their ids in order."""
     if not rows:
         return []
+    copied = bulk.insert_returning_ids(session.connection(), table, rows)
+    if copied is not None:
+        return copied
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [r[0] for r in session.connection().execute(stmt, rows)]
 

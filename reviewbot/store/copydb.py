@@ -19,6 +19,8 @@ from sqlmodel import SQLModel
 import reviewbot.models  # noqa: F401  (registers the tables)
 from reviewbot.db import open_engine
 from reviewbot.errors import DatabaseError, InputError
+from reviewbot.models import MESSAGE
+from reviewbot.texts import message_body
 
 BATCH = 1000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -80,7 +82,7 @@ def _copy_table(
     later: list[dict[str, Any]] = []
     copied = 0
     result = reader.execution_options(yield_per=BATCH).execute(
-        select(table).order_by(*table.primary_key.columns)
+        select(*_source_columns(table)).order_by(*table.primary_key.columns)
     )
     for rows in result.partitions():
         batch = [dict(row._mapping) for row in rows]
@@ -93,6 +95,14 @@ def _copy_table(
         stmt = update(table).where(table.c.id == bindparam("_id"))
         writer.execute(stmt.values({c: bindparam(c) for c in own}), later)
     return copied
+
+
+def _source_columns(table: Table) -> list[Any]:
+    """What to read of a table: a message's body in full, as PostgreSQL keeps every body
+    (the SQLite file leaves out those its raw bytes give back)."""
+    if table is not MESSAGE:
+        return list(table.c)
+    return [message_body().label("body") if c.name == "body" else c for c in table.c]
 
 
 def _any(row: dict[str, Any], columns: list[str]) -> bool:

@@ -6,12 +6,13 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlmodel import Session
 
 from reviewbot.errors import Conflict, InputError, NotFound
 from reviewbot.events import WRITABLE, Change, NewEvent, Owner, Value, event_of
 from reviewbot.models import CONCERN, EVENT, PATCH, RACE, SERIES, PatchState, utcnow
+from reviewbot.store import bulk
 
 _TABLES = {"patch": PATCH, "series": SERIES, "concern": CONCERN, "race": RACE}
 
@@ -20,7 +21,7 @@ def save_events(*, session: Session, events: Sequence[NewEvent]) -> None:
     """Append events to the log."""
     if events:
         # vars, not asdict: asdict deep-copies every field, a third of a rebuild's time
-        session.connection().execute(insert(EVENT), [vars(e) for e in events])
+        bulk.insert_rows(session.connection(), EVENT, [vars(e) for e in events])
 
 
 def replace_inferred_events(

@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from reviewbot.models import (
     Message,
     MessageRef,
 )
+from reviewbot.packed import pack, stored_body
+from reviewbot.store import bulk
 from reviewbot.store._base import _PLACED, _chunks, _t, insert_ignoring
+from reviewbot.texts import message_body
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,9 +57,19 @@ class ReferenceChain:
     msgids: tuple[str, ...]
 
 
-def _message_values(message: NewMessage) -> dict[str, object]:
-    """The column values of a new message, for an INSERT or an UPDATE (a shallow view)."""
-    return vars(message)
+def _message_values(message: NewMessage, dialect: str) -> dict[str, object]:
+    """The column values of a new message, for an INSERT or an UPDATE.
+
+    The raw bytes are compressed; on SQLite a body the raw bytes give back is
+    not stored again. PostgreSQL keeps every body: its full-text index is an
+    expression over the column (migration 0015), and TOAST compresses it.
+    """
+    values = dict(vars(message))
+    raw = values.pop("raw")
+    values["raw_zstd"] = pack(raw)
+    if dialect == "sqlite":
+        values["body"] = stored_body(raw, message.body)
+    return values
 
 
 def _reference_rows(chain: ReferenceChain) -> list[dict[str, object]]:
@@ -86,16 +99,20 @@ def save_messages(*, session: Session, messages: Sequence[NewMessage]) -> dict[s
     if not messages:
         return {}
     table = _t(Message)
+    dialect = session.connection().dialect.name
+    values = [_message_values(m, dialect) for m in messages]
+    copied = bulk.insert_new(session.connection(), table, "msgid", values)
+    if copied is not None:
+        return copied
     stmt = insert_ignoring(session, table, ["msgid"]).returning(table.c.id, table.c.msgid)
-    result = session.connection().execute(stmt, [_message_values(m) for m in messages])
+    result = session.connection().execute(stmt, values)
     return {msgid: mid for mid, msgid in result}
 
 
 def save_refs(*, session: Session, chains: Sequence[ReferenceChain]) -> None:
     """Insert the References chains of newly stored messages."""
     rows = [row for chain in chains for row in _reference_rows(chain)]
-    if rows:
-        session.connection().execute(insert(_t(MessageRef)), rows)
+    bulk.insert_rows(session.connection(), _t(MessageRef), rows)
 
 
 def set_message_series(*, session: Session, pairs: Sequence[tuple[int, int, str]]) -> None:
@@ -103,6 +120,10 @@ def set_message_series(*, session: Session, pairs: Sequence[tuple[int, int, str]
     if not pairs:
         return
     table = _t(Message)
+    if bulk.update_rows(
+        session.connection(), table, {"series_id": "integer", "kind": "text"}, pairs
+    ):
+        return
     stmt = (
         update(table)
         .where(table.c.id == bindparam("mid"))
@@ -144,7 +165,8 @@ def load_messages_by_ref(*, session: Session, msgids: Sequence[str]) -> list[Any
 def load_messages(*, session: Session, ids: Sequence[int]) -> list[Any]:
     """Message rows (without raw bytes) by id, with their ordered references."""
     m, r = _t(Message), _t(MessageRef)
-    cols = [c for c in m.c if c.name != "raw"]
+    cols = [message_body().label("body") if c.name == "body" else c for c in m.c]
+    cols = [c for c in cols if c.name != "raw_zstd"]
     out: list[Any] = []
     refs: dict[int, list[str]] = {}
     for chunk in _chunks(list(ids)):
@@ -173,6 +195,10 @@ def set_reply_targets(*, session: Session, rows: Sequence[tuple[int, int, int | 
     if not rows:
         return
     table = _t(Message)
+    if bulk.update_rows(
+        session.connection(), table, {"series_id": "integer", "patch_id": "integer"}, rows
+    ):
+        return
     stmt = (
         update(table)
         .where(table.c.id == bindparam("mid"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
@@ -24,7 +24,10 @@ from reviewbot.models import (
     PatchFile,
     Trailer,
 )
+from reviewbot.packed import slice_or_text
+from reviewbot.store import bulk
 from reviewbot.store._base import _chunks, _insert_returning_ids, _t
+from reviewbot.texts import hunk_columns, patch_columns
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +54,7 @@ class NewPatch:
     removed: int
     files: tuple[FileDiff, ...]
     trailers: tuple[MailTrailer, ...]  # in the commit message
+    body: str  # the message body the texts were cut from: they are stored as slices of it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,12 +72,30 @@ class ReplyTrailer:
 
 
 # the patch columns of a NewPatch: all but what goes to tables of its own
-_PATCH_COLUMNS = tuple(f.name for f in fields(NewPatch) if f.name not in ("files", "trailers"))
+_TEXTS = {"commit_message": "commit", "diffstat": "diffstat", "diff": "diff"}
+_PATCH_COLUMNS = tuple(
+    f.name for f in fields(NewPatch) if f.name not in ("files", "trailers", "body", *_TEXTS)
+)
 
 
 def _patch_values(patch: NewPatch) -> dict[str, object]:
-    """The columns of a patch's own row."""
-    return {c: getattr(patch, c) for c in _PATCH_COLUMNS}
+    """The columns of a patch's own row; each text a slice of the body where it is one."""
+    values: dict[str, object] = {c: getattr(patch, c) for c in _PATCH_COLUMNS}
+    for column, span in _TEXTS.items():
+        stored, at, length = slice_or_text(patch.body, getattr(patch, column))
+        values.update({column: stored, f"{span}_at": at, f"{span}_len": length})
+    return values
+
+
+def _hunk_values(
+    patch: NewPatch, patch_id: int, file_id: int, hunk: DiffHunk, diff_at: int
+) -> dict[str, object]:
+    """The columns of one hunk: its text a slice of the patch's body where it is one
+    (looked for from the diff's start on: the commit message may quote a hunk too)."""
+    values = {**vars(hunk), "patch_id": patch_id, "file_id": file_id}
+    found = slice_or_text(patch.body, hunk.text, diff_at)
+    values["text"], values["text_at"], values["text_len"] = found
+    return values
 
 
 def _file_values(patch_id: int, position: int, f: FileDiff) -> dict[str, object]:
@@ -103,22 +125,24 @@ def _trailer_values(patch: NewPatch, patch_id: int, t: MailTrailer) -> dict[str,
 
 def save_patches(*, session: Session, patches: Sequence[NewPatch]) -> None:
     """Insert patches with their files, hunks and trailers, a few statements per batch."""
-    patch_ids = _insert_returning_ids(session, _t(Patch), [_patch_values(p) for p in patches])
+    rows = [_patch_values(p) for p in patches]
+    patch_ids = _insert_returning_ids(session, _t(Patch), rows)
     stored = list(zip(patch_ids, patches, strict=True))
+    starts = [cast("int | None", row["diff_at"]) or 0 for row in rows]
+    diff_at = dict(zip(patch_ids, starts, strict=True))
     files = [(pid, i, f) for pid, p in stored for i, f in enumerate(p.files)]
     file_ids = _insert_returning_ids(
         session, _t(PatchFile), [_file_values(pid, i, f) for pid, i, f in files]
     )
+    by_id = dict(stored)
     hunks = [
-        {**vars(h), "patch_id": pid, "file_id": file_id}
+        _hunk_values(by_id[pid], pid, file_id, h, diff_at[pid])
         for file_id, (pid, _i, f) in zip(file_ids, files, strict=True)
         for h in f.hunks
     ]
     trailers = [_trailer_values(p, pid, t) for pid, p in stored for t in p.trailers]
-    if hunks:
-        session.connection().execute(insert(_t(Hunk)), hunks)
-    if trailers:
-        session.connection().execute(insert(_t(Trailer)), trailers)
+    bulk.insert_rows(session.connection(), _t(Hunk), hunks)
+    bulk.insert_rows(session.connection(), _t(Trailer), trailers)
 
 
 def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
@@ -127,7 +151,7 @@ def load_patches(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
     out: list[Any] = []
     for chunk in _chunks(list(series_ids)):
         stmt = (
-            select(p, m.c.msgid, m.c.date, m.c.from_email.label("sender"))
+            select(*patch_columns(), m.c.msgid, m.c.date, m.c.from_email.label("sender"))
             .join(m, m.c.id == p.c.message_id)
             .where(p.c.series_id.in_(chunk))
             .order_by(p.c.series_id, p.c.number, p.c.id)
@@ -149,7 +173,11 @@ def load_patch_files(
         ):
             files[row.patch_id][row.id] = (row, [])
         for row in session.connection().execute(
-            select(h).where(h.c.patch_id.in_(chunk)).order_by(h.c.id)
+            select(*hunk_columns())
+            .join(_t(Patch), _t(Patch).c.id == h.c.patch_id)
+            .join(_t(Message), _t(Message).c.id == _t(Patch).c.message_id)
+            .where(h.c.patch_id.in_(chunk))
+            .order_by(h.c.id)
         ):
             files[row.patch_id][row.file_id][1].append(
                 DiffHunk(**{name: getattr(row, name) for name in _HUNK_FIELDS})

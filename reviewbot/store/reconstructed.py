@@ -30,6 +30,7 @@ from reviewbot.store.messages import (
     _message_values,
     _reference_rows,
 )
+from reviewbot.texts import message_body
 
 # what a real mail taking over its reconstruction's row must not change: the row
 # keeps its Message-ID (and id), and is placed again as the mail it really is
@@ -39,7 +40,8 @@ _KEEP = frozenset({"msgid"})
 def load_seeds(*, session: Session, msgids: Sequence[str]) -> list[Any]:
     """Parsed replies among these Message-IDs: what reconstruction reads of each."""
     m = _t(Message)
-    cols = [m.c.id, m.c.msgid, m.c.subject, m.c.date, m.c.body, m.c.from_name, m.c.from_email]
+    body = message_body().label("body")
+    cols = [m.c.id, m.c.msgid, m.c.subject, m.c.date, body, m.c.from_name, m.c.from_email]
     out: list[Any] = []
     for chunk in _chunks(list(msgids)):
         out.extend(
@@ -95,7 +97,8 @@ def replace_message(*, session: Session, message_id: int, message: NewMessage) -
     takes it out of its series first (unplace_message) and places it again.
     """
     m = _t(Message)
-    values = {k: v for k, v in _message_values(message).items() if k not in _KEEP}
+    dialect = session.connection().dialect.name
+    values = {k: v for k, v in _message_values(message, dialect).items() if k not in _KEEP}
     values["reconstructed_from"] = None
     session.connection().execute(update(m).where(m.c.id == message_id).values(**values))
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlmodel import Session
 
 from reviewbot.models import (
@@ -22,7 +22,9 @@ from reviewbot.models import (
 from reviewbot.review.concerns import CarriedStatus, FoundConcern, FoundRace, ThreadReview
 from reviewbot.review.conversation import ConcernReply
 from reviewbot.review.coverage import Cover
+from reviewbot.store import bulk
 from reviewbot.store._base import _chunks, _t
+from reviewbot.texts import message_body
 
 
 def replace_review(
@@ -59,8 +61,7 @@ def replace_review(
     _insert_keeping_ids(conn, race, races, kept_races, ("message_id", "position"))
     _save_places(conn, reviews)
     covers = [_cover_row(c) for r in reviews for c in r.covers]
-    if covers:
-        conn.execute(insert(HUNK_COVER), covers)
+    bulk.insert_rows(conn, HUNK_COVER, covers)
     for review in reviews:
         for settled in review.carried_statuses:
             _settle_carried(conn, settled)
@@ -123,8 +124,7 @@ def _save_places(conn: Any, reviews: Sequence[ThreadReview]) -> None:
         for linked_by, p in places
         if (p.reply_id, p.position) in ids
     ]
-    if rows:
-        conn.execute(insert(CONCERN_PLACE), rows)
+    bulk.insert_rows(conn, CONCERN_PLACE, rows)
 
 
 def _settle_carried(conn: Any, settled: CarriedStatus) -> None:
@@ -175,8 +175,7 @@ def _insert_keeping_ids(
     old = [dict(r, id=kept[k]) for r in rows if (k := (r[key[0]], r[key[1]])) in kept]
     new = [r for r in rows if (r[key[0]], r[key[1]]) not in kept]
     for batch in (old, new):  # executemany needs one shape: with an id, or without
-        if batch:
-            conn.execute(insert(table), batch)
+        bulk.insert_rows(conn, table, batch)
 
 
 def review_dirty(*, session: Session, series_ids: Sequence[int] | None) -> list[int]:
@@ -204,7 +203,7 @@ def load_placed_replies(*, session: Session, series_ids: Sequence[int]) -> list[
     cols = [
         m.c.id,
         m.c.msgid,
-        m.c.body,
+        message_body().label("body"),
         m.c.from_name,
         m.c.from_email,
         m.c.date,

@@ -1,8 +1,9 @@
 """The full-text index's writer: new messages go into SQLite's `message_fts` in bulk.
 
-Migration 0006 made the index and its high-water mark (`message_fts_state`).
-On PostgreSQL these are no-ops: its index is a generated tsvector column
-(migration 0008) that the database keeps current on every insert.
+Migration 0006 made the index and its high-water mark (`message_fts_state`);
+0015 made it read its text through the view `message_text`, which derives the
+bodies not stored a second time. On PostgreSQL these are no-ops: its index is a
+GIN index on a tsvector expression (migration 0015) kept current on every insert.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def index_messages(*, session: Session) -> int:
     conn.execute(
         text(
             "INSERT INTO message_fts (rowid, subject, body) "
-            "SELECT id, subject, body FROM message WHERE id > :last AND id <= :top"
+            "SELECT id, subject, body FROM message_text WHERE id > :last AND id <= :top"
         ),
         {"last": last, "top": top},
     )

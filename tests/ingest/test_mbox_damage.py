@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from reviewbot.packed import body_from, unpack
 from tests.conftest import diff_body, mail, run_cli, write_mbox
 
 _SCRIPT = Path(sys.executable).with_name("reviewbot")
@@ -64,9 +65,13 @@ def rows(db: Path) -> dict[str, tuple[object, ...]]:
     """msgid -> (raw, subject, body, parse_error, warnings) of every stored message."""
     with sqlite3.connect(db) as conn:
         found = conn.execute(
-            "select msgid, raw, subject, body, parse_error, warnings from message"
+            "select msgid, raw_zstd, subject, body, parse_error, warnings from message"
         ).fetchall()
-    return {r[0]: tuple(r[1:]) for r in found}
+    # the bytes are stored compressed, and a body they give back is not stored again
+    return {
+        msgid: (unpack(z), subject, body_from(z) if body is None else body, *rest)
+        for msgid, z, subject, body, *rest in found
+    }
 
 
 def count(db: Path, table: str = "message") -> int:
@@ -386,12 +391,13 @@ def test_unparsable_message_is_stored_with_reason(tmp_path: Path) -> None:
 
     with sqlite3.connect(db) as conn:
         failed = conn.execute(
-            "select raw, parse_error, msgid_synthetic, position, source, subject from message"
+            "select raw_zstd, parse_error, msgid_synthetic, position, source, subject from message"
             " where parse_error is not null order by position"
         ).fetchall()
         good = conn.execute(
             "select msgid from message where parse_error is null order by position"
         ).fetchall()
+    failed = [(unpack(f[0]), *f[1:]) for f in failed]
     assert good == [("ok1@example.org",), ("ok2@example.org",)]
     assert [(f[0], f[3], f[4]) for f in failed] == [(no_headers, 1, str(path)), (b"", 2, str(path))]
     assert "no headers" in failed[0][1]

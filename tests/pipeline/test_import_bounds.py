@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from reviewbot.config import KiB, Limits, MiB
+from reviewbot.packed import unpack
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import mail, run_cli, write_mbox
 
@@ -21,8 +22,10 @@ from tests.conftest import mail, run_cli, write_mbox
 def rows(engine: Engine) -> dict[str, tuple[bytes, str, str, str | None]]:
     """msgid -> (raw, source, warnings, parse_error)."""
     with engine.connect() as conn:
-        found = conn.execute(text("select msgid, raw, source, warnings, parse_error from message"))
-        return {r[0]: (bytes(r[1]), r[2], r[3], r[4]) for r in found}
+        found = conn.execute(
+            text("select msgid, raw_zstd, source, warnings, parse_error from message")
+        )
+        return {r[0]: (unpack(bytes(r[1])), r[2], r[3], r[4]) for r in found}
 
 
 def test_a_message_over_the_bound_is_stored_cut_and_flagged(tmp_path: Path, engine: Engine) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from reviewbot.db import open_engine
+from reviewbot.packed import unpack
 from reviewbot.pipeline.importer import ImportReport, import_paths
 from tests import reads as queries
 from tests.conftest import LIST, NewDatabases
@@ -153,9 +154,10 @@ def test_mbox_after_archive_adds_no_duplicates(
 def test_raw_bytes_kept(run_import: Callable[..., ImportReport], engine: Engine) -> None:
     run_import(MBOX)
     with engine.connect() as conn:
-        raw = conn.execute(
-            text("select raw from message where msgid = 'r012-lin@example.org'")
+        packed = conn.execute(
+            text("select raw_zstd from message where msgid = 'r012-lin@example.org'")
         ).scalar_one()
+    raw = unpack(packed)
     assert raw.startswith(b"From: Lin Maintainer <lin@example.org>")
     assert b"Good point, I'll mention the reference too in v2." in raw
 

@@ -21,6 +21,7 @@ import pytest
 from reviewbot.db import open_engine
 from reviewbot.errors import CorruptSource, WorkerDied
 from reviewbot.ingest.mbox import RawMail, read_path
+from reviewbot.packed import unpack
 from reviewbot.pipeline import incoming, link, parsing
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.parsing import Parser, parse_batch, parse_mail
@@ -100,9 +101,11 @@ def test_import_mbox_jobs_4_writes_the_sqlite_file_jobs_1_writes(
     assert (kept + report["messages_duplicate"], report["messages_failed"]) == (len(raws), 1)
     assert len(dumps[1][1]["message"]) == kept
     with sqlite3.connect(tmp_path / "jobs4.db") as conn:
-        flagged = conn.execute("select raw, parse_error from message where parse_error is not null")
-        ((raw, reason),) = flagged.fetchall()
-    assert raw == raws[len(raws) // 2] and "RecursionError" in reason
+        flagged = conn.execute(
+            "select raw_zstd, parse_error from message where parse_error is not null"
+        )
+        ((packed, reason),) = flagged.fetchall()
+    assert unpack(packed) == raws[len(raws) // 2] and "RecursionError" in reason
 
 
 def _counting(fn: Callable[..., Any], calls: list[None]) -> Callable[..., Any]:

@@ -16,7 +16,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from reviewbot.db import open_engine
+from reviewbot.packed import unpack
 from reviewbot.pipeline.importer import ImportReport, import_paths
+from reviewbot.read.patches import patch_detail
 from tests import reads as queries
 from tests.conftest import LIST, mail, write_mbox
 
@@ -77,9 +79,9 @@ def test_patch_01_is_rebuilt_with_its_commit_message_and_hunk(
     assert patch["author"] == "Nikolay Shirokovskiy <nshirokovskiy@virtuozzo.com>"
     assert [h["header"] for h in patch["hunks"]] == [HEADER]
     assert [(f["path"], f["added"], f["removed"]) for f in patch["files"]] == [(FILE, 1, 0)]
-    ((commit, diff),) = rows(
-        seed_engine, f"select commit_message, diff from patch where id = {patch['id']}"
-    )
+    with Session(seed_engine) as session:
+        detail = patch_detail(session, patch["id"])
+    commit, diff = detail.commit_message, detail.diff
     assert commit.startswith("Usually on domain shutdown event comes first from qemu\n")
     assert commit.endswith("thus qemu agent becomes unavailable.")
     assert "\n+    priv->agentError = false;\n" in diff
@@ -92,7 +94,7 @@ def test_review_and_answer_are_rebuilt_and_threaded(
         r.msgid: r
         for r in rows(
             seed_engine,
-            "select msgid, from_name, in_reply_to, reconstructed_from, raw from message",
+            "select msgid, from_name, in_reply_to, reconstructed_from, raw_zstd from message",
         )
     }
     assert set(found) == {PATCH, REVIEW, ANSWER, SEED}
@@ -106,7 +108,7 @@ def test_review_and_answer_are_rebuilt_and_threaded(
         SEED: None,
     }
     # each rebuilt message keeps bytes of its own, saying where it came from
-    assert f"X-Reviewbot-Reconstructed-From: <{SEED}>".encode() in found[REVIEW].raw
+    assert f"X-Reviewbot-Reconstructed-From: <{SEED}>".encode() in unpack(found[REVIEW].raw_zstd)
     assert set(seed_series["patches"][0]["replies"]) == {REVIEW, ANSWER, SEED}
 
 
@@ -184,9 +186,10 @@ def test_the_real_mail_replaces_its_reconstruction(
     )
     report = run_import(write_mbox(tmp_path / "real.mbox", [real]))
     assert report.messages_new == 1
-    ((row_id, reconstructed, raw),) = rows(
-        engine, f"select id, reconstructed_from, raw from message where msgid = '{ANSWER}'"
+    ((row_id, reconstructed, packed),) = rows(
+        engine, f"select id, reconstructed_from, raw_zstd from message where msgid = '{ANSWER}'"
     )
+    raw = unpack(packed)
     assert (row_id, reconstructed) == (before, None)
     assert b"X-Reviewbot-Reconstructed-From" not in raw
     assert rows(engine, "select count(*) from message")[0][0] == 4

@@ -1,0 +1,142 @@
+"""The numbers of the last `make bench` as one Markdown table, for README's Speed section.
+
+    python bench/summary.py
+
+Reads what the benchmarks wrote to bench/out/ (results.json, results-pg.json,
+link_results.json, jobs.json, startup.json, store_results.json, b4.json); a
+benchmark that did not run shows as "not run". Prints the table with the date
+and machine, and writes it to bench/out/summary.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "out"
+MIB = 2**20
+
+
+def load(name: str) -> dict[str, Any] | None:
+    """A benchmark's JSON result, or None when it did not run."""
+    path = OUT / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def import_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """SQLite import: messages/s, peak RSS and DB size / mbox size per corpus."""
+    out = []
+    for run in found["runs"]:
+        name = f"{run['corpus_messages'] // 1000}k"
+        out.append((f"SQLite import, {name} messages", f"{run['messages_per_second']:,.0f} msg/s"))
+        out.append((f"peak RSS, {name}", f"{run['peak_rss_mib']:.0f} MiB"))
+        ratio = run["db_bytes"] / run["corpus_bytes"]
+        out.append((f"SQLite file / mbox, {name}", f"{ratio:.2f}x"))
+    return out
+
+
+def pg_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """PostgreSQL import (COPY) with one and two importers."""
+    return [
+        (f"PostgreSQL import, {r['importers']} importer(s)", f"{rate:,.0f} msg/s")
+        for r in found["imports"]
+        if (rate := r["messages_per_second"])
+    ]
+
+
+def link_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """`reviewbot link` replies/s."""
+    return [("link", f"{found['replies_per_s']:,} replies/s")]
+
+
+def store_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """Database sizes before and after, and search timings on both backends."""
+    out = []
+    for row in found["sizes"]:
+        mbox = row["mbox_bytes"]
+        now = f"{row['after']['db_bytes'] / MIB:.0f} MiB ({row['after']['db_bytes'] / mbox:.2f}x)"
+        if "before" in row:
+            was = row["before"]["db_bytes"]
+            now = f"{was / MIB:.0f} MiB ({was / mbox:.2f}x) -> {now}"
+        out.append((f"SQLite file, {row['corpus']} ({mbox / MIB:.0f} MiB mbox)", now))
+    pg = found["postgresql"]
+    if "db_bytes" in pg:
+        out.append(("PostgreSQL database, 10k", f"{pg['db_bytes'] / MIB:.0f} MiB"))
+    for words, lite in found["sqlite_search"].items():
+        on_pg = pg.get("search", {}).get(words)
+        both = f"{lite['ms']:.1f} ms SQLite" + (f", {on_pg['ms']:.1f} ms PG" if on_pg else "")
+        out.append((f"search '{words}' (10k, {lite['hits']} hits)", both))
+    return out
+
+
+def b4_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """The side-by-side run with b4's library."""
+    best, n = found["best"], found["messages"]
+    mine, theirs = best["reviewbot"], best["b4"]
+    return [
+        (
+            f"reviewbot vs b4 {found['b4']}, {n // 1000}k",
+            f"{found['ratio']:.1f}x ({n / mine['seconds']:,.0f} vs {n / theirs['seconds']:,.0f}"
+            " msg/s)",
+        ),
+        (
+            "peak RSS reviewbot / b4",
+            f"{mine['peak_rss_mib']:.0f} / {theirs['peak_rss_mib']:.0f} MiB",
+        ),
+    ]
+
+
+def jobs_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """bench_jobs.py: each step with N worker processes."""
+    return [
+        (f"{r['step']}, --jobs {r['jobs']}", f"{r['per_second']:,}/s, {r['peak_rss_mib']:.0f} MiB")
+        for r in found["runs"]
+    ]
+
+
+def startup_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """bench_startup.py: each command's median wall time."""
+    return [(f"start-up, {r['command']}", f"{r['wall_median']:.2f} s") for r in found["runs"]]
+
+
+SOURCES: list[tuple[str, str, Callable[[dict[str, Any]], list[tuple[str, str]]]]] = [
+    ("results.json", "SQLite import (bench_import.py)", import_rows),
+    ("results-pg.json", "PostgreSQL import (bench_pg.py)", pg_rows),
+    ("link_results.json", "link (bench_link.py)", link_rows),
+    ("jobs.json", "worker processes (bench_jobs.py)", jobs_rows),
+    ("startup.json", "start-up (bench_startup.py)", startup_rows),
+    ("store_results.json", "storage and search (bench_store.py)", store_rows),
+    ("b4.json", "b4 side by side (bench_b4.py)", b4_rows),
+]
+
+
+def table() -> str:
+    """The Markdown table of every benchmark's figures."""
+    lines = ["| figure | value |", "| --- | --- |"]
+    for name, what, rows in SOURCES:
+        found = load(name)
+        if found is None:
+            lines.append(f"| {what} | not run |")
+            continue
+        lines += [f"| {figure} | {value} |" for figure, value in rows(found)]
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+    return f"Measured {time.strftime('%Y-%m-%d')} on {machine}.\n\n" + "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """Command-line entry point."""
+    text = table()
+    print(text, end="")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "summary.md").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

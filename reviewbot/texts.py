@@ -1,0 +1,83 @@
+"""The texts stored once, as SQL expressions that read either form.  (db layer)
+
+A message's body is its own column or, when NULL, what its compressed raw bytes
+give (SQLite: the `reviewbot_body` function reviewbot.db registers; PostgreSQL
+always keeps the body, which its full-text index is built over). A patch's
+commit message, diffstat and diff, and a hunk's text, are their own columns or,
+when NULL, a slice of their message's body. Statements select these
+expressions instead of the columns and join MESSAGE (through PATCH for a hunk).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Text, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from reviewbot.models import HUNK, MESSAGE, PATCH
+
+
+class _Body(FunctionElement[str]):
+    """coalesce(body, reviewbot_body(raw_zstd)) on SQLite; the body column elsewhere."""
+
+    type = Text()
+    name = "message_body"
+    inherit_cache = True
+
+
+@compiles(_Body, "sqlite")
+def _body_sqlite(element: _Body, compiler: Any, **kw: Any) -> str:
+    body, raw = list(element.clauses)
+    return str(compiler.process(func.coalesce(body, func.reviewbot_body(raw)), **kw))
+
+
+@compiles(_Body)
+def _body_default(element: _Body, compiler: Any, **kw: Any) -> str:
+    body, _raw = list(element.clauses)
+    return str(compiler.process(body, **kw))
+
+
+def message_body(table: Any = MESSAGE) -> ColumnElement[str]:
+    """A message's body, of MESSAGE or of an alias of it."""
+    return _Body(table.c.body, table.c.raw_zstd)
+
+
+def _slice(column: Any, at: Any, length: Any, body: ColumnElement[str]) -> ColumnElement[str]:
+    # coalesce stops at the stored text: the body is read only for a slice
+    return func.coalesce(column, func.substr(body, at + 1, length))
+
+
+BODY = message_body()
+COMMIT_MESSAGE = _slice(PATCH.c.commit_message, PATCH.c.commit_at, PATCH.c.commit_len, BODY)
+DIFFSTAT = _slice(PATCH.c.diffstat, PATCH.c.diffstat_at, PATCH.c.diffstat_len, BODY)
+DIFF = _slice(PATCH.c.diff, PATCH.c.diff_at, PATCH.c.diff_len, BODY)
+HUNK_TEXT = _slice(HUNK.c.text, HUNK.c.text_at, HUNK.c.text_len, BODY)
+
+# the patch columns with the three texts as expressions (join MESSAGE on message_id)
+_PATCH_TEXTS = {"commit_message": COMMIT_MESSAGE, "diffstat": DIFFSTAT, "diff": DIFF}
+_SPANS = frozenset(
+    f"{name}_{end}" for name in ("commit", "diffstat", "diff") for end in ("at", "len")
+)
+
+
+def patch_columns() -> list[Any]:
+    """Every patch column a reader wants, the texts as text (MESSAGE must be joined)."""
+    out: list[Any] = []
+    for column in PATCH.c:
+        if column.name in _SPANS:
+            continue
+        text = _PATCH_TEXTS.get(column.name)
+        out.append(column if text is None else text.label(column.name))
+    return out
+
+
+def hunk_columns() -> list[Any]:
+    """Every hunk column a reader wants, the text as text (PATCH and MESSAGE joined)."""
+    return [
+        HUNK_TEXT.label("text") if c.name == "text" else c
+        for c in HUNK.c
+        if c.name not in ("text_at", "text_len")
+    ]

@@ -93,6 +93,8 @@ class Series(SQLModel, table=True):
     __table_args__ = (
         Index("ix_series_lookup", "submitter_email", "version", "total"),
         Index("ix_series_versions", "submitter_email", "norm_title"),
+        # lists are newest first: read in order instead of sorting every series
+        Index("ix_series_date", "date", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     title: str = ""

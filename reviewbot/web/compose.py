@@ -113,17 +113,7 @@ def concern_reply_preview(
     request: Request, concern_id: Id, form: FormDep, session: SessionDep
 ) -> Response:
     """The compose page again, with the reply it makes."""
-    c = concern_detail(session, concern_id)
-    draft = _concern_draft(
-        session,
-        request,
-        c,
-        _concern_group(c),
-        frozenset(form.all("line")),
-        form.get("comment"),
-        True,
-    )
-    return _page(request, draft)
+    return _page(request, _posted_concern_draft(session, request, concern_id, form))
 
 
 @router.post("/concern/{concern_id}/reply.eml")
@@ -131,16 +121,7 @@ def concern_reply_eml(
     request: Request, concern_id: Id, form: FormDep, session: SessionDep
 ) -> Response:
     """The reply to a concern as an .eml file."""
-    c = concern_detail(session, concern_id)
-    draft = _concern_draft(
-        session,
-        request,
-        c,
-        _concern_group(c),
-        frozenset(form.all("line")),
-        form.get("comment"),
-        True,
-    )
+    draft = _posted_concern_draft(session, request, concern_id, form)
     return _eml(draft, f"reply-concern-{concern_id}.eml")
 
 
@@ -223,6 +204,13 @@ def _concern_group(c: ConcernEntry) -> Group:
         Choice(f"c:{i}", DiffLine(" ", None, None, _plain(t)), t) for i, t in enumerate(texts)
     )
     return Group(f"concern-{c.id}", f"{c.reviewer} ({c.kind})", choices)
+
+
+def _posted_concern_draft(session: Session, request: Request, concern_id: int, form: Form) -> Draft:
+    """The draft a posted compose form of a concern asks for, its reply made."""
+    c = concern_detail(session, concern_id)
+    chosen = frozenset(form.all("line"))
+    return _concern_draft(session, request, c, _concern_group(c), chosen, form.get("comment"), True)
 
 
 def _concern_draft(

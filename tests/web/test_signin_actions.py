@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 
 from reviewbot import store
 from reviewbot.app import create_app
@@ -223,3 +224,32 @@ def test_a_get_with_a_session_writes_nothing(client: TestClient, corpus: Engine)
         after = conn.execute(select(WEB_SESSION).where(WEB_SESSION.c.user == "erin")).all()
         assert conn.execute(select(SERIES.c.state).where(SERIES.c.id == 1)).scalar_one() == state
     assert before == after  # no "last seen"
+
+
+def test_a_concern_reply_previews_and_downloads_the_same_mail(
+    client: TestClient, corpus: Engine
+) -> None:
+    """A visitor answers a concern: the preview and the .eml are one reply, threaded."""
+    with corpus.connect() as conn:
+        concern_id, reply_msgid = conn.execute(
+            text(
+                "SELECT concern.id, message.msgid FROM concern"
+                " JOIN message ON message.id = concern.reply_id ORDER BY concern.id LIMIT 1"
+            )
+        ).one()
+    page = client.get(f"/concern/{concern_id}/reply")
+    assert page.status_code == 200
+    lines = re.findall(r'name="line" value="([^"]+)"', page.text)
+    assert lines, "no line to choose"
+    form = {"csrf": csrf_of(page.text), "line": lines[:1], "comment": "Fixed in v3."}
+    preview = client.post(f"/concern/{concern_id}/reply", data=form)
+    assert preview.status_code == 200 and "Fixed in v3." in preview.text
+    eml = client.post(f"/concern/{concern_id}/reply.eml", data=form)
+    assert eml.status_code == 200
+    assert eml.headers["content-disposition"].endswith(f'reply-concern-{concern_id}.eml"')
+    mail = message_from_bytes(eml.content)
+    assert mail["In-Reply-To"] == f"<{reply_msgid}>"
+    assert mail["Subject"].startswith("Re: ")
+    assert "Fixed in v3." in mail.get_payload(decode=True).decode()
+    refused = client.post(f"/concern/{concern_id}/reply.eml", data={**form, "csrf": "0" * 64})
+    assert refused.status_code == 403

@@ -101,15 +101,22 @@ def _commit_link(commit: str | None, template: str) -> str | None:
     return template.replace("{hash}", commit) if commit else None
 
 
+def _run_fields(run: apply.ApplyRunInfo) -> dict[str, Any]:
+    """What a series' and a patch's apply results say alike: the run's tree and base."""
+    return {
+        "tree": run.tree,
+        "tree_head": run.tree_head,
+        "base": run.base,
+        "base_source": run.base_source,
+        "base_note": run.base_note,
+        "date": run.created_at,
+    }
+
+
 def apply_run(run: apply.ApplyRunInfo, commit_url: str) -> ApplyRunPublic:
     """A series' newest apply run."""
     return ApplyRunPublic(
-        tree=run.tree,
-        tree_head=run.tree_head,
-        base=run.base,
-        base_source=run.base_source,
-        base_note=run.base_note,
-        date=run.created_at,
+        **_run_fields(run),
         patches=[
             ApplyOutcomePublic(
                 number=p.number,
@@ -128,12 +135,7 @@ def patch_apply(a: apply.PatchApplyInfo, commit_url: str) -> PatchApplyPublic:
     run, outcome = a.run, a.outcome
     commit = outcome.commit if outcome else None
     return PatchApplyPublic(
-        tree=run.tree,
-        tree_head=run.tree_head,
-        base=run.base,
-        base_source=run.base_source,
-        base_note=run.base_note,
-        date=run.created_at,
+        **_run_fields(run),
         status=outcome.status if outcome else None,
         detail=outcome.detail if outcome else "",
         commit=commit,

@@ -41,7 +41,7 @@ import scrape_check
 import reviewbot.pipeline.scrape
 from reviewbot.db import open_engine
 from reviewbot.ingest.http import Fetcher
-from reviewbot.ingest.pipermail import parse_message_page
+from reviewbot.ingest.pipermail_message import parse_message_page
 from reviewbot.pipeline.scrape import Scraper
 
 ROOT = Path(__file__).resolve().parent.parent

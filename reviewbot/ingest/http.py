@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -33,6 +33,7 @@ import httpx
 from reviewbot.config import Limits
 from reviewbot.errors import FetchError, OffSite, OverLimit
 from reviewbot.ingest.httpcache import BodyWriter, CacheEntry, ResponseCache
+from reviewbot.ingest.streams import content_decoded
 
 USER_AGENT = "reviewbot/0.1 (patch review assistant; +https://gitlab.com/libvirt/libvirt)"
 
@@ -41,7 +42,6 @@ USER_AGENT = "reviewbot/0.1 (patch review assistant; +https://gitlab.com/libvirt
 _RETRYABLE_4XX = frozenset({429})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 10
-_PIECE = 256 * 1024  # the most one network read may inflate to at once
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ class Fetcher:
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
         with self.cache.writer() as written:
             try:
-                for piece in _decoded(response.iter_raw(), encoding, url):
+                for piece in content_decoded(response.iter_raw(), encoding, url):
                     written.write(piece)
                     if bound and written.size > bound:
                         name = "REVIEWBOT_MAX_PAGE_SIZE" if page else "REVIEWBOT_MAX_BODY_SIZE"
@@ -361,28 +361,6 @@ def _fetched(entry: CacheEntry, status: int, *, from_cache: bool, requested: boo
 def _off_site(url: str) -> str:
     host = urlsplit(url).hostname or url
     return f"not the archive's scheme and host (--allow-host {host} to allow it)"
-
-
-def _decoded(raw: Iterator[bytes], encoding: str, url: str) -> Iterator[bytes]:
-    """A body's bytes with its Content-Encoding undone, never more than _PIECE at once
-    (a 64 KiB read of a gzip bomb would otherwise inflate to 64 MiB in one go)."""
-    if encoding in ("identity", ""):
-        yield from raw
-        return
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise FetchError(url, f"Content-Encoding {encoding} was not asked for")
-    wbits = zlib.MAX_WBITS | 16 if encoding != "deflate" else zlib.MAX_WBITS
-    inflater = zlib.decompressobj(wbits)
-    for data in raw:
-        while data:
-            if inflater.eof:
-                if not data.startswith(b"\x1f\x8b"):
-                    break  # padding after the last member, as other clients ignore it
-                inflater = zlib.decompressobj(wbits)  # another gzip member
-            yield inflater.decompress(data, _PIECE)
-            data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
-    if not inflater.eof:
-        yield inflater.flush()
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, cast
 
 from reviewbot.config import GZIP_RATIO_FLOOR, Limits
-from reviewbot.errors import CorruptSource, OverLimit
+from reviewbot.errors import CorruptSource, FetchError, OverLimit
 
 GZIP_MAGIC = b"\x1f\x8b"
 PIECE = 64 * 1024  # the longest piece of a line handed out at once
@@ -124,3 +124,28 @@ class _Inflated(io.RawIOBase):
                 f" from {packed:,}; REVIEWBOT_MAX_GZIP_RATIO), a gzip bomb? the rest is"
                 " not read"
             )
+
+
+HTTP_PIECE = 256 * 1024  # the most one network read may inflate to at once
+
+
+def content_decoded(raw: Iterator[bytes], encoding: str, url: str) -> Iterator[bytes]:
+    """A body's bytes with its Content-Encoding undone, never more than HTTP_PIECE at once
+    (a 64 KiB read of a gzip bomb would otherwise inflate to 64 MiB in one go)."""
+    if encoding in ("identity", ""):
+        yield from raw
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(url, f"Content-Encoding {encoding} was not asked for")
+    wbits = zlib.MAX_WBITS | 16 if encoding != "deflate" else zlib.MAX_WBITS
+    inflater = zlib.decompressobj(wbits)
+    for data in raw:
+        while data:
+            if inflater.eof:
+                if not data.startswith(b"\x1f\x8b"):
+                    break  # padding after the last member, as other clients ignore it
+                inflater = zlib.decompressobj(wbits)  # another gzip member
+            yield inflater.decompress(data, HTTP_PIECE)
+            data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+    if not inflater.eof:
+        yield inflater.flush()

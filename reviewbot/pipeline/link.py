@@ -17,17 +17,16 @@ from sqlmodel import Session
 from reviewbot import store
 from reviewbot.pipeline.workers import Workers, chunked
 from reviewbot.read.versions import patch_hunks_of
-from reviewbot.review.concerns import (
+from reviewbot.review.concerns import needs_next_version, review_threads
+from reviewbot.review.conversation import Person
+from reviewbot.review.thread import (
     Carried,
     NextVersion,
     SeriesThread,
     ThreadPatch,
     ThreadReply,
     ThreadReview,
-    needs_next_version,
-    review_threads,
 )
-from reviewbot.review.conversation import Person
 from reviewbot.series.rangediff import HunkCounterpart, SeriesPatch, diff_series, map_hunks
 
 _CHUNK = 200

@@ -11,7 +11,8 @@ from dataclasses import replace
 from email.header import Header
 from email.utils import format_datetime
 
-from reviewbot.ingest.pipermail import ArchivedMessage, ThreadEntry
+from reviewbot.ingest.pipermail import ThreadEntry
+from reviewbot.ingest.pipermail_message import ArchivedMessage
 from reviewbot.mail.diff import has_diff
 from reviewbot.mail.message import Message, restore_bracketed_addresses
 from reviewbot.mail.subject import parse_subject

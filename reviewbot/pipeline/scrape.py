@@ -30,14 +30,13 @@ from reviewbot.ingest.http import Fetched, Fetcher
 from reviewbot.ingest.mbox import read_mbox_stream
 from reviewbot.ingest.months import Month, parse_month
 from reviewbot.ingest.pipermail import (
-    ArchivedMessage,
     MonthLink,
     ThreadEntry,
     month_key,
-    parse_message_page,
     parse_month_list,
     parse_thread_index,
 )
+from reviewbot.ingest.pipermail_message import ArchivedMessage, parse_message_page
 from reviewbot.mail.message import synthetic_msgid
 from reviewbot.pipeline.importer import Importer
 from reviewbot.pipeline.incoming import (

@@ -6,18 +6,17 @@ followed into the next version: `addressed` if that version changes the hunk,
 `dropped` if it drops the patch, else carried there unchanged (Gerrit's ported
 comment). Concerns carried into this version from earlier ones are followed
 the same way, so a concern travels v1 -> v2 -> v3. pipeline.link loads the
-thread, calls `review_thread` and stores the result.
+thread, calls `review_thread` and stores the result; the records in and out are
+in review/thread.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from reviewbot.mail.diff import FileDiff, parse_diff
 from reviewbot.review.conversation import (
-    ConcernReply,
     Conversation,
     Person,
     Said,
@@ -27,150 +26,22 @@ from reviewbot.review.conversation import (
     status_of,
 )
 from reviewbot.review.coverage import Cover, covers_of
-from reviewbot.review.race_links import RaceLink, link_race, place_steps
+from reviewbot.review.race_links import link_race, place_steps
 from reviewbot.review.races import RaceScenario, find_races
-from reviewbot.series.rangediff import HunkCounterpart, PatchHunk
+from reviewbot.review.thread import (
+    Carried,
+    CarriedStatus,
+    FoundConcern,
+    FoundPlace,
+    FoundRace,
+    NextVersion,
+    SeriesThread,
+    ThreadPatch,
+    ThreadReply,
+    ThreadReview,
+)
 
 STANDING = ("open", "answered")  # statuses the next version can still settle
-
-
-@dataclass(frozen=True)
-class ThreadPatch:
-    """A patch of the series as review needs it."""
-
-    id: int
-    msgid: str
-    diff: str
-    commit_message: str
-    author: Person
-    files: tuple[FileDiff, ...] | None = None  # the diff as parsed at import, when at hand
-
-
-@dataclass(frozen=True)
-class ThreadReply:
-    """A reply placed under the series' cover letter or one of its patches."""
-
-    id: int
-    msgid: str
-    parent: str | None  # In-Reply-To
-    body: str
-    from_name: str
-    from_email: str
-    date: datetime | None
-
-
-@dataclass(frozen=True)
-class Carried:
-    """A concern of an earlier version standing on this one, where it stands here."""
-
-    reply_id: int  # the concern's key: (reply_id, position)
-    position: int
-    patch_id: int
-    file: str
-    hunk: int
-    side: str | None
-    line: int | None
-    status: str
-
-
-@dataclass(frozen=True)
-class SeriesThread:
-    """One series' patches, the replies placed under them (patch id None: the cover),
-    its submitter, and the earlier versions' concerns standing on it."""
-
-    series_id: int
-    submitter: Person
-    patches: tuple[ThreadPatch, ...]
-    replies: Mapping[int | None, tuple[ThreadReply, ...]]
-    carried: tuple[Carried, ...] = ()
-
-
-@dataclass(frozen=True)
-class NextVersion:
-    """Where each hunk of this series went in the next version (the range-diff's map).
-
-    `counterparts` maps (patch id, hunk position in the patch) to its counterpart;
-    (patch id, -1) means the next version drops the whole patch.
-    """
-
-    series_id: int
-    label: str  # "v2": named as the source of the statuses it sets
-    counterparts: Mapping[tuple[int, int], HunkCounterpart]
-    hunks: Mapping[int, tuple[PatchHunk, ...]]  # the next version's hunks by patch id
-
-
-@dataclass(frozen=True)
-class FoundConcern:
-    """A reviewer's point, where it is anchored, its conversation and where it stands."""
-
-    series_id: int
-    patch_id: int | None
-    reply_id: int
-    position: int  # its order within its reply
-    scope: str  # hunk, patch, series
-    file: str | None
-    hunk: int | None
-    side: str | None
-    line: int | None
-    quoted_line: str | None
-    kind: str
-    status: str
-    status_reason: str
-    status_source_kind: str | None
-    status_source_ref: str | None
-    reviewer_name: str
-    reviewer_email: str
-    date: datetime | None
-    text: str
-    quoted: str
-    evidence: str
-    replies: tuple[ConcernReply, ...]
-
-
-@dataclass(frozen=True)
-class FoundPlace:
-    """Where a concern (by its key) stands in the next version."""
-
-    reply_id: int
-    position: int
-    series_id: int
-    patch_id: int | None
-    file: str | None
-    hunk: int | None
-    line: int | None
-    outcome: str  # carried, addressed, dropped
-
-
-@dataclass(frozen=True)
-class CarriedStatus:
-    """A status the next version gives to a concern carried here from an earlier one."""
-
-    reply_id: int
-    position: int
-    status: Status
-
-
-@dataclass(frozen=True)
-class FoundRace:
-    """A race scenario told in a message of the thread, with the hunks it names."""
-
-    series_id: int
-    message_id: int
-    position: int
-    scenario: RaceScenario
-    links: tuple[RaceLink, ...]
-
-
-@dataclass(frozen=True)
-class ThreadReview:
-    """What linking found in one series' thread, and where its concerns go next."""
-
-    series_id: int
-    concerns: tuple[FoundConcern, ...]
-    races: tuple[FoundRace, ...]
-    places: tuple[FoundPlace, ...] = ()
-    carried_statuses: tuple[CarriedStatus, ...] = ()
-    covers: tuple[Cover, ...] = ()  # the hunks each reviewer quoted or commented on
 
 
 class _Files(dict[int, tuple[FileDiff, ...]]):

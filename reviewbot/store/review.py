@@ -19,9 +19,9 @@ from reviewbot.models import (
     RaceScenario,
     Series,
 )
-from reviewbot.review.concerns import CarriedStatus, FoundConcern, FoundRace, ThreadReview
 from reviewbot.review.conversation import ConcernReply
 from reviewbot.review.coverage import Cover
+from reviewbot.review.thread import CarriedStatus, FoundConcern, FoundRace, ThreadReview
 from reviewbot.store import bulk
 from reviewbot.store._base import _chunks, _t
 from reviewbot.texts import message_body

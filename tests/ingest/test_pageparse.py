@@ -12,7 +12,8 @@ import pytest
 from reviewbot.errors import OverLimit
 from reviewbot.ingest import hyperkitty
 from reviewbot.ingest.pageparse import same_site
-from reviewbot.ingest.pipermail import parse_message_page, parse_month_list, parse_thread_index
+from reviewbot.ingest.pipermail import parse_month_list, parse_thread_index
+from reviewbot.ingest.pipermail_message import parse_message_page
 from tests.hostile import peak_while
 
 MONTH = "https://lists.example.org/pipermail/devel/2023-July/"

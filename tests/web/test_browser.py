@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,8 +72,8 @@ def test_backport_series_concern_and_race(site: str, page: Any) -> None:
     screenshot(page, "series-v2")
 
 
-def test_phone_width_has_no_page_wide_scrollbar(site: str, tmp_path: Path) -> None:
-    with browser(tmp_path / "phone", width=390) as page:
+def test_phone_width_has_no_page_wide_scrollbar(site: str, chromium: Any) -> None:
+    with browser(chromium, width=390) as page:
         page.goto(site + "/")
         page.get_by_role("link", name="qemu: backport fixes for 9.0.0").first.click()
         page.wait_for_url("**/series/*")
@@ -149,10 +148,10 @@ def _steps(svg: Any) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_seed_race_diagrams(site: str, tmp_path: Path, width: int) -> None:
+def test_seed_race_diagrams(site: str, chromium: Any, width: int) -> None:
     """Lanes are the actors, every step in a named lane, the A/B race a fork of two
     branches, nothing overflows its box, and at 390 px the page does not scroll sideways."""
-    with browser(tmp_path / "profile", width=width) as page:
+    with browser(chromium, width=width) as page:
         _seed_patch(page, site)
         wins, shutdown = page.locator("figure.race-figure").all()
         assert wins.locator("h3").inner_text().startswith("Race 1")
@@ -194,9 +193,9 @@ def test_seed_race_diagrams(site: str, tmp_path: Path, width: int) -> None:
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_a_race_step_highlights_the_lines_it_names(site: str, tmp_path: Path, width: int) -> None:
+def test_a_race_step_highlights_the_lines_it_names(site: str, chromium: Any, width: int) -> None:
     """Focusing or hovering a step lights up its diff lines; its link jumps to the first."""
-    with browser(tmp_path / "profile", width=width) as page:
+    with browser(chromium, width=width) as page:
         _highlights(site, page, width)
 
 
@@ -306,10 +305,8 @@ def shapes_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_three_lanes_columns_and_timelines_fit(
-    shapes_site: str, tmp_path: Path, width: int
-) -> None:
-    with browser(tmp_path / "profile", width=width) as page:
+def test_three_lanes_columns_and_timelines_fit(shapes_site: str, chromium: Any, width: int) -> None:
+    with browser(chromium, width=width) as page:
         page.goto(shapes_site + "/")
         page.locator("table.series-list tbody tr a").first.click()
         page.wait_for_url("**/series/*")

@@ -4,7 +4,7 @@ and each cell leads to its hunk."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,8 +19,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def test_coverage_map_by_keyboard(site: str, tmp_path: Path) -> None:
-    with browser(tmp_path / "profile") as page:
+def test_coverage_map_by_keyboard(site: str, chromium: Any) -> None:
+    with browser(chromium) as page:
         page.goto(site + "/")
         row = page.locator("tr", has=page.get_by_role("cell", name="v1", exact=True))
         row.get_by_role("link", name="qemu: backport fixes for 9.0.0").click()

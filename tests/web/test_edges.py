@@ -5,7 +5,7 @@ and a 422 for a query parameter an API route does not take."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -58,9 +58,9 @@ def test_an_unknown_query_parameter_is_a_422(client: TestClient, name: str) -> N
 
 
 @needs_chromium
-def test_the_api_docs_work_offline_under_the_policy(module_db_url: str, tmp_path: Path) -> None:
+def test_the_api_docs_work_offline_under_the_policy(module_db_url: str, chromium: Any) -> None:
     engine = open_engine(module_db_url)
-    with serve(engine) as site, browser(tmp_path / "docs") as page:
+    with serve(engine) as site, browser(chromium) as page:
         elsewhere: list[str] = []
         page.on("request", lambda r: None if r.url.startswith(site) else elsewhere.append(r.url))
         refused: list[str] = []

@@ -87,9 +87,9 @@ def test_patch_page_shows_the_file_name_as_text(evil_engine: Engine) -> None:
 
 
 @needs_chromium
-def test_no_script_runs_in_a_real_browser(evil_engine: Engine, tmp_path: Path) -> None:
+def test_no_script_runs_in_a_real_browser(evil_engine: Engine, chromium: Any) -> None:
     dialogs: list[str] = []
-    with serve(evil_engine) as site, browser(tmp_path / "profile") as page:
+    with serve(evil_engine) as site, browser(chromium) as page:
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         for url in _pages(evil_engine):
             page.goto(site + url)

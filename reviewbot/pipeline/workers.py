@@ -13,10 +13,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
@@ -27,6 +30,7 @@ R = TypeVar("R")
 
 # what the workers do, imported once by the fork server so each worker starts ready
 PRELOAD = ["reviewbot.pipeline.parsing", "reviewbot.review.concerns"]
+_WATCH_SECONDS = 0.5  # how often a worker checks that its parent still runs
 
 
 def default_jobs() -> int:
@@ -101,7 +105,10 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
             self._pool = ProcessPoolExecutor(
-                self.jobs, mp_context=context, initializer=_leave_interrupts_to_the_parent
+                self.jobs,
+                mp_context=context,
+                initializer=_serve_the_parent,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
@@ -112,10 +119,35 @@ def chunked(items: Sequence[T], size: int) -> Iterator[list[T]]:
         yield list(items[start : start + size])
 
 
-def _leave_interrupts_to_the_parent() -> None:
+def _serve_the_parent(parent: int) -> None:
+    """A worker's set-up: interrupts are the parent's, and the worker ends with it."""
     # Ctrl-C reaches the whole process group: the parent stops, keeps what it
     # stored and shuts the pool down; a worker dying of it would be a second error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a worker is the fork server's child and holds both ends of its task pipe:
+    # were the parent killed (SIGKILL, the OOM killer), it would wait for work
+    # forever and keep the fork server alive too
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while _alive(parent):
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False  # the number now belongs to another user's process
+    try:  # killed but not yet reaped by its own parent: a zombie (Linux)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def _result(future: Future[R]) -> R:

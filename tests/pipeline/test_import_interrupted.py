@@ -20,13 +20,13 @@ from tests.conftest import build_archive, run_cli
 from tests.dump import count_messages, imported
 
 CLI = [sys.executable, "-m", "reviewbot"]
-SERIES = 400  # 2,400 messages: five batches, so the first commit is far from the last
+SERIES = 250  # 1,500 messages: three batches, the kill lands after the first commit
 
 
 def test_kill_then_rerun_equals_clean_import(tmp_path: Path, new_db: Callable[[str], str]) -> None:
     archive = tmp_path / "big.mbox"
     total = build_archive(archive, SERIES)
-    assert total >= 4 * BATCH
+    assert total >= 3 * BATCH
     killed = new_db("killed")
     proc = subprocess.Popen(
         [*CLI, "import-mbox", "--json", "--db", killed, str(archive)],
@@ -36,10 +36,16 @@ def test_kill_then_rerun_equals_clean_import(tmp_path: Path, new_db: Callable[[s
     deadline = time.monotonic() + 60
     while count_messages(killed) == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
+    helpers = descendants(proc.pid)  # the fork server and the parsing workers
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     stored = count_messages(killed)
     assert 0 < stored < total, "the import must be killed part-way through"
+    assert helpers, "the import must have started its worker processes"
+    deadline = time.monotonic() + 10
+    while (left := [pid for pid in helpers if running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"processes of the killed import still run: {left}"
 
     rerun = run_cli("import-mbox", "--json", "--db", killed, archive)
     assert rerun.exit_code == 0, rerun.stderr
@@ -52,3 +58,30 @@ def test_kill_then_rerun_equals_clean_import(tmp_path: Path, new_db: Callable[[s
     after_kill = imported(killed)
     assert after_kill == imported(clean)
     assert len(after_kill["series"]) == SERIES
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes started by `pid` and by those, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended while we looked
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        todo += children
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -14,6 +14,12 @@ from reviewbot.db import open_engine
 from reviewbot.ingest.hyperkitty import message_id_hash
 from tests.libvirt_archives import Scraped, scrape_libvirt
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 API = "/api/v1"
 
 

@@ -19,6 +19,12 @@ from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST, make_token
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 READS = [
     "/api/v1/patches?submitter=a%00b",
     "/api/v1/patches?msgid=%00",

@@ -18,6 +18,12 @@ from reviewbot.pipeline.importer import import_paths
 from reviewbot.read.mbox import add_trailers, subject_line
 from tests.conftest import LIST, git, import_corpus
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 TRUTH = json.loads((LIST / "truth.json").read_text())
 ADA = "Reviewed-by: Ada Reviewer <ada@example.org>"
 

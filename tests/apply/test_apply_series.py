@@ -20,6 +20,11 @@ from reviewbot.pipeline.importer import ImportReport
 from tests import reads as queries
 from tests.conftest import LIST, git, mail, run_cli, write_mbox
 
+pytestmark = pytest.mark.sqlite_only(
+    "applying is git's work in a worktree; apply runs are stored and read on both "
+    "backends in tests/api/test_tree.py and tests/web/test_tree.py"
+)
+
 
 def series_id(session: Session, version: int) -> int:
     return next(r["id"] for r in queries.list_series(session) if r["version"] == version)

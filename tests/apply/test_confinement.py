@@ -19,6 +19,11 @@ from reviewbot.pipeline.importer import ImportReport
 from tests import reads as queries
 from tests.conftest import git, mail, release_tree, run_cli, snapshot, write_mbox
 
+pytestmark = pytest.mark.sqlite_only(
+    "confinement is the worktree's and git's; apply runs are stored and read on both "
+    "backends in tests/api/test_tree.py and tests/web/test_tree.py"
+)
+
 SECRET = "SECRET line of a file outside the tree"
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import Engine
 
 from reviewbot.db import session_scope
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.link import link_dirty_series
 from tests.conftest import LIST, run_cli
+
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
 
 
 def _ada_question(db_url: str) -> dict[str, object]:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import LIST, diff_body, mail, run_cli, write_mbox
+
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
 
 MONTHS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
 

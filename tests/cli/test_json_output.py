@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import LIST, run_cli
+
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
 
 MONTHS = (LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz")
 

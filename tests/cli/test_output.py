@@ -12,7 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import diff_body, mail, run_cli, write_mbox
+
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
 
 CLI = [sys.executable, "-m", "reviewbot"]
 EVIL = "owned [bold red]loud[/bold red] [link=http://evil.example]x[/link]"

@@ -8,6 +8,12 @@ import pytest
 
 from tests.conftest import LIST, run_cli
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 
 @pytest.fixture(scope="module")
 def seed_db(module_db_url: str) -> str:

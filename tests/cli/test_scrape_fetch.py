@@ -13,6 +13,12 @@ from tests.conftest import LIST, run_cli
 from tests.dump import dump
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 REVIEW = "r011-ada@example.org"
 IMPORT_KEYS = {
     "messages_new",

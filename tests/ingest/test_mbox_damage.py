@@ -31,7 +31,7 @@ import pytest
 from typer.testing import Result
 
 from reviewbot.packed import body_from, unpack
-from tests.conftest import diff_body, mail, run_cli, write_mbox
+from tests.conftest import copy_sqlite, diff_body, mail, run_cli, write_mbox
 
 _SCRIPT = Path(sys.executable).with_name("reviewbot")
 CLI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "reviewbot"]
@@ -104,9 +104,10 @@ GOOD = [
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> tuple[Path, dict[str, tuple[object, ...]]]:
+def seeded(tmp_path: Path, sqlite_template: Path) -> tuple[Path, dict[str, tuple[object, ...]]]:
     """A database holding the good archive, and a snapshot of its rows."""
     db = tmp_path / "reviewbot.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     result = import_mbox(db, write_mbox(tmp_path / "good.mbox", GOOD))
     assert result.exit_code == 0, result.stderr
     before = rows(db)

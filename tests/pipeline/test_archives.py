@@ -35,6 +35,12 @@ from tests.dump import full_dump
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer
 from tests.libvirt_archives import frozen_index
 
+pytestmark = pytest.mark.sqlite_only(
+    "scraping (pages, bounds, resuming) is the same on both backends; what it stores "
+    "goes through the importer, tested on both in tests/pipeline/test_import_*.py and "
+    "tests/store/"
+)
+
 AUGUST = [m.raw for m in read_path(LIST / "2023-August.txt.gz")]
 # a reply, on the new list, to a review made on the old one: the thread moved
 MOVED = mail(

@@ -23,6 +23,12 @@ from tests.conftest import LIST, mail
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 from tests.publicinbox_server import PublicInboxServer
 
+pytestmark = pytest.mark.sqlite_only(
+    "scraping (pages, bounds, resuming) is the same on both backends; what it stores "
+    "goes through the importer, tested on both in tests/pipeline/test_import_*.py and "
+    "tests/store/"
+)
+
 CORPUS = mbox_messages(LIST / "backports-2023.mbox")
 V1 = "cover.1689665401.git.backports@example.org"
 V2 = "cover.1689665402.git.backports@example.org"

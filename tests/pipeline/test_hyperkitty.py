@@ -23,6 +23,12 @@ from tests.conftest import LIST, mail
 from tests.dump import dump
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 
+pytestmark = pytest.mark.sqlite_only(
+    "scraping (pages, bounds, resuming) is the same on both backends; what it stores "
+    "goes through the importer, tested on both in tests/pipeline/test_import_*.py and "
+    "tests/store/"
+)
+
 MONTHS = ["2023-07", "2023-08"]
 CORPUS = mbox_messages(LIST / "backports-2023.mbox")
 AFTER = date(2023, 12, 1)  # long after both months: they are over

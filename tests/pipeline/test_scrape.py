@@ -26,6 +26,12 @@ from tests import reads as queries
 from tests.archive_server import ArchiveServer, Reply
 from tests.conftest import LIST, run_cli
 
+pytestmark = pytest.mark.sqlite_only(
+    "scraping (pages, bounds, resuming) is the same on both backends; what it stores "
+    "goes through the importer, tested on both in tests/pipeline/test_import_*.py and "
+    "tests/store/"
+)
+
 MONTHS = ["2023-July", "2023-August"]
 TEXT_ARCHIVES = ["/2023-July.txt.gz", "/2023-August.txt.gz", "/2016-October.txt.gz"]
 

@@ -32,6 +32,12 @@ from tests.hostile import zeros_gzip
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 from tests.publicinbox_server import PublicInboxServer
 
+pytestmark = pytest.mark.sqlite_only(
+    "scraping (pages, bounds, resuming) is the same on both backends; what it stores "
+    "goes through the importer, tested on both in tests/pipeline/test_import_*.py and "
+    "tests/store/"
+)
+
 JULY = {parse_message(m.raw).msgid for m in read_path(LIST / "2023-July.txt.gz")}
 AUGUST = {parse_message(m.raw).msgid for m in read_path(LIST / "2023-August.txt.gz")}
 CORPUS = mbox_messages(LIST / "backports-2023.mbox")

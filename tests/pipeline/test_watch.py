@@ -16,6 +16,12 @@ from tests.conftest import LIST, run_cli
 from tests.dump import count_messages
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 
+pytestmark = pytest.mark.sqlite_only(
+    "scraping (pages, bounds, resuming) is the same on both backends; what it stores "
+    "goes through the importer, tested on both in tests/pipeline/test_import_*.py and "
+    "tests/store/"
+)
+
 CLI = [sys.executable, "-m", "reviewbot"]
 
 

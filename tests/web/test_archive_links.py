@@ -16,6 +16,12 @@ from reviewbot.ingest.hyperkitty import message_id_hash
 from reviewbot.web.templating import archive_link
 from tests.libvirt_archives import Scraped, scrape_libvirt
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 V1P08 = "v1p08.1689665401.git.backports@example.org"
 V2P08 = "v2p08.1689665402.git.backports@example.org"
 

@@ -18,6 +18,11 @@ from reviewbot.db import session_scope
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST, diff_body, git, mail, write_mbox
 
+pytestmark = pytest.mark.sqlite_only(
+    "rendering: every read a page makes is tested on both backends in tests/read/, and "
+    "tests/read/test_read_only.py fetches every page on both"
+)
+
 ARCHIVE = "https://listman.redhat.com/archives/libvir-list/2023-August/"
 
 

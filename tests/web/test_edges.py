@@ -14,6 +14,11 @@ from reviewbot.app import create_app
 from reviewbot.db import open_engine
 from tests.web_support import browser, needs_chromium, serve
 
+pytestmark = pytest.mark.sqlite_only(
+    "rendering: every read a page makes is tested on both backends in tests/read/, and "
+    "tests/read/test_read_only.py fetches every page on both"
+)
+
 LISTS = ["series", "patches", "covers", "messages", "concerns", "races", "people", "events"]
 
 

@@ -14,6 +14,11 @@ from reviewbot.pipeline.importer import import_paths
 from tests.conftest import diff_body, mail, write_mbox
 from tests.web_support import browser, needs_chromium, serve
 
+pytestmark = pytest.mark.sqlite_only(
+    "rendering: every read a page makes is tested on both backends in tests/read/, and "
+    "tests/read/test_read_only.py fetches every page on both"
+)
+
 EVIL = '<script>alert(1)</script>"onerror=alert(2) javascript:alert(3)'
 # what a page would hold if some markup from the mail had got through
 _INJECTED = """() => ({

@@ -21,6 +21,11 @@ from reviewbot.pipeline.importer import import_paths
 from reviewbot.web.atom import xml_text
 from tests.conftest import LIST, diff_body, mail, make_token, write_mbox
 
+pytestmark = pytest.mark.sqlite_only(
+    "rendering: every read a page makes is tested on both backends in tests/read/, and "
+    "tests/read/test_read_only.py fetches every page on both"
+)
+
 MONTHS = [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"]
 BASE = "http://testserver"
 

@@ -16,6 +16,12 @@ from reviewbot.db import open_engine, session_scope
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 MONTHS = [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"]
 
 

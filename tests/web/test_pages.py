@@ -15,6 +15,11 @@ from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST, mail, write_mbox
 
+pytestmark = pytest.mark.sqlite_only(
+    "rendering: every read a page makes is tested on both backends in tests/read/, and "
+    "tests/read/test_read_only.py fetches every page on both"
+)
+
 MONTHS = [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"]
 
 

@@ -15,6 +15,12 @@ from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST, NewDatabases
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 API = "/api/v1"
 
 

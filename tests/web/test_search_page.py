@@ -16,6 +16,12 @@ from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
 from tests.conftest import LIST, diff_body, mail, write_mbox
 
+pytestmark = pytest.mark.sqlite_only(
+    "the edge only renders what read/ gives: every read is tested on both backends in "
+    "tests/read/, and tests/read/test_read_only.py answers every page and API read on "
+    "both"
+)
+
 
 @pytest.fixture(scope="module")
 def client(module_db_url: str) -> Iterator[TestClient]:

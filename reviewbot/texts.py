@@ -5,7 +5,7 @@ give (SQLite: the `reviewbot_body` function reviewbot.db registers; PostgreSQL
 always keeps the body, which its full-text index is built over). A patch's
 commit message, diffstat and diff, and a hunk's text, are their own columns or,
 when NULL, a slice of their message's body; a hunk's section is its column or,
-when NULL, what its header gives. Statements select these
+when NULL, what its header gives; a patch's subject is its message's. Statements select these
 expressions instead of the columns and join MESSAGE (through PATCH for a hunk).
 """
 
@@ -89,8 +89,14 @@ HUNK_TEXT = _slice(HUNK.c.text, HUNK.c.text_at, HUNK.c.text_len, BODY)
 # a hunk's section: its own column, else what its header gives
 HUNK_SECTION = func.coalesce(HUNK.c.section, header_section(HUNK.c.header))
 
-# the patch columns with the three texts as expressions (join MESSAGE on message_id)
-_PATCH_TEXTS = {"commit_message": COMMIT_MESSAGE, "diffstat": DIFFSTAT, "diff": DIFF}
+# the patch columns with the three texts and the subject as expressions (join MESSAGE
+# on message_id)
+_PATCH_TEXTS = {
+    "commit_message": COMMIT_MESSAGE,
+    "diffstat": DIFFSTAT,
+    "diff": DIFF,
+    "subject": func.coalesce(PATCH.c.subject, MESSAGE.c.subject),
+}
 _SPANS = frozenset(
     f"{name}_{end}" for name in ("commit", "diffstat", "diff") for end in ("at", "len")
 )

@@ -1,5 +1,5 @@
-"""A concern's quote and evidence packed together; a hunk's section from its header;
-two indexes that others cover go
+"""A concern's quote and evidence packed together; a hunk's section from its header, a
+patch's subject from its message; two indexes that others cover go
 
 Revision ID: 0017
 Revises: 0016
@@ -16,7 +16,8 @@ the old columns go.
 `hunk.section` (the function after a hunk header's closing "@@") is what the
 header already holds: it becomes NULL wherever the header gives it back
 exactly (packed.derived_section; texts.HUNK_SECTION reads it back in SQL), 0.45
-MB there.
+MB there. `patch.subject` is its message's subject, always: NULL wherever it is
+(texts.patch_columns reads the message's), 0.45 MB there.
 
 `ix_concern_reply_id` and `ix_messageref_message_id` index the first column of
 a unique index on (reply_id, position) and (message_id, position): that one
@@ -77,23 +78,33 @@ def _derived_section(conn: Connection) -> str:
     return f"trim(substr(header, {find}(substr(header, 3), '@@') + 4), ' ')"
 
 
-def _derive_sections(conn: Connection) -> None:
-    """hunk.section nullable, and NULL wherever the header gives it back."""
-    if conn.dialect.name == "sqlite":  # a new column of the same name, refilled
-        op.execute("ALTER TABLE hunk RENAME COLUMN section TO section_old")
-        op.execute("ALTER TABLE hunk ADD COLUMN section VARCHAR")
-        op.execute("UPDATE hunk SET section = section_old")
-        op.execute("ALTER TABLE hunk DROP COLUMN section_old")
-    else:
-        op.execute("ALTER TABLE hunk ALTER COLUMN section DROP NOT NULL")
+_PATCH_SUBJECT = "(SELECT m.subject FROM message m WHERE m.id = patch.message_id)"
+
+
+def _make_nullable(conn: Connection, table: str, column: str) -> None:
+    """Drop a VARCHAR column's NOT NULL (SQLite: a new column of the same name, refilled)."""
+    if conn.dialect.name != "sqlite":
+        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL")
+        return
+    op.execute(f"ALTER TABLE {table} RENAME COLUMN {column} TO {column}_old")
+    op.execute(f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR")
+    op.execute(f"UPDATE {table} SET {column} = {column}_old")
+    op.execute(f"ALTER TABLE {table} DROP COLUMN {column}_old")
+
+
+def _derive_texts(conn: Connection) -> None:
+    """hunk.section and patch.subject NULL wherever the header or the message gives them."""
+    _make_nullable(conn, "hunk", "section")
     op.execute(f"UPDATE hunk SET section = NULL WHERE section = {_derived_section(conn)}")
+    _make_nullable(conn, "patch", "subject")
+    op.execute(f"UPDATE patch SET subject = NULL WHERE subject = {_PATCH_SUBJECT}")
 
 
 def upgrade() -> None:
     """Apply this migration."""
     conn = op.get_bind()
     sqlite = conn.dialect.name == "sqlite"
-    _derive_sections(conn)
+    _derive_texts(conn)
     op.execute(f"ALTER TABLE concern ADD COLUMN context_zstd {'BLOB' if sqlite else 'BYTEA'}")
     _pack_concerns(conn)
     if not sqlite:  # SQLite cannot add NOT NULL to a column: every row and insert fills it
@@ -120,11 +131,13 @@ def _unpack_concerns(conn: Connection) -> None:
 
 def downgrade() -> None:
     """Revert this migration: every text stored in full again, the indexes back (on
-    SQLite hunk.section stays nullable, every row filled)."""
+    SQLite hunk.section and patch.subject stay nullable, every row filled)."""
     conn = op.get_bind()
     op.execute(f"UPDATE hunk SET section = {_derived_section(conn)} WHERE section IS NULL")
+    op.execute(f"UPDATE patch SET subject = {_PATCH_SUBJECT} WHERE subject IS NULL")
     if conn.dialect.name != "sqlite":
         op.execute("ALTER TABLE hunk ALTER COLUMN section SET NOT NULL")
+        op.execute("ALTER TABLE patch ALTER COLUMN subject SET NOT NULL")
     op.execute("ALTER TABLE concern ADD COLUMN quoted TEXT NOT NULL DEFAULT ''")
     op.execute("ALTER TABLE concern ADD COLUMN evidence VARCHAR NOT NULL DEFAULT ''")
     _unpack_concerns(conn)

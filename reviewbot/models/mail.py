@@ -100,7 +100,9 @@ class Patch(SQLModel, table=True):
     series_id: int = Field(foreign_key="series.id", index=True)
     message_id: int = Field(foreign_key="message.id", unique=True)
     number: int
-    subject: str = ""
+    # None: its message's subject, which is every patch's subject (texts.patch_columns
+    # reads it there); a database older than 0017 keeps one that differed, if any
+    subject: str | None = None
     title: str = ""
     author_name: str = ""
     author_email: str = ""

@@ -41,8 +41,7 @@ class NewPatch:
 
     series_id: int
     message_id: int
-    number: int
-    subject: str
+    number: int  # its subject is its message's: stored once, there
     title: str
     author_name: str
     author_email: str

@@ -161,14 +161,14 @@ def test_texts_are_stored_once(new_db: NewDatabases, tmp_path: Path) -> None:
     engine = imported(new_db("x"), tmp_path)
     with engine.connect() as conn:
         patches = conn.execute(
-            text("SELECT count(*), count(diff), count(diff_at) FROM patch")
+            text("SELECT count(*), count(diff), count(diff_at), count(subject) FROM patch")
         ).one()
         hunks = conn.execute(
             text("SELECT count(*), count(text), count(text_at), count(section) FROM hunk")
         ).one()
         bodies = conn.execute(text("SELECT count(*), count(body) FROM message")).one()
     engine.dispose()
-    assert patches[0] > 10 and patches[1:] == (0, patches[0])
+    assert patches[0] > 10 and patches[1:] == (0, patches[0], 0)  # the message's subject
     assert hunks[0] > 10 and hunks[1:] == (0, hunks[0], 0)  # every header gives its section
     if engine.dialect.name == "sqlite":  # the hostile ones keep theirs
         assert 0 < bodies[1] < bodies[0] / 4
@@ -185,7 +185,7 @@ def test_going_back_stores_every_byte_and_text_in_full_again(
     engine = imported(url, tmp_path)
     texts = {
         "message": ("raw", "body"),
-        "patch": _PATCH_TEXTS,
+        "patch": (*_PATCH_TEXTS, "subject"),
         "hunk": ("text", "section"),
         "concern": ("quoted", "evidence"),
     }

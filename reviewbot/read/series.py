@@ -19,7 +19,7 @@ from reviewbot.read.filters import Filters, Page, Paged, paged, path_match, pers
 from reviewbot.read.patches import PatchDetail, patches_of_series
 from reviewbot.read.people import person
 from reviewbot.read.search import matching_series, parse_query
-from reviewbot.read.sql import page_rows, rows
+from reviewbot.read.sql import page_ids, page_rows, rows
 from reviewbot.read.trailers import SeriesTrailers, series_trailers
 from reviewbot.read.upstream import UpstreamEntry, in_tree, upstream_of_series
 
@@ -73,12 +73,19 @@ class SeriesDetail:
         return next((u for u in self.upstream if u.number == number), None)
 
 
-def _statement(session: Session, f: Filters) -> Select[Any]:
-    """The filtered series, newest first."""
+_NEWEST_FIRST = (SERIES.c.date.desc(), SERIES.c.id.desc())
+
+
+def _summaries() -> Select[Any]:
+    """Every series with what a list shows of it, unfiltered and unordered."""
     patch_count = select(func.count()).where(PATCH.c.series_id == SERIES.c.id).scalar_subquery()
     cover = select(MESSAGE.c.msgid).where(MESSAGE.c.id == SERIES.c.cover_id).scalar_subquery()
-    stmt = select(SERIES, patch_count.label("patch_count"), cover.label("cover_msgid"))
-    return stmt.where(*_conditions(session, f)).order_by(SERIES.c.date.desc(), SERIES.c.id.desc())
+    return select(SERIES, patch_count.label("patch_count"), cover.label("cover_msgid"))
+
+
+def _statement(session: Session, f: Filters) -> Select[Any]:
+    """The filtered series, newest first."""
+    return _summaries().where(*_conditions(session, f)).order_by(*_NEWEST_FIRST)
 
 
 def _conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
@@ -139,7 +146,16 @@ def _summary(r: Any) -> SeriesSummary:
 
 def list_series(session: Session, f: Filters, page: Page) -> Paged[SeriesSummary]:
     """The series `f` asks for, newest first, one page of them."""
-    found, total = page_rows(session, _statement(session, f), page)
+    # the page's ids and the total first, in one statement, then their rows: counted
+    # and paged apart with the summary's columns, the database ran a search's match
+    # twice and worked out a patch count and a cover for every series it matched
+    # before keeping 50 (a word in 4,770 series of the 50k bench corpus: 55 ms of
+    # SQL, now about 20)
+    ids = select(SERIES.c.id).where(*_conditions(session, f)).order_by(*_NEWEST_FIRST)
+    # a window count scans every match: worth it only where a match is dear to find
+    picked, total = (page_ids if f.q or f.file else page_rows)(session, ids, page)
+    wanted = [r.id for r in picked]
+    found = rows(session, _summaries().where(SERIES.c.id.in_(wanted)).order_by(*_NEWEST_FIRST))
     return paged([_summary(r) for r in found], total, page)
 
 

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlmodel import Session
 
 from reviewbot.app import create_app
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
+from reviewbot.read.filters import Filters, Page
 from reviewbot.read.search import fts_expression, parse_query
+from reviewbot.read.series import list_series
 from tests.conftest import LIST
 
 API = "/api/v1"
@@ -124,3 +127,21 @@ def test_query_parsing_keeps_user_text_out_of_fts_syntax() -> None:
     q = parse_query('file:src/a.c virDomain "two words" pre*')
     assert q.files == ("src/a.c",) and q.words == ("virDomain", "two words", "pre*")
     assert fts_expression(('a"b', "pre*")) == '"a""b" AND "pre"*'
+
+
+def test_a_searched_list_pages_and_counts_like_the_whole_list(corpus: Engine) -> None:
+    """A search counts its series in the same statement as it pages them: every page,
+    and a page past the end, give the total and the order of the unpaged list."""
+    with Session(corpus) as session:
+        whole = list_series(session, Filters(q="qemu"), Page())
+        assert whole.total == len(whole.items) >= 2
+        paged_ids = [
+            s.id
+            for number in (1, 2)
+            for s in list_series(session, Filters(q="qemu"), Page(number, 1)).items
+        ]
+        assert paged_ids == [s.id for s in whole.items[:2]]
+        assert list_series(session, Filters(q="qemu"), Page(2, 1)).total == whole.total
+        beyond = list_series(session, Filters(q="qemu"), Page(whole.total + 1, 1))
+        assert beyond.items == () and beyond.total == whole.total
+        assert list_series(session, Filters(q="nosuchwordanywhere"), Page(1, 1)).total == 0

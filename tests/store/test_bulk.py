@@ -45,7 +45,7 @@ def server(pg_server: PgServer | None) -> PgServer:
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     generated = tmp_path_factory.mktemp("bulk") / "generated.mbox"
     subprocess.run(
-        [sys.executable, str(BENCH / "gen_corpus.py"), "--messages", "600", "--out", generated],
+        [sys.executable, str(BENCH / "gen_corpus.py"), "--messages", "300", "--out", generated],
         check=True,
         capture_output=True,
     )
@@ -65,7 +65,7 @@ def test_copy_stores_what_the_inserts_store(server: PgServer, corpus: list[Path]
         plain = tables(imported(plain_url, corpus, copy=False))
         copied_engine = imported(copy_url, corpus, copy=True)
         copied = tables(copied_engine)
-        assert len(plain["message"]) > 600 and len(plain["hunk"]) > 300
+        assert len(plain["message"]) > 300 and len(plain["hunk"]) > 150
         assert len(plain["concern"]) > 10 and len(plain["event"]) > 0
         assert copied == plain
         again = import_paths(copied_engine, corpus)

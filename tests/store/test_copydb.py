@@ -85,7 +85,7 @@ def server(pg_server: PgServer | None) -> PgServer:
 def test_copy_answers_like_the_original(tmp_path: Path, server: PgServer) -> None:
     generated = tmp_path / "generated.mbox"
     subprocess.run(
-        [sys.executable, str(BENCH / "gen_corpus.py"), "--messages", "400", "--out", generated],
+        [sys.executable, str(BENCH / "gen_corpus.py"), "--messages", "200", "--out", generated],
         check=True,
         capture_output=True,
     )
@@ -97,7 +97,7 @@ def test_copy_answers_like_the_original(tmp_path: Path, server: PgServer) -> Non
         done = run_cli("db", "migrate", source, target, "--json")
         assert done.exit_code == 0, done.stderr
         counts = json.loads(done.stdout)
-        assert counts["message"] > 400 and counts["series"] > 20 and counts["concern"] > 10
+        assert counts["message"] > 200 and counts["series"] > 10 and counts["concern"] > 10
         original = answers(f"sqlite:///{source}")
         assert all(status == 200 and body for _p, status, body, _e in original["api"])
         assert answers(target) == original  # the REST API's reads too, byte for byte

@@ -99,3 +99,39 @@ def slice_or_text(
     if at < 0:
         return text, None, None
     return None, at, len(text)
+
+
+def pack_texts(*texts: str) -> bytes:
+    """Short texts that repeat each other (a concern's quote and the evidence naming its
+    line) as one zstd frame: the second copy costs almost nothing.
+
+    Lengths go first ("12,40:" then the texts), not a separator: any character,
+    NUL included, may be in a quote. JSON would cost 11% more after compression.
+    """
+    head = ",".join(str(len(t)) for t in texts)
+    return pack(f"{head}:{''.join(texts)}".encode("utf-8", "surrogatepass"))
+
+
+def unpack_texts(stored: bytes) -> tuple[str, ...]:
+    """The texts `pack_texts` packed, in order."""
+    head, _colon, joined = unpack(stored).decode("utf-8", "surrogatepass").partition(":")
+    out, at = [], 0
+    for length in map(int, head.split(",") if head else ()):
+        out.append(joined[at : at + length])
+        at += length
+    return tuple(out)
+
+
+def derived_section(header: str) -> str | None:
+    """The function a hunk's header names: what follows its closing "@@", spaces trimmed.
+
+    texts.HUNK_SECTION computes the same in SQL for a hunk stored without one:
+    never change one without the other.
+    """
+    closing = header.find("@@", 2)
+    return header[closing + 2 :].strip(" ") if closing >= 0 else None
+
+
+def stored_section(header: str, section: str) -> str | None:
+    """What to store as a hunk's section: None when its header gives it back exactly."""
+    return None if derived_section(header) == section else section

@@ -4,7 +4,8 @@ A message's body is its own column or, when NULL, what its compressed raw bytes
 give (SQLite: the `reviewbot_body` function reviewbot.db registers; PostgreSQL
 always keeps the body, which its full-text index is built over). A patch's
 commit message, diffstat and diff, and a hunk's text, are their own columns or,
-when NULL, a slice of their message's body. Statements select these
+when NULL, a slice of their message's body; a hunk's section is its column or,
+when NULL, what its header gives; a patch's subject is its message's. Statements select these
 expressions instead of the columns and join MESSAGE (through PATCH for a hunk).
 """
 
@@ -45,6 +46,36 @@ def message_body(table: Any = MESSAGE) -> ColumnElement[str]:
     return _Body(table.c.body, table.c.raw_zstd)
 
 
+class _Section(FunctionElement[str]):
+    """packed.derived_section in SQL: the header after its closing "@@", spaces trimmed."""
+
+    type = Text()
+    name = "hunk_section"
+    inherit_cache = True
+
+
+def _section_sql(element: _Section, compiler: Any, find: str, **kw: Any) -> str:
+    header = compiler.process(list(element.clauses)[0], **kw)
+    # the closing "@@" is looked for from the third character on, as in Python
+    after = f"substr({header}, {find}(substr({header}, 3), '@@') + 4)"
+    return f"trim({after}, ' ')"
+
+
+@compiles(_Section, "sqlite")
+def _section_sqlite(element: _Section, compiler: Any, **kw: Any) -> str:
+    return _section_sql(element, compiler, "instr", **kw)
+
+
+@compiles(_Section)
+def _section_default(element: _Section, compiler: Any, **kw: Any) -> str:
+    return _section_sql(element, compiler, "strpos", **kw)
+
+
+def header_section(header: Any) -> ColumnElement[str]:
+    """The section a hunk header (a column or an expression) gives, in SQL."""
+    return _Section(header)
+
+
 def _slice(column: Any, at: Any, length: Any, body: ColumnElement[str]) -> ColumnElement[str]:
     # coalesce stops at the stored text: the body is read only for a slice
     return func.coalesce(column, func.substr(body, at + 1, length))
@@ -55,9 +86,17 @@ COMMIT_MESSAGE = _slice(PATCH.c.commit_message, PATCH.c.commit_at, PATCH.c.commi
 DIFFSTAT = _slice(PATCH.c.diffstat, PATCH.c.diffstat_at, PATCH.c.diffstat_len, BODY)
 DIFF = _slice(PATCH.c.diff, PATCH.c.diff_at, PATCH.c.diff_len, BODY)
 HUNK_TEXT = _slice(HUNK.c.text, HUNK.c.text_at, HUNK.c.text_len, BODY)
+# a hunk's section: its own column, else what its header gives
+HUNK_SECTION = func.coalesce(HUNK.c.section, header_section(HUNK.c.header))
 
-# the patch columns with the three texts as expressions (join MESSAGE on message_id)
-_PATCH_TEXTS = {"commit_message": COMMIT_MESSAGE, "diffstat": DIFFSTAT, "diff": DIFF}
+# the patch columns with the three texts and the subject as expressions (join MESSAGE
+# on message_id)
+_PATCH_TEXTS = {
+    "commit_message": COMMIT_MESSAGE,
+    "diffstat": DIFFSTAT,
+    "diff": DIFF,
+    "subject": func.coalesce(PATCH.c.subject, MESSAGE.c.subject),
+}
 _SPANS = frozenset(
     f"{name}_{end}" for name in ("commit", "diffstat", "diff") for end in ("at", "len")
 )
@@ -75,9 +114,10 @@ def patch_columns() -> list[Any]:
 
 
 def hunk_columns() -> list[Any]:
-    """Every hunk column a reader wants, the text as text (PATCH and MESSAGE joined)."""
+    """Every hunk column a reader wants, text and section as text (PATCH, MESSAGE joined)."""
+    texts = {"text": HUNK_TEXT, "section": HUNK_SECTION}
     return [
-        HUNK_TEXT.label("text") if c.name == "text" else c
+        texts[c.name].label(c.name) if c.name in texts else c
         for c in HUNK.c
         if c.name not in ("text_at", "text_len")
     ]

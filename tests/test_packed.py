@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 
 from reviewbot.mail.message import parse_message
-from reviewbot.packed import body_from, derived_body, pack, slice_or_text, stored_body, unpack
+from reviewbot.packed import (
+    body_from,
+    derived_body,
+    derived_section,
+    pack,
+    pack_texts,
+    slice_or_text,
+    stored_body,
+    stored_section,
+    unpack,
+    unpack_texts,
+)
 from tests.conftest import diff_body, mail
 
 HOSTILE = [
@@ -62,3 +73,39 @@ def test_a_text_is_a_slice_of_its_body_or_kept() -> None:
     assert slice_or_text(body, "elsewhere") == ("elsewhere", None, None)
     assert slice_or_text(body, "commit", start=5) == ("commit", None, None)
     assert slice_or_text(body, "") == (None, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "texts", [(), ("",), ("", ""), ("a\x00b", "3,4:x"), ("caf\xe9\n" * 20, "\u2603")]
+)
+def test_packed_texts_come_back_exactly(texts: tuple[str, ...]) -> None:
+    assert unpack_texts(pack_texts(*texts)) == texts
+
+
+def test_a_quote_and_its_evidence_cost_less_packed_together() -> None:
+    quoted = "@@ -10,6 +10,7 @@ qemuProcessStop(virDomainObj *vm,\n     int ret;\n+    bool x;"
+    evidence = (
+        f"under quoted new line 12 of src/a.c, hunk 0 ({quoted.splitlines()[0]}): '+ bool x;'"
+    )
+    together = len(pack_texts(quoted, evidence))
+    assert together < len(pack_texts(quoted)) + len(pack_texts(evidence)) - 40
+
+
+SECTIONS = [
+    ("@@ -1,2 +1,3 @@ static int foo(void)", "static int foo(void)"),
+    ("@@ -1,2 +1,3 @@", ""),
+    ("@@ -1,2 +1,3 @@  two spaces ", "two spaces"),
+    ("@@ -1,2 +1,3 @@ a @@ b", "a @@ b"),
+    ("@@ -1,2 +1,3 @@ caf\xe9\t", "caf\xe9\t"),
+    ("no closing", None),
+]
+
+
+@pytest.mark.parametrize(("header", "section"), SECTIONS)
+def test_a_hunk_section_comes_from_its_header(header: str, section: str | None) -> None:
+    assert derived_section(header) == section
+
+
+def test_a_section_the_header_does_not_give_is_kept() -> None:
+    assert stored_section("@@ -1,2 +1,3 @@ foo", "foo") is None
+    assert stored_section("@@ -1,2 +1,3 @@ foo\t", "foo") == "foo"  # unidiff strips more

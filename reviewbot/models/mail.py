@@ -47,7 +47,8 @@ class MessageRef(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("message_id", "position"),)
     id: int | None = Field(default=None, primary_key=True)
-    message_id: int = Field(foreign_key="message.id", index=True)
+    # no index of its own: the unique (message_id, position) one serves lookups by message
+    message_id: int = Field(foreign_key="message.id")
     ref_msgid: str = Field(index=True, max_length=998)
     position: int
 
@@ -99,7 +100,9 @@ class Patch(SQLModel, table=True):
     series_id: int = Field(foreign_key="series.id", index=True)
     message_id: int = Field(foreign_key="message.id", unique=True)
     number: int
-    subject: str = ""
+    # None: its message's subject, which is every patch's subject (texts.patch_columns
+    # reads it there); a database older than 0017 keeps one that differed, if any
+    subject: str | None = None
     title: str = ""
     author_name: str = ""
     author_email: str = ""
@@ -148,7 +151,8 @@ class Hunk(SQLModel, table=True):
     file_id: int = Field(foreign_key="patchfile.id", index=True)
     index: int
     header: str
-    section: str = ""
+    # None when the header gives it back (packed.derived_section): nearly always
+    section: str | None = None
     old_start: int
     old_len: int
     new_start: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -17,14 +17,16 @@ class Concern(SQLModel, table=True):
     the hunk within its file. Relinking keeps the id of the concern with the same
     (reply_id, position). `replies` is JSON: what the author and others said about
     it afterwards. `status_source_*` say what set the status: a message (msgid),
-    a version (its label) or a user (their name).
+    a version (its label) or a user (their name). `context_zstd` holds the quoted
+    context and the evidence, read back with packed.unpack_texts.
     """
 
     __table_args__ = (UniqueConstraint("reply_id", "position"),)
     id: int | None = Field(default=None, primary_key=True)
     series_id: int = Field(foreign_key="series.id", index=True)
     patch_id: int | None = Field(default=None, foreign_key="patch.id", index=True)
-    reply_id: int = Field(foreign_key="message.id", index=True)
+    # no index of its own: the unique (reply_id, position) one serves lookups by reply
+    reply_id: int = Field(foreign_key="message.id")
     position: int  # the comment's order within its reply
     scope: str  # hunk, patch, series
     file: str | None = None
@@ -41,8 +43,9 @@ class Concern(SQLModel, table=True):
     reviewer_email: str = ""
     date: datetime | None = None
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    quoted: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    evidence: str = ""
+    # the quoted lines it answers and the evidence for its anchor, which repeats the
+    # last of them and the hunk's header: packed.pack_texts(quoted, evidence)
+    context_zstd: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     replies: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
 
 

@@ -305,7 +305,6 @@ def _new_patch(item: Placement, series_id: int, number: int) -> store.NewPatch:
         series_id=series_id,
         message_id=item.message_id,
         number=number,
-        subject=msg.subject,
         title=item.subject.title,
         author_name=name,
         author_email=addr,

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from reviewbot.errors import NotFound
 from reviewbot.models import CONCERN, CONCERN_PLACE, MESSAGE, PATCH, SERIES
+from reviewbot.packed import unpack_texts
 from reviewbot.read.filters import (
     Filters,
     Page,
@@ -248,6 +249,7 @@ def _entry(r: Any, next_places: dict[int, Place]) -> ConcernEntry:
             r.side,
             r.here_line,
         )
+    quoted, evidence = unpack_texts(r.context_zstd)
     source = None
     if r.status_source_kind:
         source = StatusSource(r.status_source_kind, r.status_source_ref or "")
@@ -268,8 +270,8 @@ def _entry(r: Any, next_places: dict[int, Place]) -> ConcernEntry:
         reviewer_email=r.reviewer_email,
         date=r.date,
         text=r.text,
-        quoted=r.quoted,
-        evidence=r.evidence,
+        quoted=quoted,
+        evidence=evidence,
         replies=tuple(Reply(**x) for x in json.loads(r.replies or "[]")),
         made=made,
         here=here,

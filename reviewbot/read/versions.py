@@ -14,7 +14,7 @@ from reviewbot.errors import NotFound
 from reviewbot.models import FILE, HUNK, MESSAGE, PATCH, SERIES
 from reviewbot.read.sql import first, rows
 from reviewbot.series.rangediff import PatchDiff, PatchHunk, SeriesDiff, SeriesPatch, diff_series
-from reviewbot.texts import HUNK_TEXT
+from reviewbot.texts import HUNK_SECTION, HUNK_TEXT
 
 _MAX_VERSIONS = 50  # links are data: a cycle must not hang a page
 _CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
@@ -81,7 +81,7 @@ def _patch_hunks_chunk(session: Session, ids: list[int], out: dict[int, list[Ser
         select(
             HUNK.c.patch_id,
             HUNK.c.header,
-            HUNK.c.section,
+            HUNK_SECTION.label("section"),
             HUNK.c.old_start,
             HUNK.c.old_len,
             HUNK.c.new_start,

@@ -24,7 +24,7 @@ from reviewbot.models import (
     PatchFile,
     Trailer,
 )
-from reviewbot.packed import slice_or_text
+from reviewbot.packed import slice_or_text, stored_section
 from reviewbot.store import bulk
 from reviewbot.store._base import _chunks, _insert_returning_ids, _t
 from reviewbot.texts import hunk_columns, patch_columns
@@ -41,8 +41,7 @@ class NewPatch:
 
     series_id: int
     message_id: int
-    number: int
-    subject: str
+    number: int  # its subject is its message's: stored once, there
     title: str
     author_name: str
     author_email: str
@@ -91,10 +90,12 @@ def _hunk_values(
     patch: NewPatch, patch_id: int, file_id: int, hunk: DiffHunk, diff_at: int
 ) -> dict[str, object]:
     """The columns of one hunk: its text a slice of the patch's body where it is one
-    (looked for from the diff's start on: the commit message may quote a hunk too)."""
+    (looked for from the diff's start on: the commit message may quote a hunk too),
+    its section only where its header does not give it."""
     values = {**vars(hunk), "patch_id": patch_id, "file_id": file_id}
     found = slice_or_text(patch.body, hunk.text, diff_at)
     values["text"], values["text_at"], values["text_len"] = found
+    values["section"] = stored_section(hunk.header, hunk.section)
     return values
 
 

@@ -19,6 +19,7 @@ from reviewbot.models import (
     RaceScenario,
     Series,
 )
+from reviewbot.packed import pack_texts
 from reviewbot.review.conversation import ConcernReply
 from reviewbot.review.coverage import Cover
 from reviewbot.review.thread import CarriedStatus, FoundConcern, FoundRace, ThreadReview
@@ -67,10 +68,15 @@ def replace_review(
             _settle_carried(conn, settled)
 
 
+_PACKED = ("replies", "quoted", "evidence")
+
+
 def _concern_row(c: FoundConcern) -> dict[str, object]:
-    """A concern as its row stores it: the conversation as JSON."""
-    row = {f.name: getattr(c, f.name) for f in fields(c) if f.name != "replies"}
+    """A concern as its row stores it: the conversation as JSON, the quote and the
+    evidence packed together (models.Concern.context_zstd)."""
+    row = {f.name: getattr(c, f.name) for f in fields(c) if f.name not in _PACKED}
     row["replies"] = json.dumps([_reply_json(r) for r in c.replies], ensure_ascii=False)
+    row["context_zstd"] = pack_texts(c.quoted, c.evidence)
     return row
 
 

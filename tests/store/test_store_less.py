@@ -1,4 +1,5 @@
-"""Store less, lose nothing (migration 0015): raw bytes compressed, each text stored once.
+"""Store less, lose nothing (migrations 0015, 0017): raw bytes compressed, each text
+stored once, a concern's quote and evidence packed together.
 
 A database of schema 0014 (every text in full, raw bytes as they came, PostgreSQL's
 stored tsvector column) is made from an imported one by writing each row back in
@@ -15,18 +16,19 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, MetaData, Table, select, text
+from sqlalchemy import Engine, MetaData, Table, literal, select, text
 from sqlmodel import Session
 
 from reviewbot.db import alembic_config, open_engine
-from reviewbot.models import HUNK, MESSAGE, PATCH
-from reviewbot.packed import unpack
+from reviewbot.models import CONCERN, HUNK, MESSAGE, PATCH
+from reviewbot.packed import derived_section, unpack, unpack_texts
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.read.messages import message_source
 from reviewbot.read.search import message_ids
-from reviewbot.texts import hunk_columns, message_body, patch_columns
+from reviewbot.texts import header_section, hunk_columns, message_body, patch_columns
 from tests.conftest import LIST, NewDatabases, PgServer, diff_body, mail, need_pg
 from tests.store.test_copydb import answers
+from tests.test_packed import SECTIONS
 
 _PATCH_TEXTS = ("commit_message", "diffstat", "diff")
 WORDS = [("virDomainObj",), ("qemu", "agent"), ("Reviewed",), ("NUL",), ("virstorageobj.c",)]
@@ -52,7 +54,8 @@ def imported(url: str, tmp_path: Path) -> Engine:
 
 
 def old_rows(engine: Engine, table: Table) -> list[dict[str, Any]]:
-    """A table's rows as schema 0014 stored them: bytes uncompressed, every text in full."""
+    """A table's rows as schema 0014 stored them: bytes uncompressed, every text in full
+    (a hunk's section and a concern's quote and evidence too)."""
     if table is MESSAGE:
         cols = [message_body().label("body"), *(c for c in MESSAGE.c if c.name != "body")]
         stmt = select(*cols)
@@ -71,6 +74,8 @@ def old_rows(engine: Engine, table: Table) -> list[dict[str, Any]]:
     for row in found:
         if "raw_zstd" in row:
             row["raw"] = unpack(row.pop("raw_zstd"))
+        if "context_zstd" in row:
+            row["quoted"], row["evidence"] = unpack_texts(row.pop("context_zstd"))
     return found
 
 
@@ -156,13 +161,15 @@ def test_texts_are_stored_once(new_db: NewDatabases, tmp_path: Path) -> None:
     engine = imported(new_db("x"), tmp_path)
     with engine.connect() as conn:
         patches = conn.execute(
-            text("SELECT count(*), count(diff), count(diff_at) FROM patch")
+            text("SELECT count(*), count(diff), count(diff_at), count(subject) FROM patch")
         ).one()
-        hunks = conn.execute(text("SELECT count(*), count(text), count(text_at) FROM hunk")).one()
+        hunks = conn.execute(
+            text("SELECT count(*), count(text), count(text_at), count(section) FROM hunk")
+        ).one()
         bodies = conn.execute(text("SELECT count(*), count(body) FROM message")).one()
     engine.dispose()
-    assert patches[0] > 10 and patches[1:] == (0, patches[0])
-    assert hunks[0] > 10 and hunks[1:] == (0, hunks[0])
+    assert patches[0] > 10 and patches[1:] == (0, patches[0], 0)  # the message's subject
+    assert hunks[0] > 10 and hunks[1:] == (0, hunks[0], 0)  # every header gives its section
     if engine.dialect.name == "sqlite":  # the hostile ones keep theirs
         assert 0 < bodies[1] < bodies[0] / 4
     else:  # PostgreSQL's full-text index is built over the body column
@@ -176,8 +183,14 @@ def test_going_back_stores_every_byte_and_text_in_full_again(
     again, it upgrades itself and answers as before."""
     url = new_db("x")
     engine = imported(url, tmp_path)
-    texts = {"message": ("raw", "body"), "patch": _PATCH_TEXTS, "hunk": ("text",)}
-    want = {t.name: old_rows(engine, t) for t in (MESSAGE, PATCH, HUNK)}
+    texts = {
+        "message": ("raw", "body"),
+        "patch": (*_PATCH_TEXTS, "subject"),
+        "hunk": ("text", "section"),
+        "concern": ("quoted", "evidence"),
+    }
+    want = {t.name: old_rows(engine, t) for t in (MESSAGE, PATCH, HUNK, CONCERN)}
+    assert len(want["concern"]) > 3 and any(r["quoted"] for r in want["concern"])
     answered = everything(url)
     command.downgrade(alembic_config(engine), "0014")
     old = MetaData()
@@ -220,4 +233,15 @@ def test_the_search_index_holds_no_copy_of_the_text(new_db: NewDatabases, tmp_pa
             assert "gin" in index and "to_tsvector" in index
     with Session(engine) as session:
         assert session.execute(message_ids(session, ("virDomainObj",))).all()
+    engine.dispose()
+
+
+def test_sql_reads_a_section_from_its_header_as_python_does(db_url: str) -> None:
+    """texts.header_section is what a hunk stored without its section reads back."""
+    engine = open_engine(db_url)
+    with engine.connect() as conn:
+        for header, section in SECTIONS:
+            if section is not None:
+                got = conn.execute(select(header_section(literal(header)))).scalar_one()
+                assert got == section == derived_section(header), header
     engine.dispose()

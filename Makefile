@@ -41,9 +41,9 @@ demo: $(STAMP)
 # the suite runs every database test on SQLite and on a PostgreSQL cluster that
 # the session fixture starts and always stops; REVIEWBOT_REQUIRE_PG turns
 # "no server" into failures instead of skips
-# one test process per core and one more: a test waiting on a server, a subprocess or
-# the browser leaves its core to another (3 on 2 cores: 188 s against 205 s with 2)
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# one test process per core: back to back on 2 cores, 2 workers took 173 s and 3
+# took 191 s (a third only adds contention once the tests keep the cores busy)
+TEST_WORKERS ?= $(shell nproc)
 
 test: $(DEV_STAMP) /usr/bin/chromium postgresql
 	REVIEWBOT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal

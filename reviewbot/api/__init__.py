@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from reviewbot.api.bodies import Problem
 from reviewbot.api.http import BodyLimit, install_error_handlers, known_query
-from reviewbot.api.models import Problem
 from reviewbot.api.routes_mail import router as mail_router
 from reviewbot.api.routes_me import router as me_router
 from reviewbot.api.routes_review import router as review_router

@@ -1,6 +1,7 @@
-"""The API's read models and request bodies: what /openapi.json documents.
+"""The API's read models: what /openapi.json documents of its answers.
 
-SQLModel's family pattern, read side only (the tables live in reviewbot/models.py):
+SQLModel's family pattern, read side only (the tables live in reviewbot/models/;
+request bodies and the error body in api/bodies.py):
 `XPublic` is a list item, `XDetail` the detail view. Links are paths under the
 server's root, like the `url` and `mbox` fields of patchwork's API.
 """
@@ -9,11 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlmodel import SQLModel
-
-from reviewbot.events import Value
-from reviewbot.models import ConcernStatus, PatchState
 
 
 class PersonRef(SQLModel):
@@ -373,31 +371,3 @@ class EventPublic(SQLModel):
     msgid: str | None = Field(
         description="The mail that caused it (events inferred from mail; they are dated by it)"
     )
-
-
-class StateUpdate(BaseModel):
-    """A PATCH of a patch or series: any of state, delegate (null clears it), archived."""
-
-    model_config = ConfigDict(extra="forbid")
-    state: PatchState | None = None
-    delegate: str | None = Field(default=None, max_length=255)
-    archived: bool | None = None
-
-    def values(self) -> dict[str, Value]:
-        """The fields the request set (a null delegate is set; a null state is not)."""
-        out: dict[str, Value] = {k: getattr(self, k) for k in self.model_fields_set}
-        return {k: v for k, v in out.items() if v is not None or k == "delegate"}
-
-
-class ConcernUpdate(BaseModel):
-    """A PATCH of a concern: its new status and why."""
-
-    model_config = ConfigDict(extra="forbid")
-    status: ConcernStatus
-    note: str = Field(default="", max_length=2000)
-
-
-class Problem(BaseModel):
-    """An error: `detail` says what was wrong (a list of problems for a 422)."""
-
-    detail: str | list[dict[str, object]]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from sqlmodel import SQLModel
 
 from reviewbot.api.auth import token_owner
-from reviewbot.api.models import Problem
+from reviewbot.api.bodies import Problem
 from reviewbot.deps import ReadSession
 from reviewbot.read.queue import Queue, Reason
 from reviewbot.read.queue import queue_of as read_queue

@@ -11,12 +11,12 @@ from pydantic import TypeAdapter
 from reviewbot import store
 from reviewbot.api import present
 from reviewbot.api.auth import writer
+from reviewbot.api.bodies import ConcernUpdate
 from reviewbot.api.coverage import CoveragePublic, coverage_of
 from reviewbot.api.filters import MAX_ID, TEXT
 from reviewbot.api.http import check_if_match, detail_response
 from reviewbot.api.models import (
     ConcernPublic,
-    ConcernUpdate,
     EventPublic,
     RacePublic,
 )

@@ -12,15 +12,14 @@ from sqlmodel import Session
 from reviewbot import store
 from reviewbot.api import present
 from reviewbot.api.auth import writer
+from reviewbot.api.bodies import Problem, StateUpdate
 from reviewbot.api.filters import MAX_ID, TEXT, common_filters
 from reviewbot.api.http import check_if_match, detail_response
 from reviewbot.api.models import (
     PatchDetail,
     PatchPublic,
-    Problem,
     SeriesDetail,
     SeriesPublic,
-    StateUpdate,
 )
 from reviewbot.api.paging import list_response, page_params
 from reviewbot.deps import ReadSession, SessionDep, commit_url

@@ -44,9 +44,12 @@ demo: $(STAMP)
 # one test process per core: back to back on 2 cores, 2 workers took 173 s and 3
 # took 191 s (a third only adds contention once the tests keep the cores busy)
 TEST_WORKERS ?= $(shell nproc)
+# bytecode is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# every CLI run, pool worker and test worker of the suite would compile the same
+# modules again
 
 test: $(DEV_STAMP) /usr/bin/chromium postgresql
-	REVIEWBOT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+	PYTHONDONTWRITEBYTECODE= REVIEWBOT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 postgresql:
 	@test -n "$(PG_BIN)" || { $(APT) update && $(APT) install -y postgresql; }

@@ -155,6 +155,8 @@ def list_series(session: Session, f: Filters, page: Page) -> Paged[SeriesSummary
     # a window count scans every match: worth it only where a match is dear to find
     picked, total = (page_ids if f.q or f.file else page_rows)(session, ids, page)
     wanted = [r.id for r in picked]
+    if not wanted:  # an empty page (a search that matched nothing): no second statement
+        return paged([], total, page)
     found = rows(session, _summaries().where(SERIES.c.id.in_(wanted)).order_by(*_NEWEST_FIRST))
     return paged([_summary(r) for r in found], total, page)
 

@@ -6,6 +6,7 @@ that need it skip, saying so, only when it is absent.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -22,7 +23,7 @@ from sqlalchemy import Engine
 from reviewbot.app import create_app
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST
+from tests.conftest import LIST, migrated_sqlite
 
 # the 2023 backport series, posted twice with review
 MONTHS_2023 = ("2023-July.txt.gz", "2023-August.txt.gz")
@@ -76,7 +77,7 @@ def serve(engine: Engine) -> Iterator[str]:
 def served_archive(directory: Path, months: Sequence[str] = MONTHS_2023) -> Iterator[str]:
     """The app, served, over these months of tests/data's archive imported into a
     fresh SQLite file in `directory`; yield its URL."""
-    engine = open_engine(f"sqlite:///{directory / 'list.db'}")
+    engine = open_engine(migrated_sqlite(directory / "list.db"))
     import_paths(engine, [LIST / m for m in months])
     try:
         with serve(engine) as url:
@@ -112,9 +113,13 @@ def browser(chromium: Any, width: int = 1280) -> Iterator[Any]:
         context.close()
 
 
-def screenshot(page: Any, name: str, element: Any = None) -> Path:
+def screenshot(page: Any, name: str, element: Any = None) -> Path | None:
     """Save a full-page screenshot (or one of `element` alone) as a test artifact
-    (test-artifacts/, gitignored)."""
+    (test-artifacts/, gitignored) when $REVIEWBOT_SCREENSHOTS is set: they are for
+    people to look at (README's pictures come from them) and assert nothing; the
+    sixteen of them took 6 of the browser tests' 54 s, run alone."""
+    if not os.environ.get("REVIEWBOT_SCREENSHOTS"):
+        return None
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     if element is not None:

@@ -9,8 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from reviewbot.app import create_app
-from reviewbot.db import open_engine
-from tests.conftest import import_corpus, run_cli
+from tests.conftest import import_corpus, migrated_sqlite, run_cli
 
 API = "/api/v1"
 
@@ -33,7 +32,7 @@ def test_cli_state_set_is_an_event_of_the_local_user(tmp_path: Path) -> None:
 
 def test_token_cli_shows_the_secret_once_and_stores_a_hash(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
-    open_engine(f"sqlite:///{db}").dispose()  # `token` makes no database: a typo is an error
+    migrated_sqlite(db)  # `token` makes no database: a typo is an error
     made = run_cli("token", "create", "alice", "--db", db, "--json")
     secret = json.loads(made.output)["token"]
     listed = run_cli("token", "list", "--db", db, "--json")

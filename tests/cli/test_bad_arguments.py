@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.db import open_engine
-from tests.conftest import run_cli
+from tests.conftest import migrated_sqlite, run_cli
 
 CLI = [sys.executable, "-m", "reviewbot"]
 
@@ -26,7 +25,7 @@ CLI = [sys.executable, "-m", "reviewbot"]
     ],
 )
 def test_cli_refuses_bad_ids(tmp_path: Path, args: list[str]) -> None:
-    open_engine(f"sqlite:///{tmp_path / 'x.db'}").dispose()  # the id is what is refused
+    migrated_sqlite(tmp_path / "x.db")  # the id is what is refused
     done = run_cli(*args, "--db", tmp_path / "x.db")  # raises what would be a traceback
     assert done.exit_code == 2, (args, done.exit_code, done.stderr[-300:])
 

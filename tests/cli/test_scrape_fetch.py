@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.archive_server import ArchiveServer, Reply
-from tests.conftest import LIST, run_cli
+from tests.conftest import LIST, migrated_sqlite, run_cli
 from tests.dump import dump
 from tests.hyperkitty_server import LIBVIRT, HyperKittyServer, mbox_messages
 
@@ -68,7 +68,7 @@ def test_scrape_two_months_then_nothing_more_to_fetch(
 def test_fetch_a_reply_imports_its_thread_and_names_its_series(
     tmp_path: Path, hk: HyperKittyServer
 ) -> None:
-    db = tmp_path / "f.db"
+    db = migrated_sqlite(tmp_path / "f.db")
     common = ["--archive", hk.list_url(LIBVIRT), "--rate", "0", "--db", db]
     done = run_cli("fetch", f"<{REVIEW}>", *common, "--data-dir", tmp_path / "d", "--json")
     assert done.exit_code == 0, done.stderr
@@ -95,7 +95,7 @@ def test_fetch_reads_the_configured_archive(tmp_path: Path, hk: HyperKittyServer
         "--rate",
         "0",
         "--db",
-        tmp_path / "c.db",
+        migrated_sqlite(tmp_path / "c.db"),
         "--data-dir",
         tmp_path / "d",
         "--json",
@@ -108,7 +108,7 @@ def test_fetch_reads_the_configured_archive(tmp_path: Path, hk: HyperKittyServer
 def test_fetch_of_an_unknown_message_exits_3(tmp_path: Path, hk: HyperKittyServer) -> None:
     done = run_cli(
         "fetch", "nosuch@example.org", "--archive", hk.list_url(LIBVIRT), "--rate", "0",
-        "--db", tmp_path / "n.db", "--data-dir", tmp_path / "d",
+        "--db", migrated_sqlite(tmp_path / "n.db"), "--data-dir", tmp_path / "d",
     )  # fmt: skip
     assert done.exit_code == 3
     assert "no message <nosuch@example.org>" in done.stderr
@@ -116,7 +116,7 @@ def test_fetch_of_an_unknown_message_exits_3(tmp_path: Path, hk: HyperKittyServe
 
 def test_an_unknown_list_exits_2(tmp_path: Path, hk: HyperKittyServer) -> None:
     url = hk.list_url("nosuch@lists.libvirt.org")
-    done = run_cli("scrape", url, "--rate", "0", "--db", tmp_path / "u.db",
+    done = run_cli("scrape", url, "--rate", "0", "--db", migrated_sqlite(tmp_path / "u.db"),
                    "--data-dir", tmp_path / "d")  # fmt: skip
     assert done.exit_code == 2
     assert "no such list in this archive" in done.stderr
@@ -135,12 +135,22 @@ def test_an_unknown_list_exits_2(tmp_path: Path, hk: HyperKittyServer) -> None:
 def test_bad_scrape_options_exit_2_before_any_request(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    done = run_cli("scrape", *args, "--db", tmp_path / "b.db", "--data-dir", tmp_path / "d")
+    done = run_cli(
+        "scrape", *args, "--db", migrated_sqlite(tmp_path / "b.db"), "--data-dir", tmp_path / "d"
+    )
     assert done.exit_code == 2 and message in done.stderr
 
 
 def test_pipermail_months_can_be_named_2023_07(tmp_path: Path) -> None:
-    common = ["--rate", "0", "--db", tmp_path / "p.db", "--data-dir", tmp_path / "d", "--json"]
+    common = [
+        "--rate",
+        "0",
+        "--db",
+        migrated_sqlite(tmp_path / "p.db"),
+        "--data-dir",
+        tmp_path / "d",
+        "--json",
+    ]
     with ArchiveServer(LIST) as server:
         done = run_cli("scrape", server.url("/"), "--month", "2023-07", *common)
     assert done.exit_code == 0, done.stderr
@@ -154,13 +164,21 @@ def test_a_scrape_stays_home_unless_a_host_is_allowed(tmp_path: Path) -> None:
         away = other.url("/index.html").replace("127.0.0.1", "localhost")
         home.always("/index.html", Reply(status=302, headers={"Location": away}))
         common = ["--month", "2023-July", "--rate", "0", "--data-dir", tmp_path / "d"]
-        refused = run_cli("scrape", home.url("/"), *common, "--db", tmp_path / "a.db")
+        refused = run_cli(
+            "scrape", home.url("/"), *common, "--db", migrated_sqlite(tmp_path / "a.db")
+        )
         assert refused.exit_code == 2
         assert f"redirected to {away}" in refused.stderr
         assert "--allow-host localhost" in refused.stderr
         assert other.requests == []
         allowed = run_cli(
-            "scrape", home.url("/"), *common, "--db", tmp_path / "b.db", "--allow-host", "localhost"
+            "scrape",
+            home.url("/"),
+            *common,
+            "--db",
+            migrated_sqlite(tmp_path / "b.db"),
+            "--allow-host",
+            "localhost",
         )
         assert allowed.exit_code == 0, allowed.stderr
         assert [r.path for r in other.requests] == ["/index.html"]
@@ -169,7 +187,14 @@ def test_a_scrape_stays_home_unless_a_host_is_allowed(tmp_path: Path) -> None:
 def test_a_missing_text_archive_is_a_warning(tmp_path: Path) -> None:
     with ArchiveServer(LIST) as server:
         server.not_found("/2023-July.txt.gz")
-        common = ["--rate", "0", "--db", tmp_path / "w.db", "--data-dir", tmp_path / "d"]
+        common = [
+            "--rate",
+            "0",
+            "--db",
+            migrated_sqlite(tmp_path / "w.db"),
+            "--data-dir",
+            tmp_path / "d",
+        ]
         done = run_cli("scrape", server.url("/"), "--month", "2023-July", "--json", *common)
         text_archive = server.url("/2023-July.txt.gz")
     assert done.exit_code == 0, done.stderr

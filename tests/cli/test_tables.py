@@ -16,7 +16,7 @@ from reviewbot.cli.render import number_ranges, received
 from reviewbot.cli.tables import Column, cut, layout, shorten, tsv, wrap
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST, run_cli
+from tests.conftest import LIST, migrated_sqlite, run_cli
 
 MONTHS = ("2023-July.txt.gz", "2023-August.txt.gz", "2016-October.txt.gz")
 
@@ -25,7 +25,7 @@ MONTHS = ("2023-July.txt.gz", "2023-August.txt.gz", "2016-October.txt.gz")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The three corpus months in one SQLite file (rendering is the same on any backend)."""
     path = tmp_path_factory.mktemp("tables") / "corpus.db"
-    engine = open_engine(f"sqlite:///{path}")
+    engine = open_engine(migrated_sqlite(path))
     import_paths(engine, [LIST / m for m in MONTHS])
     engine.dispose()
     return path
@@ -205,6 +205,6 @@ def test_series_show_and_diff_on_a_terminal_fit(corpus: Path) -> None:
 
 def test_an_empty_list_is_just_the_header(tmp_path: Path) -> None:
     db = tmp_path / "empty.db"
-    open_engine(f"sqlite:///{db}").dispose()
+    migrated_sqlite(db)
     assert run_cli("series", "list", "--db", db).stdout.startswith("id\tver\ttitle\t")
     assert terminal("series", "list", "--db", db, columns=80)[0].startswith("id  ver  title")

@@ -267,8 +267,9 @@ def test_bad_input(name: str, tmp_path: Path, seeded: tuple[Path, dict]) -> None
         assert len(after) == len(before)
 
 
-def test_truncated_message_is_stored_with_a_warning(tmp_path: Path) -> None:
+def test_truncated_message_is_stored_with_a_warning(tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     path = truncated_gzip(tmp_path)
     result = import_mbox(db, path, as_json=True)
     assert result.exit_code == 2
@@ -285,8 +286,9 @@ def test_truncated_message_is_stored_with_a_warning(tmp_path: Path) -> None:
     assert "truncated" not in str(stored["other2@example.org"][4])
 
 
-def test_unknown_charset_is_stored_with_a_warning(tmp_path: Path) -> None:
+def test_unknown_charset_is_stored_with_a_warning(tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     result = import_mbox(db, unknown_charset(tmp_path))
     assert result.exit_code == 0, result.stderr
     _raw, _subject, body, parse_error, warnings = rows(db)["other1@example.org"]
@@ -295,8 +297,9 @@ def test_unknown_charset_is_stored_with_a_warning(tmp_path: Path) -> None:
     assert "x-no-such-charset" in str(warnings)
 
 
-def test_binary_attachment_not_in_body(tmp_path: Path) -> None:
+def test_binary_attachment_not_in_body(tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     result = import_mbox(db, binary_attachment(tmp_path))
     assert result.exit_code == 0, result.stderr
     raw, _subject, body, parse_error, _warnings = rows(db)["other1@example.org"]
@@ -305,8 +308,9 @@ def test_binary_attachment_not_in_body(tmp_path: Path) -> None:
     assert isinstance(raw, bytes) and b"crash.png" in raw  # the raw mail is kept whole
 
 
-def test_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
+def test_bad_path_does_not_stop_the_others(tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     first = write_mbox(tmp_path / "a.mbox", GOOD[:2])
     missing = tmp_path / "missing.mbox"
     last = write_mbox(tmp_path / "b.mbox", GOOD[2:])
@@ -320,8 +324,9 @@ def test_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
     assert str(missing) in result.stderr
 
 
-def test_missing_path_json_report(tmp_path: Path) -> None:
+def test_missing_path_json_report(tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     missing = tmp_path / "gone.txt.gz"
     result = run("import-mbox", "--db", db, "--json", missing)  # a program: its two streams
     assert result.returncode == 2
@@ -339,8 +344,9 @@ NO_MSGID = (
 )
 
 
-def test_reimport_is_idempotent(tmp_path: Path) -> None:
+def test_reimport_is_idempotent(tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     archive = write_mbox(tmp_path / "good.mbox", [*GOOD, NO_MSGID, "no headers at all\n"])
     total = len(GOOD) + 2
     first = import_mbox(db, archive, as_json=True)
@@ -364,8 +370,9 @@ def test_reimport_is_idempotent(tmp_path: Path) -> None:
     assert rows(db) == snapshot
 
 
-def test_unparsable_message_is_stored_with_reason(tmp_path: Path) -> None:
+def test_unparsable_message_is_stored_with_reason(tmp_path: Path, sqlite_template: Path) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     path = tmp_path / "mixed.mbox"
     sep = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
     no_headers = b"this mail lost its headers\nand has only a body\n"
@@ -410,8 +417,11 @@ def test_unparsable_message_is_stored_with_reason(tmp_path: Path) -> None:
 # -- regressions: re-imported damage is still reported; errors stay on one line --
 
 
-def test_reimporting_a_truncated_file_still_reports_it(tmp_path: Path) -> None:
+def test_reimporting_a_truncated_file_still_reports_it(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     db = tmp_path / "t.db"
+    copy_sqlite(sqlite_template, db)  # migrated already
     path = truncated_gzip(tmp_path)
     assert import_mbox(db, path).exit_code == 2
     again = import_mbox(db, path, as_json=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from reviewbot.config import KiB, Limits, MiB
 from reviewbot.packed import unpack
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import mail, run_cli, write_mbox
+from tests.conftest import mail, migrated_sqlite, run_cli, write_mbox
 
 
 def rows(engine: Engine) -> dict[str, tuple[bytes, str, str, str | None]]:
@@ -75,7 +75,7 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path, engine: Engine) -> None:
 def test_import_mbox_with_the_bounds_from_the_environment(tmp_path: Path) -> None:
     path = write_mbox(tmp_path / "a.mbox", [mail("big@x.org", "s", "x" * 100_000)])
     env = {"REVIEWBOT_MAX_MESSAGE_SIZE": "16K"}
-    done = run_cli("import-mbox", "--db", tmp_path / "t.db", path, env=env)
+    done = run_cli("import-mbox", "--db", migrated_sqlite(tmp_path / "t.db"), path, env=env)
     assert done.exit_code == 0, done.stderr
     assert "warning:" in done.stderr and "REVIEWBOT_MAX_MESSAGE_SIZE" in done.stderr
     bad = run_cli("import-mbox", "--db", tmp_path / "t.db", path, env={"REVIEWBOT_MAX_LINKS": "x"})
@@ -87,7 +87,9 @@ def test_a_bomb_through_the_cli_exits_2_and_names_it(tmp_path: Path) -> None:
     bomb.write_bytes(gzip.compress(bytes(20 * MiB)))
     good = write_mbox(tmp_path / "good.mbox", [mail("good@x.org", "s")])
     env = {"REVIEWBOT_MAX_GZIP_RATIO": "50", "REVIEWBOT_MAX_GZIP_SIZE": "1G"}
-    done = run_cli("import-mbox", "--db", tmp_path / "t.db", "--json", bomb, good, env=env)
+    done = run_cli(
+        "import-mbox", "--db", migrated_sqlite(tmp_path / "t.db"), "--json", bomb, good, env=env
+    )
     assert done.exit_code == 2
     assert f"error: {bomb}: inflates more than 50 times" in done.stderr
     assert '"messages_new": 1' in done.stdout

@@ -149,7 +149,7 @@ def _reference(source: str, new_db: Callable[[str], str], tmp_path: Path) -> dic
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

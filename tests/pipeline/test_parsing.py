@@ -27,7 +27,7 @@ from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.parsing import Parser, parse_batch, parse_mail
 from reviewbot.pipeline.workers import Workers
 from reviewbot.series.classify import Kind
-from tests.conftest import LIST, NewDatabases, diff_body, mail, run_cli, write_mbox
+from tests.conftest import LIST, NewDatabases, diff_body, mail, migrated_sqlite, run_cli, write_mbox
 from tests.dump import full_dump
 
 SOURCES = [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz", LIST / "backports-2023.mbox"]
@@ -91,6 +91,7 @@ def test_import_mbox_jobs_4_writes_the_sqlite_file_jobs_1_writes(
     dumps = []
     for jobs in (1, 4):
         db = tmp_path / f"jobs{jobs}.db"
+        migrated_sqlite(db)
         done = run_cli("import-mbox", mbox, "--db", db, "--json", "--jobs", str(jobs))
         assert done.exit_code == 0, done.stderr
         dumps.append((json.loads(done.stdout), full_dump(f"sqlite:///{db}")))
@@ -118,6 +119,7 @@ def _counting(fn: Callable[..., Any], calls: list[None]) -> Callable[..., Any]:
 
 def test_import_mbox_takes_jobs(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
+    migrated_sqlite(db)
     done = run_cli("import-mbox", *SOURCES, "--db", db, "--json", "--jobs", "2")
     assert done.exit_code == 0, done.stderr
     assert run_cli("import-mbox", SOURCES[0], "--db", db, "--jobs", "0").exit_code == 2

@@ -24,7 +24,7 @@ from reviewbot.pipeline.scrape import Scraper, ScrapeReport
 from reviewbot.read.messages import message_detail
 from tests import reads as queries
 from tests.archive_server import ArchiveServer, Reply
-from tests.conftest import LIST, run_cli
+from tests.conftest import LIST, migrated_sqlite, run_cli
 
 pytestmark = pytest.mark.sqlite_only(
     "scraping (pages, bounds, resuming) is the same on both backends; what it stores "
@@ -90,7 +90,7 @@ def summary(session: Session) -> list[dict[str, Any]]:
 
 def imported_summary(tmp_path: Path) -> list[dict[str, Any]]:
     """What import-mbox makes of the same two months."""
-    imported = open_engine(f"sqlite:///{tmp_path / 'imported.db'}")
+    imported = open_engine(migrated_sqlite(tmp_path / "imported.db"))
     import_paths(imported, [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz"])
     with Session(imported) as session:
         return summary(session)

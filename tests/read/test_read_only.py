@@ -20,7 +20,7 @@ from reviewbot.app import create_app
 from reviewbot.cli import app
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import LIST, PgServer, need_pg
+from tests.conftest import LIST, PgServer, migrated_sqlite, need_pg
 
 MONTHS = [LIST / "2023-July.txt.gz", LIST / "2023-August.txt.gz", LIST / "2016-October.txt.gz"]
 READER = "reviewbot_reader"
@@ -30,7 +30,8 @@ API = "/api/v1"
 def _sqlite_read_only(tmp_path: Path) -> str:
     """The corpus in an SQLite file whose directory and file nobody may write."""
     db = tmp_path / "ro" / "corpus.db"
-    engine = open_engine(f"sqlite:///{db}")
+    db.parent.mkdir()
+    engine = open_engine(migrated_sqlite(db))
     import_paths(engine, MONTHS)
     with engine.connect() as conn:  # fold the WAL in: a read-only reader cannot
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -62,10 +63,14 @@ def _postgres_read_only(server: PgServer) -> tuple[str, str]:
     return url, reader.render_as_string(hide_password=False)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def read_only_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a corpus database every write to which fails."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def read_only_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The URL of a corpus database every write to which fails (one per module: no
+    test can change it)."""
     if request.param == "sqlite":
+        tmp_path = tmp_path_factory.mktemp("read-only")
         url = _sqlite_read_only(tmp_path)
         yield url
         (tmp_path / "ro").chmod(stat.S_IRWXU)  # let pytest clean it up

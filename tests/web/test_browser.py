@@ -9,7 +9,7 @@ import pytest
 
 from reviewbot.db import open_engine
 from reviewbot.pipeline.importer import import_paths
-from tests.conftest import mail, write_mbox
+from tests.conftest import mail, migrated_sqlite, write_mbox
 from tests.web_support import (
     MONTHS_2023,
     browser,
@@ -297,7 +297,7 @@ def shapes_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             ),
         ],
     )
-    engine = open_engine(f"sqlite:///{tmp / 'shapes.db'}")
+    engine = open_engine(migrated_sqlite(tmp / "shapes.db"))
     import_paths(engine, [archive])
     with serve(engine) as url:
         yield url

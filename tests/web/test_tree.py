@@ -18,7 +18,7 @@ from reviewbot.pipeline.apply import apply_series
 from reviewbot.pipeline.importer import import_paths
 from reviewbot.pipeline.upstream import check_upstream
 from tests import reads as queries
-from tests.conftest import LIST, git, history_tree
+from tests.conftest import LIST, git, history_tree, migrated_sqlite
 
 GITLAB = "https://gitlab.com/libvirt/libvirt/-/commit/"
 
@@ -82,7 +82,7 @@ def test_patch_page_shows_its_apply_result_and_upstream_check(
 
 
 def test_a_page_never_applied_nor_checked_says_so(tmp_path: Path) -> None:
-    engine = open_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    engine = open_engine(migrated_sqlite(tmp_path / "x.db"))
     import_paths(engine, [LIST / "2023-July.txt.gz"])
     client = TestClient(create_app(engine))
     html = client.get("/series/1").text

@@ -37,9 +37,11 @@ def test_two_importers_of_overlapping_archives_store_the_union_once(
     first.write_text("\n".join(chunks[: 2 * total // 3]) + "\n")
     second.write_text("\n".join(chunks[6:] + chunks[:6]) + "\n")
     shared = new_db("shared")  # migrated already: the importers do not race to migrate it
+    # --jobs 1: the two importers are the concurrency under test; pools of parsing
+    # workers would add four processes on the test machine's two cores
     procs = [
         subprocess.Popen(
-            [*CLI, "import-mbox", "--json", "--db", shared, str(path)],
+            [*CLI, "import-mbox", "--json", "--jobs", "1", "--db", shared, str(path)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -3,7 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEV_STAMP := $(VENV)/.installed-dev
+TEST_STAMP := $(VENV)/.installed-test
+LINT_STAMP := $(VENV)/.installed-lint
 DEMO_DB ?= demo.db
 APT := DEBIAN_FRONTEND=noninteractive apt-get
 
@@ -14,10 +15,15 @@ PG_BIN = $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
 VENV_PY := $(BIN)/python
 
+# a venv without pip, given a current pip by the system's (2 s), where the system's pip
+# can install into another environment (--python, pip 22.3+); else venv's own bundled
+# pip, upgraded (5 s: ensurepip installs the old one first)
 $(VENV_PY):
 	@command -v git >/dev/null || { $(APT) update && $(APT) install -y git; }
-	@$(PY) -m venv $(VENV) 2>/dev/null || { $(APT) update && $(APT) install -y python3-venv && $(PY) -m venv $(VENV); }
-	$(BIN)/pip install --quiet --upgrade pip
+	@{ $(PY) -m venv --without-pip $(VENV) && $(PY) -m pip --python $(VENV_PY) install --quiet --upgrade pip; } 2>/dev/null \
+		|| { rm -rf $(VENV); $(PY) -m venv $(VENV) 2>/dev/null \
+			|| { $(APT) update && $(APT) install -y python3-venv && $(PY) -m venv $(VENV); }; \
+			$(BIN)/pip install --quiet --upgrade pip; }
 
 # --no-compile: pip would compile every installed module (7 of 27 s on a fresh clone);
 # Python compiles on first import what a run needs
@@ -25,12 +31,17 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 	$(BIN)/pip install --quiet --no-compile -e .
 	touch $(STAMP)
 
-# test tools (pytest, Playwright's driver, linters) only for the targets that use them:
-# `make demo` on a fresh clone stays quick. One pip run installs the package and the
-# tools together (two runs took 27 s on a fresh clone, one takes about 18 s)
-$(DEV_STAMP): pyproject.toml | $(VENV_PY)
-	$(BIN)/pip install --quiet --no-compile -e '.[dev]'
-	touch $(STAMP) $(DEV_STAMP)
+# test tools (pytest, Playwright's driver) and lint tools (ruff, mypy, import-linter)
+# only for the targets that use them: `make demo` and `make test` on a fresh clone stay
+# quick. One pip run installs the package and the tools together (two runs took 27 s
+# on a fresh clone, one takes about 18 s)
+$(TEST_STAMP): pyproject.toml | $(VENV_PY)
+	$(BIN)/pip install --quiet --no-compile -e '.[test]'
+	touch $(STAMP) $(TEST_STAMP)
+
+$(LINT_STAMP): pyproject.toml | $(VENV_PY)
+	$(BIN)/pip install --quiet --no-compile -e '.[test,lint]'
+	touch $(STAMP) $(TEST_STAMP) $(LINT_STAMP)
 
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
@@ -50,14 +61,14 @@ TEST_WORKERS ?= $(shell nproc)
 # every CLI run, pool worker and test worker of the suite would compile the same
 # modules again
 
-test: $(DEV_STAMP) /usr/bin/chromium postgresql
+test: $(TEST_STAMP) /usr/bin/chromium postgresql
 	PYTHONDONTWRITEBYTECODE= REVIEWBOT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 postgresql:
 	@test -n "$(PG_BIN)" || { $(APT) update && $(APT) install -y postgresql; }
 
 # ruff (PLC0415 included: no late imports), the layer contracts of pyproject.toml, mypy
-lint: $(DEV_STAMP)
+lint: $(LINT_STAMP)
 	$(BIN)/ruff check reviewbot tests bench migrations
 	$(BIN)/ruff format --check reviewbot tests bench migrations
 	$(BIN)/lint-imports
@@ -72,7 +83,7 @@ $(B4_STAMP):
 	$(B4_VENV)/bin/pip install --quiet b4==0.16.0 && touch $(B4_STAMP) \
 		|| echo "b4 0.16.0 could not be installed: the side-by-side run is skipped"
 
-bench: $(DEV_STAMP) postgresql $(B4_STAMP)
+bench: $(TEST_STAMP) postgresql $(B4_STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_scrape.py
 	$(BIN)/python bench/bench_hyperkitty.py

@@ -21,13 +21,12 @@ from reviewbot.review.concerns import needs_next_version, review_threads
 from reviewbot.review.conversation import Person
 from reviewbot.review.thread import (
     Carried,
-    NextVersion,
     SeriesThread,
     ThreadPatch,
     ThreadReply,
     ThreadReview,
+    VersionPair,
 )
-from reviewbot.series.rangediff import HunkCounterpart, SeriesPatch, diff_series, map_hunks
 
 _CHUNK = 200
 _POOLED = 64  # fewer threads are reviewed here: starting workers would cost more
@@ -59,7 +58,8 @@ def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None
 
     Their next versions are linked again too: the concerns carried to them may
     have changed (a version chain settles in a few rounds, oldest first).
-    Reviewing a thread is pure: `workers` do it, in order, when there are many.
+    Reviewing a thread is pure: `workers` do it, in order, when there are many, the
+    range-diff of each series and its next version included.
     """
     rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
     threads = _threads(series_ids, rows, session=session)
@@ -68,8 +68,8 @@ def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None
         for t in threads
         if rows[t.series_id].superseded_by_id and needs_next_version(t)
     }
-    nexts = _next_versions(successors, session=session)
-    reviews = _review([(t, nexts.get(t.series_id)) for t in threads], workers)
+    pairs = _version_pairs(successors, session=session)
+    reviews = _review([(t, pairs.get(t.series_id)) for t in threads], workers)
     store.replace_review(session=session, series_ids=list(series_ids), reviews=reviews)
     # a status a maintainer set outlives the relink that recreated its concern
     store.reapply_concern_statuses(session=session, series_ids=list(series_ids))
@@ -79,7 +79,7 @@ def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None
 
 
 def _review(
-    items: list[tuple[SeriesThread, NextVersion | None]], workers: Workers | None
+    items: list[tuple[SeriesThread, VersionPair | None]], workers: Workers | None
 ) -> list[ThreadReview]:
     if workers is None or workers.jobs == 1 or len(items) < _POOLED:
         return review_threads(items)
@@ -125,9 +125,9 @@ def _reply(r: Any) -> ThreadReply:
     return ThreadReply(r.id, r.msgid, r.in_reply_to, r.body, r.from_name, r.from_email, r.date)
 
 
-def _next_versions(successors: dict[int, int], *, session: Session) -> dict[int, NextVersion]:
-    """For each series (old -> new), where each hunk of `old` went in `new`, and `new`'s
-    hunks by patch id; every series' hunks and labels loaded at once."""
+def _version_pairs(successors: dict[int, int], *, session: Session) -> dict[int, VersionPair]:
+    """For each series (old -> new), its hunks beside the new version's, and the new
+    version's label; every series' hunks and labels loaded at once."""
     if not successors:
         return {}
     hunks = patch_hunks_of(session, sorted({*successors, *successors.values()}))
@@ -136,17 +136,6 @@ def _next_versions(successors: dict[int, int], *, session: Session) -> dict[int,
         for r in store.load_series_rows(session=session, ids=sorted(set(successors.values())))
     }
     return {
-        old: _next_version(hunks[old], new, hunks[new], labels[new])
+        old: VersionPair(new, labels[new], tuple(hunks[old]), tuple(hunks[new]))
         for old, new in successors.items()
     }
-
-
-def _next_version(
-    older: list[SeriesPatch], new: int, newer: list[SeriesPatch], label: str
-) -> NextVersion:
-    diff = diff_series(older, newer)
-    mapping = map_hunks(diff)
-    for patch in diff.patches:  # a dropped patch keeps no hunk: mark it whole
-        if patch.status == "dropped" and patch.old_key is not None:
-            mapping[(patch.old_key, -1)] = HunkCounterpart(None, None, "dropped")
-    return NextVersion(new, label, mapping, {p.key: p.hunks for p in newer})

@@ -6,8 +6,8 @@ followed into the next version: `addressed` if that version changes the hunk,
 `dropped` if it drops the patch, else carried there unchanged (Gerrit's ported
 comment). Concerns carried into this version from earlier ones are followed
 the same way, so a concern travels v1 -> v2 -> v3. pipeline.link loads the
-thread, calls `review_thread` and stores the result; the records in and out are
-in review/thread.py.
+thread, calls `review_threads` (in worker processes) and stores the result;
+the records in and out are in review/thread.py.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ from reviewbot.review.thread import (
     ThreadPatch,
     ThreadReply,
     ThreadReview,
+    VersionPair,
 )
+from reviewbot.series.rangediff import HunkCounterpart, diff_series, map_hunks
 
 STANDING = ("open", "answered")  # statuses the next version can still settle
 
@@ -75,9 +77,21 @@ def review_thread(thread: SeriesThread, next_version: NextVersion | None) -> Thr
     )
 
 
-def review_threads(items: list[tuple[SeriesThread, NextVersion | None]]) -> list[ThreadReview]:
-    """review_thread of each (thread, its next version), in order: a worker's share."""
-    return [review_thread(thread, next_version) for thread, next_version in items]
+def review_threads(items: list[tuple[SeriesThread, VersionPair | None]]) -> list[ThreadReview]:
+    """review_thread of each (thread, it beside its next version), in order: a worker's
+    share, the range-diff of each pair included."""
+    return [review_thread(thread, next_version(pair) if pair else None) for thread, pair in items]
+
+
+def next_version(pair: VersionPair) -> NextVersion:
+    """Where each hunk of the older version went in the newer (the range-diff's map);
+    a patch the newer drops is marked whole, at hunk -1."""
+    diff = diff_series(pair.older, pair.newer)
+    mapping = map_hunks(diff)
+    for patch in diff.patches:
+        if patch.status == "dropped" and patch.old_key is not None:
+            mapping[(patch.old_key, -1)] = HunkCounterpart(None, None, "dropped")
+    return NextVersion(pair.new_id, pair.label, mapping, {p.key: p.hunks for p in pair.newer})
 
 
 def needs_next_version(thread: SeriesThread) -> bool:

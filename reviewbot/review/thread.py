@@ -1,7 +1,8 @@
 """What reviewing one series' thread takes and gives: frozen records.  (pure)
 
-pipeline.link builds a `SeriesThread` (and the `NextVersion`, if any) from the
-database; review.concerns reads them and returns a `ThreadReview` of concerns,
+pipeline.link builds a `SeriesThread` (and the `VersionPair`, if any: the
+series' hunks beside its next version's) from the database; review.concerns
+range-diffs the pair into a `NextVersion`, reads them and returns a `ThreadReview` of concerns,
 their places in the next version, carried statuses, races and coverage, which
 store.review writes.
 """
@@ -17,7 +18,7 @@ from reviewbot.review.conversation import ConcernReply, Person, Status
 from reviewbot.review.coverage import Cover
 from reviewbot.review.race_links import RaceLink
 from reviewbot.review.races import RaceScenario
-from reviewbot.series.rangediff import HunkCounterpart, PatchHunk
+from reviewbot.series.rangediff import HunkCounterpart, PatchHunk, SeriesPatch
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,18 @@ class NextVersion:
     label: str  # "v2": named as the source of the statuses it sets
     counterparts: Mapping[tuple[int, int], HunkCounterpart]
     hunks: Mapping[int, tuple[PatchHunk, ...]]  # the next version's hunks by patch id
+
+
+@dataclass(frozen=True)
+class VersionPair:
+    """A series' patches beside its next version's (that version's id and label): what
+    the range-diff of the two takes. The worker reviewing the thread computes it, not
+    the writer that loads and stores every chunk."""
+
+    new_id: int
+    label: str
+    older: tuple[SeriesPatch, ...]
+    newer: tuple[SeriesPatch, ...]
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,9 @@ def _threads(
 
 
 def _reply(r: Any) -> ThreadReply:
-    return ThreadReply(r.id, r.msgid, r.in_reply_to, r.body, r.from_name, r.from_email, r.date)
+    return ThreadReply(
+        r.id, r.msgid, r.in_reply_to, r.body, r.from_name, r.from_email, r.date, r.packed
+    )
 
 
 def _version_pairs(successors: dict[int, int], *, session: Session) -> dict[int, VersionPair]:

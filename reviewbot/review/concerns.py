@@ -113,7 +113,7 @@ def _said(thread: SeriesThread, files: _Files) -> tuple[list[Said], list[Cover]]
         where = (patch.id, files[patch.id], patch.commit_message, patch.author) if patch else None
         sender = Person(r.from_name, r.from_email)
         heard = comments_of(
-            r.id, r.msgid, r.parent, sender, r.date, r.body, where, thread.submitter
+            r.id, r.msgid, r.parent, sender, r.date, r.text, where, thread.submitter
         )
         said += heard.said
         if patch is not None:
@@ -299,7 +299,7 @@ def _patch_wide_index(files: Sequence[FileDiff], path: str, hunk: int | None) ->
 def _races(thread: SeriesThread, files: _Files) -> list[FoundRace]:
     out = []
     targets: list[tuple[str, tuple[FileDiff, ...]]] | None = None
-    found = [(r, find_races(r.body)) for replies in thread.replies.values() for r in replies]
+    found = [(r, find_races(r.text)) for replies in thread.replies.values() for r in replies]
     # a race quoted from a message we also have is that message's race, told once
     own = {_steps_key(race) for _r, races in found for race in races if race.depth == 0}
     for reply, races in found:
@@ -308,7 +308,7 @@ def _races(thread: SeriesThread, files: _Files) -> list[FoundRace]:
                 continue
             if targets is None:  # parse the diffs only when a race needs them
                 targets = [(p.msgid, files[p.id]) for p in thread.patches]
-            links = link_race(race, targets, reply.body)
+            links = link_race(race, targets, reply.text)
             race = place_steps(race, targets, links)
             out.append(FoundRace(thread.series_id, reply.id, position, race, links))
     return out

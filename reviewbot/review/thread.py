@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from reviewbot.mail.diff import FileDiff
+from reviewbot.packed import body_from
 from reviewbot.review.conversation import ConcernReply, Person, Status
 from reviewbot.review.coverage import Cover
 from reviewbot.review.race_links import RaceLink
@@ -35,15 +37,28 @@ class ThreadPatch:
 
 @dataclass(frozen=True)
 class ThreadReply:
-    """A reply placed under the series' cover letter or one of its patches."""
+    """A reply placed under the series' cover letter or one of its patches.
+
+    `body` is None for a message stored without one (its text is what its bytes
+    give): `packed` holds those bytes, compressed, and `text` derives the body in the
+    worker that reviews the thread, not in the writer that loads every chunk.
+    """
 
     id: int
     msgid: str
     parent: str | None  # In-Reply-To
-    body: str
+    body: str | None
     from_name: str
     from_email: str
     date: datetime | None
+    packed: bytes | None = None
+
+    @cached_property
+    def text(self) -> str:
+        """The reply's body."""
+        if self.body is not None:
+            return self.body
+        return body_from(self.packed) if self.packed is not None else ""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from reviewbot.review.coverage import Cover
 from reviewbot.review.thread import CarriedStatus, FoundConcern, FoundRace, ThreadReview
 from reviewbot.store import bulk
 from reviewbot.store._base import _chunks, _t
-from reviewbot.texts import message_body
+from reviewbot.texts import packed_body
 
 
 def replace_review(
@@ -204,12 +204,15 @@ def previous_versions(*, session: Session, series_ids: Sequence[int]) -> list[in
 
 
 def load_placed_replies(*, session: Session, series_ids: Sequence[int]) -> list[Any]:
-    """Replies placed under these series (by rebuild), oldest first."""
+    """Replies placed under these series (by rebuild), oldest first: `body` as stored,
+    or None and `packed` the compressed bytes it derives from (packed.body_from), which
+    the reviewing worker derives instead of this process."""
     m = _t(Message)
     cols = [
         m.c.id,
         m.c.msgid,
-        message_body().label("body"),
+        m.c.body,
+        packed_body().label("packed"),
         m.c.from_name,
         m.c.from_email,
         m.c.date,

@@ -87,6 +87,12 @@ def rebuild(series_ids: Sequence[int], *, session: Session) -> None:
     newer = _link(work, structures, session=session)
     _collect_replies(work, session=session)
     judge(work, newer, session=session)
+    # linking follows each concern into the next version (addressed there, dropped,
+    # carried): what a version holds decides the fate of the concerns on the one it
+    # supersedes, so those are linked again too (a v2 patch arriving after v1's
+    # review had left that review's concern on it "dropped" for good)
+    earlier = store.previous_versions(session=session, series_ids=list(work))
+    store.mark_review_dirty(session=session, series_ids=earlier)
 
 
 def _load(series_ids: Sequence[int], *, session: Session) -> dict[int, _Work]:

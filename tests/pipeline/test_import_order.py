@@ -191,6 +191,18 @@ def test_replies_first_then_patches_then_covers(
     assert _import(new_db("later"), files) == _reference("corpus", new_db, tmp_path)
 
 
+def test_a_later_version_completed_after_the_review_relinks_the_earlier(
+    new_db: Callable[[str], str], tmp_path: Path
+) -> None:
+    """The order hypothesis found: v1's patch 05 and Ada's question on it arrive while v2
+    holds only patches 08 and 09, so "v2 drops this patch"; v2's 05 comes in a later run,
+    and the question must stand open again, carried to v2, as in one import."""
+    order = [0, 1, 2, 17, 4, 5, 6, 20, 8, 9, 10, 18, 12, 13, 14, 19, 16, 3, 11, 21, 7, 15]
+    order += range(22, len(CORPUS))
+    files = [_write(tmp_path / f"{i}.mbox", [CORPUS[j] for j in order[i::4]]) for i in range(4)]
+    assert _import(new_db("late-v2"), files) == _reference("corpus", new_db, tmp_path)
+
+
 def test_two_importers_given_shuffled_halves(new_db: Callable[[str], str], tmp_path: Path) -> None:
     """Two real processes at once, each with half of the mail in a reversed order."""
     raws = CORPUS + THREADS

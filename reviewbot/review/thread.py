@@ -2,9 +2,9 @@
 
 pipeline.link builds a `SeriesThread` (and the `VersionPair`, if any: the
 series' hunks beside its next version's) from the database; review.concerns
-range-diffs the pair into a `NextVersion`, reads them and returns a `ThreadReview` of concerns,
-their places in the next version, carried statuses, races and coverage, which
-store.review writes.
+range-diffs the pair into a `NextVersion`, reads them and returns a
+`ThreadReview` of concerns, their places in the next version, carried statuses,
+races and coverage, which store.review writes.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import gc
 import hashlib
 import itertools
 import os
@@ -115,6 +116,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "PostgreSQL cases are deselected (the reason says where that backend is covered), "
         "but for those with a parameter in `keep`",
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Set the collected suite's objects aside from the garbage collector, and let it run
+    less often: it traversed the modules, fixtures and test items again at every
+    collection (back to back on tests/pipeline, read and api: 75 s wall and 98 s of CPU
+    without this, 68-70 s and 87-89 s with it)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def _sqlite_only_drops(item: pytest.Item) -> bool:

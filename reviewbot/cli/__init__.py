@@ -13,6 +13,7 @@ from __future__ import annotations
 import typer
 
 from reviewbot.cli.lazy import LazyCommand, LazyGroup
+from reviewbot.pipeline.workers import tune_garbage_collector
 
 
 def _c(name: str, target: str, help: str) -> LazyCommand:
@@ -120,4 +121,5 @@ def _group() -> None:
 
 def main() -> None:
     """Console entry point."""
+    tune_garbage_collector()
     app()

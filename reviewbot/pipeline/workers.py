@@ -109,7 +109,7 @@ class Workers:
                 self.jobs,
                 mp_context=context,
                 initializer=_serve_the_parent,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), gc.get_threshold()),
             )
         return self._pool
 
@@ -120,23 +120,10 @@ def chunked(items: Sequence[T], size: int) -> Iterator[list[T]]:
         yield list(items[start : start + size])
 
 
-# the cyclic collector's first threshold (Python's default: 700 allocations)
-_GC_THRESHOLDS = (10_000, 20, 20)
-
-
-def tune_garbage_collector() -> None:
-    """Run the cyclic garbage collector less often, in the command's process and in its
-    workers. Parsing mail allocates millions of short-lived objects that reference
-    counting frees, and at the default thresholds the collector kept walking them and
-    the modules: the 10k import took 8.5-9.2 s against 10.0-10.1 s, alternating,
-    with the same peak memory (151 MB)."""
-    gc.set_threshold(*_GC_THRESHOLDS)
-
-
-def _serve_the_parent(parent: int) -> None:
-    """A worker's set-up: interrupts are the parent's, the garbage collector tuned as
-    the parent's, and the worker ends with the parent."""
-    tune_garbage_collector()
+def _serve_the_parent(parent: int, gc_thresholds: tuple[int, int, int]) -> None:
+    """A worker's set-up: interrupts are the parent's, its garbage collector runs as
+    the parent's (cli.main tunes it), and the worker ends with the parent."""
+    gc.set_threshold(*gc_thresholds)
     # Ctrl-C reaches the whole process group: the parent stops, keeps what it
     # stored and shuts the pool down; a worker dying of it would be a second error
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -37,6 +37,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
 from reviewbot import store
+from reviewbot.cli import GC_THRESHOLDS
 from reviewbot.cli import app as cli_app
 from reviewbot.db import open_engine, session_scope
 from reviewbot.pipeline.importer import ImportReport, import_paths
@@ -125,7 +126,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     without this, 68-70 s and 87-89 s with it)."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
+    gc.set_threshold(*GC_THRESHOLDS)  # the command's own (cli.main)
 
 
 def _sqlite_only_drops(item: pytest.Item) -> bool:

@@ -121,7 +121,7 @@ def _group() -> None:
 
 
 # the cyclic garbage collector's thresholds for a command (Python's: 700, 10, 10)
-_GC_THRESHOLDS = (10_000, 20, 20)
+GC_THRESHOLDS = (10_000, 20, 20)
 
 
 def main() -> None:
@@ -130,5 +130,5 @@ def main() -> None:
     # frees; at the default thresholds the collector kept walking them and every
     # module: the 10k import took 9.29/9.02 s against 9.49/10.53 s, alternating, with
     # the same peak memory (151 MB). Pool workers take the same (pipeline/workers.py)
-    gc.set_threshold(*_GC_THRESHOLDS)
+    gc.set_threshold(*GC_THRESHOLDS)
     app()

@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from pipermail_month import THREADLEVELS, Article, obscure
+from sqlalchemy import select
 
 from reviewbot.db import open_engine
 from reviewbot.ingest.mbox import read_path
+from reviewbot.models import MESSAGE
 from reviewbot.pipeline.importer import Importer
 from reviewbot.pipeline.incoming import BATCH, incoming_from_raw
+from reviewbot.texts import message_body
 
 SAMPLES = 5  # examples kept per kind of difference
 
@@ -47,10 +50,34 @@ def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()
 
 
-def _utc(value: str | None) -> datetime | None:
+def _stored_messages(db: Path) -> list[tuple[Any, ...]]:
+    """Each message's fields; the body as reviewbot reads it (a body equal to the one
+    derived from the raw mail is not stored twice: texts.message_body)."""
+    m = MESSAGE.c
+    query = select(
+        m.msgid,
+        m.subject,
+        m.from_name,
+        m.from_email,
+        m.date,
+        m.in_reply_to,
+        message_body(),
+        m.archive_url,
+        m.warnings,
+        m.kind,
+    )
+    engine = open_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
     if not value:
         return None
-    parsed = datetime.fromisoformat(value)
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -64,14 +91,7 @@ def _first_difference(a: str, b: str) -> str:
 def check_messages(db: Path, articles: list[Article], month_url: str) -> dict[str, Any]:
     """Compare the stored messages with the rendered articles; counts and samples."""
     by_msgid = {a.message.msgid: a for a in articles}
-    stored = {
-        row[0]: row
-        for row in _rows(
-            db,
-            "SELECT msgid, subject, from_name, from_email, date, in_reply_to, body,"
-            " archive_url, warnings, kind FROM message",
-        )
-    }
+    stored = {row[0]: row for row in _stored_messages(db)}
     refs: dict[str, list[str]] = {}
     for msgid, ref in _rows(
         db,

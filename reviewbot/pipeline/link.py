@@ -8,7 +8,7 @@ concerns), or a state change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -61,6 +61,8 @@ def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None
     Reviewing a thread is pure: `workers` do it, in order, when there are many, the
     range-diff of each series and its next version included.
     """
+    if workers is not None and len(series_ids) >= _POOLED:
+        workers.warm()  # the processes start while this one loads the chunk
     rows = {r.id: r for r in store.load_series_rows(session=session, ids=series_ids)}
     threads = _threads(series_ids, rows, session=session)
     successors = {
@@ -69,8 +71,11 @@ def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None
         if rows[t.series_id].superseded_by_id and needs_next_version(t)
     }
     pairs = _version_pairs(successors, session=session)
-    reviews = _review([(t, pairs.get(t.series_id)) for t in threads], workers)
-    store.replace_review(session=session, series_ids=list(series_ids), reviews=reviews)
+    writer = store.ReviewWriter(session=session, series_ids=series_ids)
+    # each share stored as it comes back while the workers review the next ones
+    for share in _review([(t, pairs.get(t.series_id)) for t in threads], workers):
+        writer.add(share)
+    writer.finish()
     # a status a maintainer set outlives the relink that recreated its concern
     store.reapply_concern_statuses(session=session, series_ids=list(series_ids))
     store.mark_reviewed(session=session, series_ids=list(series_ids))
@@ -80,10 +85,12 @@ def link(series_ids: Sequence[int], *, session: Session, workers: Workers | None
 
 def _review(
     items: list[tuple[SeriesThread, VersionPair | None]], workers: Workers | None
-) -> list[ThreadReview]:
+) -> Iterator[list[ThreadReview]]:
+    """The reviews of these threads, in order, a worker's share at a time."""
     if workers is None or workers.jobs == 1 or len(items) < _POOLED:
-        return review_threads(items)
-    return [r for share in workers.map(review_threads, chunked(items, _SHARE)) for r in share]
+        yield review_threads(items)
+        return
+    yield from workers.map(review_threads, chunked(items, _SHARE))
 
 
 def _threads(

@@ -66,6 +66,14 @@ class Workers:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def warm(self) -> None:
+        """Start the processes now, so they get ready while this one works (jobs > 1)."""
+        if self.jobs > 1 and self._pool is None:
+            pool = self._start()
+            # a pool starts a process per task submitted until it has `jobs`
+            for _ in range(self.jobs):
+                pool.submit(int)
+
     def map(self, fn: Callable[[T], R], items: Iterator[T]) -> Iterator[R]:
         """fn(item) for each item, in order, in the pool (here when jobs is 1).
 

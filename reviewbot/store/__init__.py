@@ -71,6 +71,7 @@ from reviewbot.store.reconstructed import (
     unplace_message,
 )
 from reviewbot.store.review import (
+    ReviewWriter,
     load_carried,
     load_placed_replies,
     mark_review_dirty,
@@ -203,6 +204,7 @@ __all__ = [
     "replace_message",
     "replace_refs",
     "replace_reply_trailers",
+    "ReviewWriter",
     "replace_review",
     "replace_upstream",
     "resolve_month_errors",

@@ -22,7 +22,13 @@ from reviewbot.models import (
 from reviewbot.packed import pack_texts
 from reviewbot.review.conversation import ConcernReply
 from reviewbot.review.coverage import Cover
-from reviewbot.review.thread import CarriedStatus, FoundConcern, FoundRace, ThreadReview
+from reviewbot.review.thread import (
+    CarriedStatus,
+    FoundConcern,
+    FoundPlace,
+    FoundRace,
+    ThreadReview,
+)
 from reviewbot.store import bulk
 from reviewbot.store._base import _chunks, _t
 from reviewbot.texts import packed_body
@@ -31,41 +37,73 @@ from reviewbot.texts import packed_body
 def replace_review(
     *, session: Session, series_ids: Sequence[int], reviews: Sequence[ThreadReview]
 ) -> None:
-    """Replace the concerns, races, hunk coverage and later-version places linking found.
+    """Replace the concerns, races, hunk coverage and later-version places linking found."""
+    writer = ReviewWriter(session=session, series_ids=series_ids)
+    writer.add(reviews)
+    writer.finish()
+
+
+class ReviewWriter:
+    """Replaces the review of some series, their thread reviews given a share at a
+    time (as workers finish them), in the same rows replace_review would write.
 
     A concern is the same concern while its reply and its place in it are: the
     REST API hands its id out (details, PATCH, events), so a new reply in the
-    thread must not renumber it. Likewise a race by (message, position).
+    thread must not renumber it. Likewise a race by (message, position). Rows
+    that keep an id are stored as they come; rows that take a new id wait for
+    `finish`, so the ids they take do not depend on how the reviews were shared
+    out (and never collide with a kept id not yet stored).
     """
-    conn = session.connection()
-    concern, race = _t(Concern), _t(RaceScenario)
-    kept_concerns: dict[tuple[int, int], int] = {}
-    kept_races: dict[tuple[int, int], int] = {}
-    for chunk in _chunks(list(series_ids)):
-        for cid, reply, position in conn.execute(
-            select(concern.c.id, concern.c.reply_id, concern.c.position).where(
-                concern.c.series_id.in_(chunk)
-            )
-        ):
-            kept_concerns[(reply, position)] = cid
-        for rid, message, position in conn.execute(
-            select(race.c.id, race.c.message_id, race.c.position).where(race.c.series_id.in_(chunk))
-        ):
-            kept_races[(message, position)] = rid
-        conn.execute(delete(concern).where(concern.c.series_id.in_(chunk)))
-        conn.execute(delete(race).where(race.c.series_id.in_(chunk)))
-        conn.execute(delete(CONCERN_PLACE).where(CONCERN_PLACE.c.linked_by.in_(chunk)))
-        conn.execute(delete(HUNK_COVER).where(HUNK_COVER.c.series_id.in_(chunk)))
-    concerns = [_concern_row(c) for r in reviews for c in r.concerns]
-    races = [_race_row(race) for r in reviews for race in r.races]
-    _insert_keeping_ids(conn, concern, concerns, kept_concerns, ("reply_id", "position"))
-    _insert_keeping_ids(conn, race, races, kept_races, ("message_id", "position"))
-    _save_places(conn, reviews)
-    covers = [_cover_row(c) for r in reviews for c in r.covers]
-    bulk.insert_rows(conn, HUNK_COVER, covers)
-    for review in reviews:
-        for settled in review.carried_statuses:
-            _settle_carried(conn, settled)
+
+    def __init__(self, *, session: Session, series_ids: Sequence[int]) -> None:
+        self._conn = session.connection()
+        self._kept_concerns: dict[tuple[int, int], int] = {}
+        self._kept_races: dict[tuple[int, int], int] = {}
+        self._new_concerns: list[dict[str, object]] = []
+        self._new_races: list[dict[str, object]] = []
+        self._places: list[tuple[int, FoundPlace]] = []
+        self._settled: list[CarriedStatus] = []
+        concern, race = _t(Concern), _t(RaceScenario)
+        for chunk in _chunks(list(series_ids)):
+            for cid, reply, position in self._conn.execute(
+                select(concern.c.id, concern.c.reply_id, concern.c.position).where(
+                    concern.c.series_id.in_(chunk)
+                )
+            ):
+                self._kept_concerns[(reply, position)] = cid
+            for rid, message, position in self._conn.execute(
+                select(race.c.id, race.c.message_id, race.c.position).where(
+                    race.c.series_id.in_(chunk)
+                )
+            ):
+                self._kept_races[(message, position)] = rid
+            self._conn.execute(delete(concern).where(concern.c.series_id.in_(chunk)))
+            self._conn.execute(delete(race).where(race.c.series_id.in_(chunk)))
+            self._conn.execute(delete(CONCERN_PLACE).where(CONCERN_PLACE.c.linked_by.in_(chunk)))
+            self._conn.execute(delete(HUNK_COVER).where(HUNK_COVER.c.series_id.in_(chunk)))
+
+    def add(self, reviews: Sequence[ThreadReview]) -> None:
+        """Store what these reviews found that keeps its id; keep the rest for finish."""
+        concerns = [_concern_row(c) for r in reviews for c in r.concerns]
+        races = [_race_row(race) for r in reviews for race in r.races]
+        self._new_concerns += _insert_kept(
+            self._conn, CONCERN, concerns, self._kept_concerns, ("reply_id", "position")
+        )
+        self._new_races += _insert_kept(
+            self._conn, _t(RaceScenario), races, self._kept_races, ("message_id", "position")
+        )
+        bulk.insert_rows(self._conn, HUNK_COVER, [_cover_row(c) for r in reviews for c in r.covers])
+        self._places += [(r.series_id, p) for r in reviews for p in r.places]
+        self._settled += [s for r in reviews for s in r.carried_statuses]
+
+    def finish(self) -> None:
+        """Store the new rows, in the order the reviews came, then the places and what
+        the reviews settle in earlier versions (whose concerns are all stored by now)."""
+        bulk.insert_rows(self._conn, CONCERN, self._new_concerns)
+        bulk.insert_rows(self._conn, _t(RaceScenario), self._new_races)
+        _save_places(self._conn, self._places)
+        for settled in self._settled:
+            _settle_carried(self._conn, settled)
 
 
 _PACKED = ("replies", "quoted", "evidence")
@@ -104,9 +142,9 @@ def _reply_json(r: ConcernReply) -> dict[str, object]:
     }
 
 
-def _save_places(conn: Any, reviews: Sequence[ThreadReview]) -> None:
-    """Each concern's place in the next version, its id found by (reply, position)."""
-    places = [(r.series_id, p) for r in reviews for p in r.places]
+def _save_places(conn: Any, places: Sequence[tuple[int, FoundPlace]]) -> None:
+    """Each concern's place in the next version (with the series that linked it), its
+    id found by (reply, position)."""
     if not places:
         return
     keys = sorted({(p.reply_id, p.position) for _s, p in places})
@@ -170,18 +208,19 @@ def _race_row(race: FoundRace) -> dict[str, object]:
     }
 
 
-def _insert_keeping_ids(
+def _insert_kept(
     conn: Any,
     table: Any,
     rows: Sequence[dict[str, object]],
     kept: dict[tuple[int, int], int],
     key: tuple[str, str],
-) -> None:
-    """Insert rows, those whose key had a row before under that row's id."""
-    old = [dict(r, id=kept[k]) for r in rows if (k := (r[key[0]], r[key[1]])) in kept]
-    new = [r for r in rows if (r[key[0]], r[key[1]]) not in kept]
-    for batch in (old, new):  # executemany needs one shape: with an id, or without
-        bulk.insert_rows(conn, table, batch)
+) -> list[dict[str, object]]:
+    """Insert the rows whose key had a row before, under that row's id; return the
+    others (executemany needs one shape: with an id, or without)."""
+    bulk.insert_rows(
+        conn, table, [dict(r, id=kept[k]) for r in rows if (k := (r[key[0]], r[key[1]])) in kept]
+    )
+    return [r for r in rows if (r[key[0]], r[key[1]]) not in kept]
 
 
 def review_dirty(*, session: Session, series_ids: Sequence[int] | None) -> list[int]:

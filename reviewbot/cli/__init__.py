@@ -14,6 +14,7 @@ import gc
 
 import typer
 
+from reviewbot.allocator import return_big_blocks
 from reviewbot.cli.lazy import LazyCommand, LazyGroup
 
 
@@ -131,4 +132,5 @@ def main() -> None:
     # module: the 10k import took 9.29/9.02 s against 9.49/10.53 s, alternating, with
     # the same peak memory (151 MB). Pool workers take the same (pipeline/workers.py)
     gc.set_threshold(*GC_THRESHOLDS)
+    return_big_blocks()  # a mail of a few MiB must not leave its copies held (allocator.py)
     app()

@@ -13,8 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString
-
 BLOCK_KINDS = ("quote", "text", "attribution", "snip", "signature", "footer")
 
 
@@ -358,6 +356,9 @@ _BREAKS = ["p", "div", "li", "tr", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 
 def html_to_quoted_text(html: str) -> str:
     """Plain text of an HTML body, blockquotes kept as `>` quotes so depth survives."""
+    # imported here, as in mail/message.py's html_to_text: only HTML-only mail needs it
+    from bs4 import BeautifulSoup, NavigableString  # noqa: PLC0415
+
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["style", "script", "head", "title"]):
         tag.decompose()

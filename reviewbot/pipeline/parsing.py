@@ -13,8 +13,9 @@ dropped); a worker that dies is a WorkerDied error, not a hang.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from types import TracebackType
 
@@ -22,7 +23,7 @@ from reviewbot.errors import InputError
 from reviewbot.ingest.mbox import RawMail
 from reviewbot.mail.diff import PatchBody, has_diff, split_patch
 from reviewbot.mail.subject import parse_subject
-from reviewbot.pipeline.incoming import Incoming, incoming_from_raw
+from reviewbot.pipeline.incoming import BATCH_BYTES, Incoming, incoming_from_raw
 from reviewbot.pipeline.workers import Workers
 from reviewbot.series.classify import Kind, classify
 
@@ -43,6 +44,9 @@ class Parsed:
 
     incoming: Incoming
     prepared: Prepared
+
+
+Shipped = tuple[Parsed, bool]  # a mail parsed in a worker; whether its bytes were left out
 
 
 def prepare(p: Incoming) -> Prepared:
@@ -80,8 +84,21 @@ def parse_mail(mail: RawMail, read: Reader = incoming_from_raw) -> Parsed:
 
 
 def parse_batch(mails: list[RawMail], read: Reader = incoming_from_raw) -> list[Parsed]:
-    """Parse a batch, in order (what each worker runs)."""
+    """Parse a batch, in order."""
     return [parse_mail(m, read) for m in mails]
+
+
+def parse_batch_to_ship(mails: list[RawMail], read: Reader = incoming_from_raw) -> list[Shipped]:
+    """Parse a batch in a worker: a mail's bytes, when they are the bytes it was sent,
+    do not travel back (the writer holds them): True says they were left out."""
+    shipped: list[Shipped] = []
+    for mail in mails:
+        parsed = parse_mail(mail, read)
+        if parsed.incoming.raw is mail.raw:
+            shipped.append((replace(parsed, incoming=replace(parsed.incoming, raw=b"")), True))
+        else:
+            shipped.append((parsed, False))
+    return shipped
 
 
 class Parser:
@@ -120,5 +137,35 @@ class Parser:
         if second is None:  # one batch (a thread, a small month): workers would cost more
             yield parse_batch(first, read)
             return
-        rest = itertools.chain([first, second], batches)
-        yield from self.workers.map(partial(parse_batch, read=read), rest)
+        sent: deque[list[RawMail]] = deque()  # the batches in flight, in order
+        rest = _noting(itertools.chain([first, second], batches), sent)
+        parse = partial(parse_batch_to_ship, read=read)
+        for shipped in self.workers.map(parse, rest, weigh=_raw_bytes, most=IN_FLIGHT_BYTES):
+            yield _unshipped(shipped, sent.popleft())
+
+
+# the raw mail of the batches in the workers or parsed and waiting for the writer, at
+# most (one batch goes whatever its size): parsed, a mail costs about three times its
+# bytes until it is stored, and a batch of one mail at the message bound (4 MiB)
+# four at a time took the import over its memory bound (bench_bounds.py)
+IN_FLIGHT_BYTES = BATCH_BYTES
+
+
+def _noting(
+    batches: Iterator[list[RawMail]], sent: deque[list[RawMail]]
+) -> Iterator[list[RawMail]]:
+    for batch in batches:
+        sent.append(batch)
+        yield batch
+
+
+def _unshipped(shipped: list[Shipped], batch: list[RawMail]) -> list[Parsed]:
+    """A batch parsed in a worker, with the bytes it left out put back."""
+    return [
+        replace(p, incoming=replace(p.incoming, raw=mail.raw)) if left_out else p
+        for (p, left_out), mail in zip(shipped, batch, strict=True)
+    ]
+
+
+def _raw_bytes(batch: list[RawMail]) -> int:
+    return sum(len(m.raw) for m in batch)

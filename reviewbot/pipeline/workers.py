@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from reviewbot.allocator import return_big_blocks
 from reviewbot.errors import WorkerDied
 
 T = TypeVar("T")
@@ -74,17 +75,27 @@ class Workers:
             for _ in range(self.jobs):
                 pool.submit(int)
 
-    def map(self, fn: Callable[[T], R], items: Iterator[T]) -> Iterator[R]:
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Iterator[T],
+        *,
+        weigh: Callable[[T], int] | None = None,
+        most: int = 0,
+    ) -> Iterator[R]:
         """fn(item) for each item, in order, in the pool (here when jobs is 1).
 
         `fn` is pickled: a module-level function or a partial of one. An error
-        raised by `items` comes after the results of the items before it.
+        raised by `items` comes after the results of the items before it. At most
+        `2 * jobs` items are in flight, and with `weigh`, items weighing at most
+        `most` together (bytes, say; one goes whatever it weighs).
         """
         if self.jobs == 1:
             yield from map(fn, items)
             return
         pool = self._start()
-        pending: deque[Future[R]] = deque()
+        pending: deque[tuple[Future[R], int]] = deque()
+        weight = 0
         failure: Exception | None = None
         try:
             while True:
@@ -95,14 +106,18 @@ class Workers:
                 except Exception as exc:  # noqa: BLE001  (raised again below, in its turn)
                     failure = exc
                     break
-                pending.append(pool.submit(fn, item))
+                cost = weigh(item) if weigh else 0
                 # bounded: reading waits for the writer, so memory stays flat
-                while len(pending) >= 2 * self.jobs:
-                    yield _result(pending.popleft())
+                while pending and (len(pending) >= 2 * self.jobs or weight + cost > most > 0):
+                    future, done = pending.popleft()
+                    weight -= done
+                    yield _result(future)
+                pending.append((pool.submit(fn, item), cost))
+                weight += cost
             while pending:
-                yield _result(pending.popleft())
+                yield _result(pending.popleft()[0])
         finally:
-            for future in pending:  # the consumer stopped early (an error, Ctrl-C)
+            for future, _cost in pending:  # the consumer stopped early (an error, Ctrl-C)
                 future.cancel()
         if failure is not None:
             raise failure
@@ -130,8 +145,10 @@ def chunked(items: Sequence[T], size: int) -> Iterator[list[T]]:
 
 def _serve_the_parent(parent: int, gc_thresholds: tuple[int, int, int]) -> None:
     """A worker's set-up: interrupts are the parent's, its garbage collector runs as
-    the parent's (cli.main tunes it), and the worker ends with the parent."""
+    the parent's (cli.main tunes it), big blocks go back to the system when freed
+    (allocator.py), and the worker ends with the parent."""
     gc.set_threshold(*gc_thresholds)
+    return_big_blocks()
     # Ctrl-C reaches the whole process group: the parent stops, keeps what it
     # stored and shuts the pool down; a worker dying of it would be a second error
     signal.signal(signal.SIGINT, signal.SIG_IGN)

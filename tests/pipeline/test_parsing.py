@@ -174,6 +174,8 @@ def test_such_a_mail_is_stored_flagged(
 class _KillsTheWorker:
     """Unpickled in a worker, it ends that process at once, as the OOM killer would."""
 
+    raw = b""  # weighed, as every mail going to a worker is
+
     def __reduce__(self) -> tuple[Any, tuple[int]]:
         return (os._exit, (9,))
 
@@ -204,3 +206,29 @@ def test_one_batch_is_parsed_without_starting_workers() -> None:
     with Parser(4) as parser:
         assert list(parser.parse(iter([mails]))) == [parse_batch(mails)]
         assert not parser.workers.started
+
+
+def _most_in_flight(weigh: Callable[[int], int] | None, most: int) -> int:
+    """The most items Workers(2).map had taken from its input beyond the results it had
+    handed back, for 12 items."""
+    drawn: list[int] = []
+
+    def items() -> Iterator[int]:
+        for n in range(12):
+            drawn.append(n)
+            yield n
+
+    ahead = 0
+    with Workers(2) as workers:
+        for got, result in enumerate(workers.map(abs, items(), weigh=weigh, most=most)):
+            assert result == got
+            ahead = max(ahead, len(drawn) - got)
+    return ahead
+
+
+def test_heavy_items_wait_for_the_ones_in_flight() -> None:
+    """Four small batches may be in flight with two workers; batches of a mail at the
+    message bound go one at a time (each is parsed, then held until it is stored)."""
+    assert _most_in_flight(None, 0) >= 4
+    assert _most_in_flight(lambda _n: 3, 5) <= 2  # one in flight, the next one drawn
+    assert _most_in_flight(lambda _n: 3, 100) >= 4  # light: the count bounds them

@@ -32,12 +32,12 @@ COMMANDS = (
     ),
     _c(
         "scrape",
-        "imports:scrape",
+        "archives:scrape",
         "Scrape a list's web archive (pipermail or HyperKitty), incrementally and politely.",
     ),
     _c(
         "fetch",
-        "imports:fetch",
+        "archives:fetch",
         "Get the whole thread of one message from its archive, import it, show its series.",
     ),
     _c(

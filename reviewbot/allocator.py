@@ -4,8 +4,8 @@ glibc's malloc maps a block of 128 KiB or more on its own, but each time such a
 block is freed it raises that threshold to the block's size (up to 32 MiB). After
 the first mail of a few MiB, the next ones' copies (the text, its UTF-8 for
 SQLite, the parser's lines) come from the heap, which keeps them after they are
-freed: importing 40 mails at the 4 MiB message bound peaked at 255 MB against
-205 MB with the threshold fixed at 1 MiB (bench/bench_bounds.py's NUL case).
+freed: importing 40 mails at the 4 MiB message bound peaked at 250 MiB against
+200 MiB with the threshold fixed at 1 MiB (bench/bench_bounds.py's NUL case).
 Blocks that large are rare in ordinary mail, so fixing it costs them nothing.
 """
 

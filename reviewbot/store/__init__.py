@@ -77,7 +77,6 @@ from reviewbot.store.review import (
     mark_review_dirty,
     mark_reviewed,
     previous_versions,
-    replace_review,
     review_dirty,
 )
 from reviewbot.store.scrape import (
@@ -205,7 +204,6 @@ __all__ = [
     "replace_refs",
     "replace_reply_trailers",
     "ReviewWriter",
-    "replace_review",
     "replace_upstream",
     "resolve_month_errors",
     "resolve_scrape_errors",

@@ -14,9 +14,8 @@ from reviewbot.models import (
     CONCERN,
     CONCERN_PLACE,
     HUNK_COVER,
-    Concern,
+    RACE,
     Message,
-    RaceScenario,
     Series,
 )
 from reviewbot.packed import pack_texts
@@ -34,18 +33,10 @@ from reviewbot.store._base import _chunks, _t
 from reviewbot.texts import packed_body
 
 
-def replace_review(
-    *, session: Session, series_ids: Sequence[int], reviews: Sequence[ThreadReview]
-) -> None:
-    """Replace the concerns, races, hunk coverage and later-version places linking found."""
-    writer = ReviewWriter(session=session, series_ids=series_ids)
-    writer.add(reviews)
-    writer.finish()
-
-
 class ReviewWriter:
-    """Replaces the review of some series, their thread reviews given a share at a
-    time (as workers finish them), in the same rows replace_review would write.
+    """Replaces the concerns, races, hunk coverage and later-version places linking
+    found for some series, their thread reviews given a share at a time (as workers
+    finish them), in the rows giving them all at once would write.
 
     A concern is the same concern while its reply and its place in it are: the
     REST API hands its id out (details, PATCH, events), so a new reply in the
@@ -63,7 +54,7 @@ class ReviewWriter:
         self._new_races: list[dict[str, object]] = []
         self._places: list[tuple[int, FoundPlace]] = []
         self._settled: list[CarriedStatus] = []
-        concern, race = _t(Concern), _t(RaceScenario)
+        concern, race = CONCERN, RACE
         for chunk in _chunks(list(series_ids)):
             for cid, reply, position in self._conn.execute(
                 select(concern.c.id, concern.c.reply_id, concern.c.position).where(
@@ -90,7 +81,7 @@ class ReviewWriter:
             self._conn, CONCERN, concerns, self._kept_concerns, ("reply_id", "position")
         )
         self._new_races += _insert_kept(
-            self._conn, _t(RaceScenario), races, self._kept_races, ("message_id", "position")
+            self._conn, RACE, races, self._kept_races, ("message_id", "position")
         )
         bulk.insert_rows(self._conn, HUNK_COVER, [_cover_row(c) for r in reviews for c in r.covers])
         self._places += [(r.series_id, p) for r in reviews for p in r.places]
@@ -100,7 +91,7 @@ class ReviewWriter:
         """Store the new rows, in the order the reviews came, then the places and what
         the reviews settle in earlier versions (whose concerns are all stored by now)."""
         bulk.insert_rows(self._conn, CONCERN, self._new_concerns)
-        bulk.insert_rows(self._conn, _t(RaceScenario), self._new_races)
+        bulk.insert_rows(self._conn, RACE, self._new_races)
         _save_places(self._conn, self._places)
         for settled in self._settled:
             _settle_carried(self._conn, settled)

@@ -211,12 +211,16 @@ class Importer:
         return [p.msgid for p in fresh]
 
     def _remember(self, batch: list[Incoming], stored: set[str]) -> None:
-        """Note what a committed batch stored, and the parents its replies name."""
+        """Note what a committed batch stored, and the parents its replies name that
+        this run has not stored yet (only those can turn out missing)."""
         for p in batch:
             if p.msgid in stored and p.msgid not in self.stored:
                 self.stored.add(p.msgid)
-                if p.message and p.message.in_reply_to:
-                    self.parents.append((p.msgid, p.message.in_reply_to))
+                parent = p.message.in_reply_to if p.message else None
+                # most replies come after their parent: keeping every pair grew the
+                # import by ~0.15 KiB a message for nothing
+                if parent and parent not in self.stored:
+                    self.parents.append((p.msgid, parent))
 
     def _replace_reconstruction(
         self, row_id: int, p: Incoming, *, session: Session

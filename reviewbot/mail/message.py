@@ -328,8 +328,9 @@ def _part_text(part: email.message.Message, warnings: list[str]) -> str:
 
 def html_to_text(html: str) -> str:
     """Text of an HTML-only mail, with line breaks kept."""
-    # imported here, the one late import: beautifulsoup4 brings lxml, 14 MB of every
-    # process and 55 ms of every command's start-up, for the rare mail with no text part
+    # imported here (and in mail/quotes.py), the only late imports: beautifulsoup4
+    # brings lxml, 14 MB of every process and 55 ms of every command's start-up, for
+    # the rare mail with no text part
     from bs4 import BeautifulSoup  # noqa: PLC0415
 
     return BeautifulSoup(html, "html.parser").get_text("\n")

@@ -5,7 +5,9 @@
 Reads what the benchmarks wrote to bench/out/ (results.json, results-pg.json,
 link_results.json, jobs.json, startup.json, store_results.json, b4.json,
 bounds_results.json, ui_results.json, api_results.json); a benchmark that did
-not run shows as "not run". Each figure with a goal says whether it meets it.
+not run shows as "not run", one that failed in this `make bench` (its file older than
+bench/out/.started) as "an earlier run's". Each figure with a goal says whether it
+meets it.
 Prints the table with the date and machine, and writes it to bench/out/summary.md.
 """
 
@@ -193,9 +195,17 @@ def table() -> str:
         if found is None:
             lines.append(f"| {what} | not run | |")
             continue
-        lines += [f"| {figure} | {value} | {wanted} |" for figure, value, wanted in rows(found)]
+        # a benchmark that failed in this run left the last run's figures
+        old = " (an earlier run's)" if _earlier(OUT / name) else ""
+        lines += [f"| {fig} | {value}{old} | {wanted} |" for fig, value, wanted in rows(found)]
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
     return f"Measured {time.strftime('%Y-%m-%d')} on {machine}.\n\n" + "\n".join(lines) + "\n"
+
+
+def _earlier(path: Path) -> bool:
+    """Whether a result file predates the start of this `make bench` (bench/out/.started)."""
+    started = OUT / ".started"
+    return started.exists() and path.stat().st_mtime < started.stat().st_mtime
 
 
 def main() -> int:

@@ -103,10 +103,10 @@ class Importer:
         self.assembler = Assembler()
         self.touched: set[int] = set()
         self.newest_seen: int | None = None  # the newest message id after our last batch
-        # (reply, parent) pairs and what this run stored: replies whose parent never
-        # arrives are the ones whose quotes may rebuild it (reconstruct_io)
+        # (reply, parent) pairs of this run whose parent the database lacked when the
+        # reply was stored: those whose parent never arrives are the ones whose quotes
+        # may rebuild it (reconstruct). Only those are kept, so memory stays flat
         self.parents: list[tuple[str, str]] = []
-        self.stored: set[str] = set()
 
     def add_parsed(self, batch: list[Parsed]) -> list[str]:
         """Store one batch a Parser gave; return the Message-IDs that were new."""
@@ -122,12 +122,12 @@ class Importer:
         if prepared is None:
             prepared = self._prepare(batch)
         saved = self._checkpoint()
-        stored = store.locked_write(
+        stored, waiting = store.locked_write(
             self.engine,
             lambda s: self._add_locked(batch, prepared, s),
             on_retry=lambda: self._restore(saved),
         )
-        self._remember(batch, set(stored))
+        self.parents.extend(waiting)
         # said for every read, not only the first: a re-import of a damaged file is still damaged
         self.report.errors.extend(
             f"{p.source}: truncated, the last message is incomplete" for p in batch if p.truncated
@@ -147,7 +147,7 @@ class Importer:
 
     def _add_locked(
         self, batch: list[Incoming], prepared: dict[str, Prepared], session: Session
-    ) -> list[str]:
+    ) -> tuple[list[str], list[tuple[str, str]]]:
         if store.newest_message_id(session=session) != self.newest_seen:
             # someone else imported since our last batch: the open series we
             # cached may have grown or new ones opened; ask the database again
@@ -171,7 +171,7 @@ class Importer:
         if again:  # the real mail of a rebuilt cover or patch: placed as new mail is
             self.assembler.place_all(again, session=session)
         self.newest_seen = store.newest_message_id(session=session)
-        return stored
+        return stored, _waiting_for_parents([fresh[m] for m in stored], session=session)
 
     def _checkpoint(self) -> tuple[ImportReport, set[int], set[int], set[int]]:
         """What a batch changes in memory, to put back if its transaction is retried."""
@@ -210,18 +210,6 @@ class Importer:
             _account(p, self.report)
         return [p.msgid for p in fresh]
 
-    def _remember(self, batch: list[Incoming], stored: set[str]) -> None:
-        """Note what a committed batch stored, and the parents its replies name that
-        this run has not stored yet (only those can turn out missing)."""
-        for p in batch:
-            if p.msgid in stored and p.msgid not in self.stored:
-                self.stored.add(p.msgid)
-                parent = p.message.in_reply_to if p.message else None
-                # most replies come after their parent: keeping every pair grew the
-                # import by ~0.15 KiB a message for nothing
-                if parent and parent not in self.stored:
-                    self.parents.append((p.msgid, parent))
-
     def _replace_reconstruction(
         self, row_id: int, p: Incoming, *, session: Session
     ) -> Placement | None:
@@ -246,7 +234,7 @@ class Importer:
     def reconstruct(self) -> int:
         """Rebuild the messages this run's replies quote but nobody sent; return how many."""
         with Session(self.engine) as session:
-            seeds = reconstruction.orphans(self.parents, self.stored, session=session)
+            seeds = reconstruction.orphans(self.parents, session=session)
             found = reconstruction.recover(seeds, session=session)
         added = 0
         for item in found:
@@ -283,6 +271,13 @@ def catch_up(engine: Engine, workers: Workers | None = None) -> int:
     rebuild_dirty_series(engine)
     store.locked_write(engine, lambda s: store.index_messages(session=s))  # see 0006
     return link_dirty_series(engine, workers)
+
+
+def _waiting_for_parents(stored: list[Incoming], *, session: Session) -> list[tuple[str, str]]:
+    """(reply, parent) of the stored replies whose parent the database lacks so far."""
+    pairs = [(p.msgid, m.in_reply_to) for p in stored if (m := p.message) and m.in_reply_to]
+    present = store.existing_msgids(session=session, msgids=sorted({m for _r, m in pairs}))
+    return [(reply, parent) for reply, parent in pairs if parent not in present]
 
 
 def _first_with(batch: list[Incoming], msgid: str) -> Incoming:

@@ -30,9 +30,9 @@ class Recovered:
     seed_refs: tuple[str, ...]
 
 
-def orphans(pairs: Iterable[tuple[str, str]], stored: set[str], *, session: Session) -> list[str]:
-    """Replies (msgid, parent msgid) whose parent is in neither this run nor the database."""
-    waiting = [(m, parent) for m, parent in pairs if parent not in stored]
+def orphans(pairs: Iterable[tuple[str, str]], *, session: Session) -> list[str]:
+    """Replies (msgid, parent msgid) whose parent the database still lacks."""
+    waiting = list(pairs)
     present = store.existing_msgids(session=session, msgids=sorted({p for _m, p in waiting}))
     return [m for m, parent in waiting if parent not in present]
 

@@ -28,6 +28,9 @@ MIB = 2**20
 
 Row = tuple[str, str, str]  # figure, value, goal (issue 18's, or the benchmark's own)
 
+# issue 18's targets on this 2-core machine
+IMPORT_GOAL, PG_GOAL, LINK_GOAL, B4_GOAL, STARTUP_GOAL, RSS_GOAL = 3000, 2000, 2000, 10, 0.3, 200
+
 
 def load(name: str) -> dict[str, Any] | None:
     """A benchmark's JSON result, or None when it did not run."""
@@ -49,7 +52,9 @@ def import_rows(found: dict[str, Any]) -> list[Row]:
         wanted = goal(rate >= IMPORT_GOAL, f">= {IMPORT_GOAL:,}") if name == "50k" else ""
         out.append((f"SQLite import, {name} messages", f"{rate:,.0f} msg/s", wanted))
         rss = run["peak_rss_mib"]
-        out.append((f"peak RSS, {name}", f"{rss:.0f} MiB", goal(rss < RSS_GOAL, "< 200 MiB")))
+        out.append(
+            (f"peak RSS, {name}", f"{rss:.0f} MiB", goal(rss < RSS_GOAL, f"< {RSS_GOAL} MiB"))
+        )
         ratio = run["db_bytes"] / run["corpus_bytes"]
         out.append((f"SQLite file / mbox, {name}", f"{ratio:.2f}x", goal(ratio <= 2, "<= 2x")))
     return out
@@ -145,7 +150,7 @@ def bounds_rows(found: dict[str, Any]) -> list[Row]:
         (
             f"hostile input, peak RSS ({worst['name']})",
             f"{worst['rss_mib']:.0f} MiB",
-            goal(worst["rss_mib"] < RSS_GOAL and fine, "< 200 MiB, every case ok"),
+            goal(worst["rss_mib"] < RSS_GOAL and fine, f"< {RSS_GOAL} MiB, every case ok"),
         )
     ]
 
@@ -169,9 +174,6 @@ def api_rows(found: dict[str, Any]) -> list[Row]:
         )
     ]
 
-
-# issue 18's targets on this 2-core machine
-IMPORT_GOAL, PG_GOAL, LINK_GOAL, B4_GOAL, STARTUP_GOAL, RSS_GOAL = 3000, 2000, 2000, 10, 0.3, 200
 
 SOURCES: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("results.json", "SQLite import (bench_import.py)", import_rows),

@@ -137,6 +137,11 @@ class Parser:
         if second is None:  # one batch (a thread, a small month): workers would cost more
             yield parse_batch(first, read)
             return
+        if self.workers.jobs == 1:  # no pool: nothing travels, so nothing is left out
+            yield from map(
+                partial(parse_batch, read=read), itertools.chain([first, second], batches)
+            )
+            return
         sent: deque[list[RawMail]] = deque()  # the batches in flight, in order
         rest = _noting(itertools.chain([first, second], batches), sent)
         parse = partial(parse_batch_to_ship, read=read)
